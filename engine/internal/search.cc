@@ -1,0 +1,555 @@
+#include "engine/internal/search.h"
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
+#include "engine/internal/lower_bound.h"
+#include "engine/internal/slot_set.h"
+
+namespace incontra::engine::internal {
+namespace {
+
+// The k-th (0-based) set bit of a slot set with at least k+1 bits set.
+int NthSet(const uint64_t* w, int words, int k) {
+  for (int i = 0; i < words; ++i) {
+    int n = std::popcount(w[i]);
+    if (k < n) {
+      uint64_t x = w[i];
+      for (int j = 0; j < k; ++j) x &= x - 1;
+      return i * 64 + std::countr_zero(x);
+    }
+    k -= n;
+  }
+  return -1;
+}
+
+// How much one unit of fairness excess weighs against one break during the search.
+constexpr int kFairnessWeight = 8;
+
+}  // namespace
+
+Search::Search(const CompiledProblem& problem, uint64_t seed, Clock::time_point deadline,
+               int64_t move_budget)
+    : p_(problem),
+      rng_(seed),
+      deadline_(deadline),
+      move_budget_(move_budget),
+      S_(problem.slots),
+      W_(problem.words) {
+  slot_of_.assign(p_.meetings, -1);
+  occ_.assign(static_cast<size_t>(p_.resources) * S_, -1);
+  busy_.assign(static_cast<size_t>(p_.resources) * W_, 0);
+  load_.assign(S_, 0);
+  count_.assign(p_.participants, 0);
+  breaks_.assign(p_.participants, 0);
+  histogram_.assign(S_ + 2, 0);
+  histogram_[0] = p_.participants;
+  slot_members_.assign(S_, {});
+  member_pos_.assign(p_.meetings, -1);
+  unscheduled_by_rank_.assign(std::max(1, p_.priority_levels), 0);
+  for (int m = 0; m < p_.meetings; ++m) ++unscheduled_by_rank_[p_.priority_rank[m]];
+}
+
+bool Search::TimeUp() {
+  if (time_up_) return true;
+  if ((++clock_checks_ & 255) == 0 && Clock::now() >= deadline_) time_up_ = true;
+  return time_up_;
+}
+
+void Search::Attach(int m, int s) {
+  slot_of_[m] = s;
+  for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+    int r = p_.res[i];
+    occ_[static_cast<size_t>(r) * S_ + s] = m;
+    Set(&busy_[static_cast<size_t>(r) * W_], s);
+    if (p_.IsParticipant(r)) {
+      ++count_[r];
+      UpdateBreaks(r);
+    }
+  }
+  if (p_.table_resource[m] < 0) {
+    ++load_[s];
+    member_pos_[m] = static_cast<int>(slot_members_[s].size());
+    slot_members_[s].push_back(m);
+  }
+}
+
+void Search::Detach(int m) {
+  int s = slot_of_[m];
+  slot_of_[m] = -1;
+  for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+    int r = p_.res[i];
+    occ_[static_cast<size_t>(r) * S_ + s] = -1;
+    Clear(&busy_[static_cast<size_t>(r) * W_], s);
+    if (p_.IsParticipant(r)) {
+      --count_[r];
+      UpdateBreaks(r);
+    }
+  }
+  if (p_.table_resource[m] < 0) {
+    --load_[s];
+    std::vector<int>& members = slot_members_[s];
+    int pos = member_pos_[m];
+    members[pos] = members.back();
+    member_pos_[members[pos]] = pos;
+    members.pop_back();
+    member_pos_[m] = -1;
+  }
+}
+
+void Search::UpdateBreaks(int r) {
+  int b = Breaks(&busy_[static_cast<size_t>(r) * W_], W_);
+  --histogram_[breaks_[r]];
+  ++histogram_[b];
+  total_breaks_ += b - breaks_[r];
+  breaks_[r] = b;
+}
+
+void Search::Place(int m, int s) {
+  Attach(m, s);
+  --unscheduled_by_rank_[p_.priority_rank[m]];
+}
+
+void Search::Remove(int m) {
+  // `after` is strict: a meeting whose predecessor is not held is not held either.
+  for (int succ : p_.succs[m]) {
+    if (slot_of_[succ] >= 0) Remove(succ);
+  }
+  Detach(m);
+  ++unscheduled_by_rank_[p_.priority_rank[m]];
+  if (removal_log_) removal_log_->push_back(m);
+}
+
+bool Search::OrderOk(int m, int s, int moved, int moved_to) const {
+  auto at = [&](int x) { return x == moved ? moved_to : slot_of_[x]; };
+  for (int a : p_.preds[m]) {
+    int sa = at(a);
+    if (sa < 0 || sa >= s) return false;
+  }
+  for (int b : p_.succs[m]) {
+    int sb = at(b);
+    if (sb >= 0 && sb <= s) return false;
+  }
+  return true;
+}
+
+bool Search::CanPlace(int m, int s) const {
+  if (!Test(p_.Domain(m), s)) return false;
+  if (p_.table_resource[m] < 0 && load_[s] >= p_.free_tables) return false;
+  for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+    int r = p_.res[i];
+    if (occ_[static_cast<size_t>(r) * S_ + s] >= 0) return false;
+    if (p_.IsParticipant(r) && count_[r] >= p_.max_meetings[r]) return false;
+  }
+  return OrderOk(m, s, -1, -1);
+}
+
+int Search::BreaksDeltaPlace(int m, int s) const {
+  int delta = 0;
+  for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+    int r = p_.res[i];
+    if (!p_.IsParticipant(r)) continue;
+    delta += BreaksAfter(&busy_[static_cast<size_t>(r) * W_], W_, -1, s) - breaks_[r];
+  }
+  return delta;
+}
+
+int Search::BestSlot(int m) {
+  int best = -1, ties = 0;
+  std::tuple<int, int, int> best_key;
+  const uint64_t* dom = p_.Domain(m);
+  for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) {
+    if (!CanPlace(m, s)) continue;
+    // Fewest new breaks; then next to the participants' other meetings, so agendas grow in
+    // blocks; then the emptier slot, so tables stay free where they are scarce.
+    int adjacent = 0;
+    for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+      const uint64_t* b = &busy_[static_cast<size_t>(p_.res[i]) * W_];
+      if ((s > 0 && Test(b, s - 1)) || (s + 1 < S_ && Test(b, s + 1))) ++adjacent;
+    }
+    std::tuple<int, int, int> key{BreaksDeltaPlace(m, s), -adjacent, load_[s]};
+    if (best < 0 || key < best_key) {
+      best = s;
+      best_key = key;
+      ties = 1;
+    } else if (key == best_key && rng_.Below(++ties) == 0) {
+      best = s;
+    }
+  }
+  return best;
+}
+
+void Search::PlaceWithPredecessors(int m, std::vector<char>& done) {
+  if (done[m]) return;
+  done[m] = 1;
+  for (int a : p_.preds[m]) PlaceWithPredecessors(a, done);
+  if (!p_.static_reason[m].empty()) return;
+  int s = BestSlot(m);
+  if (s >= 0) Place(m, s);
+}
+
+void Search::Construct() {
+  // Most constrained first: higher priority, fixed slots, participants with the least slack
+  // (available slots minus requested meetings), fewest allowed slots.
+  std::vector<int> demand(p_.participants, 0);
+  for (int m = 0; m < p_.meetings; ++m) {
+    if (!p_.static_reason[m].empty()) continue;
+    for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+      if (p_.IsParticipant(p_.res[i])) ++demand[p_.res[i]];
+    }
+  }
+  struct Key {
+    int rank, fixed, slack, domain;
+    uint32_t noise;
+    int m;
+  };
+  std::vector<Key> keys;
+  keys.reserve(p_.meetings);
+  for (int m = 0; m < p_.meetings; ++m) {
+    int slack = INT32_MAX;
+    for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+      int r = p_.res[i];
+      if (!p_.IsParticipant(r)) continue;
+      int cap = std::min(Count(p_.Available(r), W_), p_.max_meetings[r]);
+      slack = std::min(slack, cap - demand[r]);
+    }
+    keys.push_back({p_.priority_rank[m], p_.fixed_slot[m] >= 0 ? 0 : 1, slack,
+                    Count(p_.Domain(m), W_), static_cast<uint32_t>(rng_.Next()), m});
+  }
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    return std::tie(a.rank, a.fixed, a.slack, a.domain, a.noise, a.m) <
+           std::tie(b.rank, b.fixed, b.slack, b.domain, b.noise, b.m);
+  });
+  std::vector<char> done(p_.meetings, 0);
+  for (const Key& k : keys) PlaceWithPredecessors(k.m, done);
+}
+
+void Search::Repair() {
+  const int levels = static_cast<int>(unscheduled_by_rank_.size());
+  std::vector<std::vector<int>> pool(levels);
+  std::vector<int> pool_pos(p_.meetings, -1);
+  auto add = [&](int m) {
+    pool_pos[m] = static_cast<int>(pool[p_.priority_rank[m]].size());
+    pool[p_.priority_rank[m]].push_back(m);
+  };
+  auto drop = [&](int m) {
+    std::vector<int>& v = pool[p_.priority_rank[m]];
+    int pos = pool_pos[m];
+    v[pos] = v.back();
+    pool_pos[v[pos]] = pos;
+    v.pop_back();
+    pool_pos[m] = -1;
+  };
+  for (int m = 0; m < p_.meetings; ++m) {
+    if (slot_of_[m] < 0 && p_.static_reason[m].empty()) add(m);
+  }
+  // Tabu: a meeting ejected from a slot may not be put back there for a few iterations, so
+  // the chain does not run in circles.
+  std::unordered_map<int64_t, int64_t> tabu;
+  const int64_t max_iterations = 50LL * p_.meetings + 100'000;
+  const int64_t patience = 10LL * p_.meetings + 20'000;
+  int64_t last_progress = 0;
+  for (int64_t it = 0; it < max_iterations && it - last_progress < patience; ++it) {
+    if (TimeUp()) break;
+    int rank = 0;
+    while (rank < levels && pool[rank].empty()) ++rank;
+    if (rank == levels) break;
+    int m = pool[rank][rng_.Below(static_cast<uint32_t>(pool[rank].size()))];
+    if (int s = BestSlot(m); s >= 0) {
+      Place(m, s);
+      drop(m);
+      last_progress = it;
+      continue;
+    }
+    // Put m in a slot where exactly one meeting of no higher priority is in the way, and
+    // send that one looking for another slot.
+    int best_slot = -1, best_blocker = -1, ties = 0;
+    std::pair<int, int> best_key;
+    const uint64_t* dom = p_.Domain(m);
+    for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) {
+      if (!OrderOk(m, s, -1, -1)) continue;
+      if (auto t = tabu.find(static_cast<int64_t>(m) * S_ + s); t != tabu.end() && t->second > it) {
+        continue;
+      }
+      int blocker = -1;
+      bool several = false;
+      for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+        int o = occ_[static_cast<size_t>(p_.res[i]) * S_ + s];
+        if (o < 0 || o == blocker) continue;
+        if (blocker >= 0) several = true;
+        blocker = o;
+      }
+      if (several) continue;
+      bool needs_table = p_.table_resource[m] < 0 && load_[s] >= p_.free_tables;
+      if (blocker < 0 && needs_table && !slot_members_[s].empty()) {
+        // Slot full of others: offer the least important of a few of them.
+        const std::vector<int>& members = slot_members_[s];
+        for (int k = 0; k < 4; ++k) {
+          int e = members[rng_.Below(static_cast<uint32_t>(members.size()))];
+          if (blocker < 0 || p_.priority_rank[e] > p_.priority_rank[blocker]) blocker = e;
+        }
+      }
+      if (blocker < 0) continue;
+      if (p_.priority_rank[blocker] < p_.priority_rank[m]) continue;
+      if (std::find(p_.preds[m].begin(), p_.preds[m].end(), blocker) != p_.preds[m].end()) continue;
+      if (needs_table && p_.table_resource[blocker] >= 0) continue;
+      bool has_successor = false;
+      for (int succ : p_.succs[blocker]) has_successor |= slot_of_[succ] >= 0;
+      if (has_successor) continue;
+      bool within_limits = true;
+      for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+        int r = p_.res[i];
+        if (!p_.IsParticipant(r)) continue;
+        bool shared = false;
+        for (int j = p_.res_begin[blocker]; j < p_.res_begin[blocker + 1]; ++j) {
+          shared |= p_.res[j] == r;
+        }
+        if (count_[r] - (shared ? 1 : 0) >= p_.max_meetings[r]) within_limits = false;
+      }
+      if (!within_limits) continue;
+      std::pair<int, int> key{p_.priority_rank[blocker] > p_.priority_rank[m] ? 0 : 1,
+                              BreaksDeltaPlace(m, s)};
+      if (best_slot < 0 || key < best_key) {
+        best_slot = s;
+        best_blocker = blocker;
+        best_key = key;
+        ties = 1;
+      } else if (key == best_key && rng_.Below(++ties) == 0) {
+        best_slot = s;
+        best_blocker = blocker;
+      }
+    }
+    if (best_slot < 0) continue;
+    Remove(best_blocker);
+    Place(m, best_slot);
+    drop(m);
+    add(best_blocker);
+    tabu[static_cast<int64_t>(best_blocker) * S_ + best_slot] = it + 7 + rng_.Below(10);
+    if (best_key.first == 0) last_progress = it;
+  }
+}
+
+int Search::FairnessExcess() const {
+  if (!p_.source->max_break_spread || p_.participants == 0) return 0;
+  int lo = 0, hi = static_cast<int>(histogram_.size()) - 1;
+  while (histogram_[lo] == 0) ++lo;
+  while (histogram_[hi] == 0) --hi;
+  return std::max(0, hi - lo - *p_.source->max_break_spread);
+}
+
+void Search::Rebuild(const std::vector<int>& slot_of) {
+  for (int m = 0; m < p_.meetings; ++m) {
+    if (slot_of_[m] >= 0) {
+      Detach(m);
+      ++unscheduled_by_rank_[p_.priority_rank[m]];
+    }
+  }
+  for (int m = 0; m < p_.meetings; ++m) {
+    if (slot_of[m] >= 0) Place(m, slot_of[m]);
+  }
+}
+
+void Search::Anneal() {
+  const bool fair = p_.source->max_break_spread.has_value();
+  auto cost = [&] { return total_breaks_ + (fair ? kFairnessWeight * FairnessExcess() : 0); };
+  int current = cost();
+  int best = current;
+  const bool snapshots = p_.meetings <= 200'000;
+  if (snapshots) best_slot_of_ = slot_of_;
+  const double t_start = 0.6, t_end = 0.02;
+  double temperature = t_start;
+
+  // Participants touched by a move and their break counts after it.
+  int touched[64];
+  int after[64];
+  uint64_t scratch[kMaxWords];
+
+  for (int64_t it = 0; it < move_budget_; ++it) {
+    if (current == lower_bound_ && (!fair || FairnessExcess() == 0)) break;
+    if ((it & 1023) == 0) {
+      if (TimeUp()) break;
+      temperature = t_start * std::pow(t_end / t_start, static_cast<double>(it) / move_budget_);
+    }
+    // Pick a meeting of a participant with breaks, most of the time.
+    int m = -1;
+    for (int k = 0; k < 4 && m < 0; ++k) {
+      int q = static_cast<int>(rng_.Below(static_cast<uint32_t>(p_.participants)));
+      if (breaks_[q] == 0 && k < 3) continue;
+      if (count_[q] == 0) continue;
+      int s = NthSet(&busy_[static_cast<size_t>(q) * W_], W_,
+                     static_cast<int>(rng_.Below(static_cast<uint32_t>(count_[q]))));
+      m = occ_[static_cast<size_t>(q) * S_ + s];
+    }
+    if (m < 0) continue;
+    const int s = slot_of_[m];
+    const uint64_t* dom = p_.Domain(m);
+    int t;
+    if (rng_.Below(2) == 0) {
+      t = NthSet(dom, W_, static_cast<int>(rng_.Below(static_cast<uint32_t>(Count(dom, W_)))));
+    } else {
+      // Next to another meeting of one of m's participants: the move that closes gaps.
+      int r = p_.res[p_.res_begin[m] + static_cast<int>(rng_.Below(2))];
+      int q_count = count_[r];
+      int b = NthSet(&busy_[static_cast<size_t>(r) * W_], W_,
+                     static_cast<int>(rng_.Below(static_cast<uint32_t>(q_count))));
+      t = b + (rng_.Below(2) ? 1 : -1);
+      if (t < 0 || t >= S_ || !Test(dom, t)) continue;
+    }
+    if (t == s) continue;
+
+    int blocker = -1;
+    bool several = false;
+    for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+      int o = occ_[static_cast<size_t>(p_.res[i]) * S_ + t];
+      if (o < 0 || o == blocker) continue;
+      if (blocker >= 0) several = true;
+      blocker = o;
+    }
+    if (several) continue;
+    const bool m_free_table = p_.table_resource[m] < 0;
+    if (blocker < 0 && m_free_table && load_[t] >= p_.free_tables) {
+      const std::vector<int>& members = slot_members_[t];
+      if (members.empty()) continue;
+      blocker = members[rng_.Below(static_cast<uint32_t>(members.size()))];
+    }
+    if (blocker >= 0) {
+      // Swap m and the blocker.
+      if (!Test(p_.Domain(blocker), s)) continue;
+      bool clash = false;
+      for (int i = p_.res_begin[blocker]; i < p_.res_begin[blocker + 1]; ++i) {
+        int o = occ_[static_cast<size_t>(p_.res[i]) * S_ + s];
+        clash |= o >= 0 && o != m;
+      }
+      if (clash) continue;
+      const bool e_free_table = p_.table_resource[blocker] < 0;
+      if (load_[s] - m_free_table + e_free_table > p_.free_tables) continue;
+      if (load_[t] - e_free_table + m_free_table > p_.free_tables) continue;
+      if (!OrderOk(m, t, blocker, s) || !OrderOk(blocker, s, m, t)) continue;
+    } else if (!OrderOk(m, t, -1, -1)) {
+      continue;
+    }
+
+    // Breaks of every participant the move touches.
+    int n = 0;
+    auto touch = [&](int r) {
+      if (!p_.IsParticipant(r)) return;
+      for (int k = 0; k < n; ++k) {
+        if (touched[k] == r) return;
+      }
+      if (n < 64) touched[n++] = r;
+    };
+    for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) touch(p_.res[i]);
+    if (blocker >= 0) {
+      for (int i = p_.res_begin[blocker]; i < p_.res_begin[blocker + 1]; ++i) touch(p_.res[i]);
+    }
+    int delta = 0;
+    for (int k = 0; k < n; ++k) {
+      int r = touched[k];
+      const uint64_t* b = &busy_[static_cast<size_t>(r) * W_];
+      for (int w = 0; w < W_; ++w) scratch[w] = b[w];
+      bool in_m = occ_[static_cast<size_t>(r) * S_ + s] == m;
+      bool in_e = blocker >= 0 && occ_[static_cast<size_t>(r) * S_ + t] == blocker;
+      if (in_m && !in_e) {
+        Clear(scratch, s);
+        Set(scratch, t);
+      } else if (in_e && !in_m) {
+        Clear(scratch, t);
+        Set(scratch, s);
+      }
+      after[k] = Breaks(scratch, W_);
+      delta += after[k] - breaks_[r];
+    }
+    if (fair) {
+      int before_excess = FairnessExcess();
+      for (int k = 0; k < n; ++k) {
+        --histogram_[breaks_[touched[k]]];
+        ++histogram_[after[k]];
+      }
+      int after_excess = FairnessExcess();
+      for (int k = 0; k < n; ++k) {
+        ++histogram_[breaks_[touched[k]]];
+        --histogram_[after[k]];
+      }
+      delta += kFairnessWeight * (after_excess - before_excess);
+    }
+    if (delta > 0 && rng_.Unit() >= std::exp(-delta / temperature)) continue;
+
+    Detach(m);
+    if (blocker >= 0) {
+      Detach(blocker);
+      Attach(blocker, s);
+    }
+    Attach(m, t);
+    current += delta;
+    if (current < best) {
+      best = current;
+      if (snapshots) best_slot_of_ = slot_of_;
+    }
+  }
+  if (snapshots && best < current) Rebuild(best_slot_of_);
+}
+
+void Search::EnforceFairness() {
+  if (!p_.source->max_break_spread) return;
+  const int d = *p_.source->max_break_spread;
+  for (int guard = 0; guard < p_.meetings && FairnessExcess() > 0; ++guard) {
+    int hi = static_cast<int>(histogram_.size()) - 1;
+    while (histogram_[hi] == 0) --hi;
+    // Remove the meeting of a participant with the most breaks that helps most; among
+    // equals, the least important.
+    int best_m = -1;
+    std::tuple<int, int, int> best_key;
+    for (int q = 0; q < p_.participants; ++q) {
+      if (breaks_[q] != hi) continue;
+      const uint64_t* b = &busy_[static_cast<size_t>(q) * W_];
+      for (int s = NextSet(b, W_, 0); s >= 0; s = NextSet(b, W_, s + 1)) {
+        int m = occ_[static_cast<size_t>(q) * S_ + s];
+        int changed[64], n = 0, values[64];
+        for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1] && n < 64; ++i) {
+          int r = p_.res[i];
+          if (!p_.IsParticipant(r)) continue;
+          changed[n] = r;
+          values[n++] = BreaksAfter(&busy_[static_cast<size_t>(r) * W_], W_, s, -1);
+        }
+        for (int k = 0; k < n; ++k) {
+          --histogram_[breaks_[changed[k]]];
+          ++histogram_[values[k]];
+        }
+        int excess = FairnessExcess();
+        for (int k = 0; k < n; ++k) {
+          ++histogram_[breaks_[changed[k]]];
+          --histogram_[values[k]];
+        }
+        std::tuple<int, int, int> key{excess, -p_.priority_rank[m],
+                                      static_cast<int>(p_.succs[m].size())};
+        if (best_m < 0 || key < best_key) {
+          best_m = m;
+          best_key = key;
+        }
+      }
+    }
+    if (best_m < 0) break;
+    int lo = 0;
+    while (histogram_[lo] == 0) ++lo;
+    std::string reason = "left out to keep the agenda fair (fairness.max_break_spread " +
+                         std::to_string(d) + "): with it, a participant would have " +
+                         std::to_string(hi) + " breaks while another has " + std::to_string(lo);
+    std::vector<int> removed;
+    removal_log_ = &removed;
+    Remove(best_m);
+    removal_log_ = nullptr;
+    for (int m : removed) removed_for_fairness_[m] = reason;
+  }
+}
+
+SearchOutcome Search::Run() {
+  Construct();
+  Repair();
+  lower_bound_ = LowerBoundBreaks(p_, slot_of_);
+  Anneal();
+  EnforceFairness();
+  return {slot_of_, unscheduled_by_rank_, total_breaks_, removed_for_fairness_};
+}
+
+}  // namespace incontra::engine::internal

@@ -1,0 +1,91 @@
+// One search for a schedule of a compiled problem: a greedy construction, ejection chains to
+// fit what did not fit, then simulated annealing on breaks under the fairness rule.
+//
+// Every state the search passes through keeps every hard rule except fairness, which is a
+// penalty during the search and is restored by removing meetings at the end if need be.
+//
+// Thread-safety: one Search per thread; the CompiledProblem is shared read-only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/internal/compiled_problem.h"
+#include "engine/internal/rng.h"
+
+namespace incontra::engine::internal {
+
+struct SearchOutcome {
+  std::vector<int> slot_of;  // per meeting, -1 when unscheduled
+  std::vector<int> unscheduled_by_rank;
+  int breaks = 0;
+  std::unordered_map<int, std::string> removed_for_fairness;  // meeting -> reason
+};
+
+class Search {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `move_budget`: annealing moves at most; `deadline`: when to stop whatever is left.
+  Search(const CompiledProblem& problem, uint64_t seed, Clock::time_point deadline,
+         int64_t move_budget);
+
+  SearchOutcome Run();
+
+ private:
+  // State changes; all keep every hard rule but fairness. Attach and Detach move a meeting
+  // in and out of a slot; Place and Remove also count it as scheduled or not, and Remove takes
+  // the meetings that must follow it along.
+  void Attach(int m, int s);
+  void Detach(int m);
+  void Place(int m, int s);
+  void Remove(int m);
+  void UpdateBreaks(int r);
+  void Rebuild(const std::vector<int>& slot_of);
+  // Whether m (unscheduled) may go to s now.
+  bool CanPlace(int m, int s) const;
+  // Whether m's `after` rules hold with m at s, given `moved` at `moved_to` (-1: none).
+  bool OrderOk(int m, int s, int moved, int moved_to) const;
+  int BreaksDeltaPlace(int m, int s) const;
+  int BestSlot(int m);
+
+  void Construct();
+  void PlaceWithPredecessors(int m, std::vector<char>& done);
+  void Repair();
+  void Anneal();
+  void EnforceFairness();
+
+  // Cost of the fairness rule: how far the spread of break counts exceeds the bound.
+  int FairnessExcess() const;
+  bool TimeUp();
+
+  const CompiledProblem& p_;
+  Rng rng_;
+  Clock::time_point deadline_;
+  int64_t move_budget_;
+  int lower_bound_ = 0;  // of the meetings scheduled after repair: annealing stops there
+  int64_t clock_checks_ = 0;
+  bool time_up_ = false;
+
+  int S_, W_;
+  std::vector<int> slot_of_;
+  std::vector<int> occ_;        // resource * S + slot -> meeting or -1
+  std::vector<uint64_t> busy_;  // resource * W words
+  std::vector<int> load_;       // meetings without a host table, per slot
+  std::vector<int> count_;      // scheduled meetings per participant
+  std::vector<int> breaks_;     // per participant
+  std::vector<int> histogram_;  // participants per break count
+  int total_breaks_ = 0;
+  std::vector<std::vector<int>> slot_members_;  // meetings without a host table, per slot
+  std::vector<int> member_pos_;
+  std::vector<int> unscheduled_by_rank_;
+
+  std::vector<int> best_slot_of_;
+  std::vector<int>* removal_log_ = nullptr;  // when set, Remove records what it removes
+  std::unordered_map<int, std::string> removed_for_fairness_;
+};
+
+}  // namespace incontra::engine::internal

@@ -1,0 +1,223 @@
+#include "engine/scheduler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "engine/internal/compiled_problem.h"
+#include "engine/internal/lower_bound.h"
+#include "engine/internal/search.h"
+#include "engine/internal/slot_set.h"
+
+namespace incontra::engine {
+namespace {
+
+using internal::CompiledProblem;
+using internal::SearchOutcome;
+using Clock = std::chrono::steady_clock;
+
+constexpr int64_t kDefaultTimeLimitMs = 10'000;
+
+uint64_t SeedFor(uint64_t seed, int worker) {
+  uint64_t z = seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(worker + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  return z ^ (z >> 27);
+}
+
+// Lexicographic: fewer unscheduled at the highest priority first, then fewer breaks.
+bool Better(const SearchOutcome& a, const SearchOutcome& b) {
+  if (a.unscheduled_by_rank != b.unscheduled_by_rank) {
+    return a.unscheduled_by_rank < b.unscheduled_by_rank;
+  }
+  return a.breaks < b.breaks;
+}
+
+// Tables for the meetings of each slot: a host's meetings at its table; the others at the table
+// one of their participants sat at before, when free, so people move as little as possible.
+std::vector<int> AssignTables(const CompiledProblem& c, const std::vector<int>& slot_of) {
+  const ScheduleProblem& p = *c.source;
+  std::vector<int> table(c.meetings, -1);
+  std::vector<char> reserved(p.table_ids.size(), 0);
+  for (int t : c.host_tables) reserved[t] = 1;
+  std::vector<std::vector<int>> by_slot(c.slots);
+  for (int m = 0; m < c.meetings; ++m) {
+    if (slot_of[m] >= 0) by_slot[slot_of[m]].push_back(m);
+  }
+  std::vector<int> last_table(c.participants, -1);
+  std::vector<char> taken(p.table_ids.size(), 0);
+  for (int s = 0; s < c.slots; ++s) {
+    std::fill(taken.begin(), taken.end(), 0);
+    std::vector<int> waiting;
+    for (int m : by_slot[s]) {
+      if (int h = c.table_resource[m]; h >= 0) {
+        table[m] = c.host_tables[h - c.participants];
+        continue;
+      }
+      for (int i = c.res_begin[m]; i < c.res_begin[m + 1] && table[m] < 0; ++i) {
+        int r = c.res[i];
+        if (!c.IsParticipant(r)) continue;
+        int t = last_table[r];
+        if (t >= 0 && !reserved[t] && !taken[t]) {
+          table[m] = t;
+          taken[t] = 1;
+        }
+      }
+      if (table[m] < 0) waiting.push_back(m);
+    }
+    size_t next = 0;
+    for (int m : waiting) {
+      while (reserved[next] || taken[next]) ++next;  // the search kept within free_tables
+      table[m] = static_cast<int>(next);
+      taken[next] = 1;
+    }
+    for (int m : by_slot[s]) {
+      for (int i = c.res_begin[m]; i < c.res_begin[m + 1]; ++i) {
+        if (c.IsParticipant(c.res[i])) last_table[c.res[i]] = table[m];
+      }
+    }
+  }
+  return table;
+}
+
+// Why meeting m is not in the final agenda, in words an organiser can act on.
+std::string Explain(const CompiledProblem& c, const SearchOutcome& o, int m,
+                    const std::vector<int>& occ, const std::vector<int>& load,
+                    const std::vector<int>& count) {
+  const ScheduleProblem& p = *c.source;
+  if (!c.static_reason[m].empty()) return c.static_reason[m];
+  if (auto it = o.removed_for_fairness.find(m); it != o.removed_for_fairness.end()) {
+    return it->second;
+  }
+  for (int a : c.preds[m]) {
+    if (o.slot_of[a] < 0) {
+      return "it must follow " + p.meetings[a].id + ", which is not scheduled";
+    }
+  }
+  for (int i = c.res_begin[m]; i < c.res_begin[m + 1]; ++i) {
+    int r = c.res[i];
+    if (c.IsParticipant(r) && count[r] >= c.max_meetings[r]) {
+      return p.participants[r].id + " already has its maximum of " +
+             std::to_string(c.max_meetings[r]) + " meetings";
+    }
+  }
+  // Every allowed slot is blocked: say by whom, and how often.
+  std::map<int, int> busy_in;  // resource -> allowed slots where it meets someone else
+  int full = 0, order = 0, allowed = 0;
+  const uint64_t* dom = c.Domain(m);
+  for (int s = internal::NextSet(dom, c.words, 0); s >= 0;
+       s = internal::NextSet(dom, c.words, s + 1)) {
+    ++allowed;
+    for (int i = c.res_begin[m]; i < c.res_begin[m + 1]; ++i) {
+      if (occ[static_cast<size_t>(c.res[i]) * c.slots + s] >= 0) ++busy_in[c.res[i]];
+    }
+    if (c.table_resource[m] < 0 && load[s] >= c.free_tables) ++full;
+    bool order_ok = true;
+    for (int a : c.preds[m]) order_ok &= o.slot_of[a] < s;
+    for (int b : c.succs[m]) order_ok &= o.slot_of[b] < 0 || o.slot_of[b] > s;
+    if (!order_ok) ++order;
+  }
+  std::string parts;
+  auto add = [&](const std::string& part) { parts += (parts.empty() ? "" : ", ") + part; };
+  for (auto [r, n] : busy_in) {
+    std::string who = c.IsParticipant(r)
+                          ? p.participants[r].id
+                          : "host table " + p.table_ids[c.host_tables[r - c.participants]];
+    add(who + " is busy in " + std::to_string(n));
+  }
+  if (full) add("all tables are taken in " + std::to_string(full));
+  if (order) add("the order set by `after` rules out " + std::to_string(order));
+  return "no slot suits everyone: of the " + std::to_string(allowed) + " slots it may use, " +
+         parts;
+}
+
+ScheduleResult BuildResult(const CompiledProblem& c, const SearchOutcome& o) {
+  const ScheduleProblem& p = *c.source;
+  ScheduleResult result;
+  std::vector<int> table = AssignTables(c, o.slot_of);
+  std::vector<int> occ(static_cast<size_t>(c.resources) * c.slots, -1);
+  std::vector<int> load(c.slots, 0), count(c.participants, 0);
+  std::vector<std::vector<int>> slots_of(c.participants);
+  for (int m = 0; m < c.meetings; ++m) {
+    int s = o.slot_of[m];
+    if (s < 0) continue;
+    result.meetings.push_back({p.meetings[m].id, p.slots[s].id, p.table_ids[table[m]]});
+    if (c.table_resource[m] < 0) ++load[s];
+    for (int i = c.res_begin[m]; i < c.res_begin[m + 1]; ++i) {
+      int r = c.res[i];
+      occ[static_cast<size_t>(r) * c.slots + s] = m;
+      if (c.IsParticipant(r)) ++count[r];
+    }
+  }
+  bool all_hopeless = true;  // every unscheduled meeting has no slot at all
+  for (int m = 0; m < c.meetings; ++m) {
+    if (o.slot_of[m] >= 0) continue;
+    result.unscheduled.push_back({p.meetings[m].id, Explain(c, o, m, occ, load, count)});
+    all_hopeless &= !c.static_reason[m].empty();
+  }
+  ScheduleStats& st = result.stats;
+  st.scheduled = static_cast<int>(result.meetings.size());
+  st.unscheduled = static_cast<int>(result.unscheduled.size());
+  std::vector<uint64_t> busy(c.words);
+  for (int r = 0; r < c.participants; ++r) {
+    std::fill(busy.begin(), busy.end(), 0);
+    for (int s = 0; s < c.slots; ++s) {
+      if (occ[static_cast<size_t>(r) * c.slots + s] >= 0) internal::Set(busy.data(), s);
+    }
+    int b = internal::Breaks(busy.data(), c.words);
+    st.breaks_total += b;
+    st.breaks_max = std::max(st.breaks_max, b);
+  }
+  st.lower_bound_breaks = internal::LowerBoundBreaks(c, o.slot_of);
+  st.proven_optimal = all_hopeless && st.breaks_total == st.lower_bound_breaks;
+  return result;
+}
+
+}  // namespace
+
+Status ValidateProblem(const ScheduleProblem& problem) {
+  auto compiled = internal::Compile(problem);
+  return compiled.ok() ? Status::Ok() : compiled.status();
+}
+
+ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options) {
+  const auto start = Clock::now();
+  auto compiled = internal::Compile(problem);
+  if (!compiled.ok()) {
+    ScheduleResult refused;
+    for (const Meeting& m : problem.meetings) {
+      refused.unscheduled.push_back({m.id, "invalid problem: " + compiled.status().message()});
+    }
+    refused.stats.unscheduled = static_cast<int>(refused.unscheduled.size());
+    return refused;
+  }
+  const CompiledProblem& c = *compiled;
+  int64_t limit_ms = options.time_limit_ms > 0 ? options.time_limit_ms
+                                                : problem.time_limit_ms.value_or(kDefaultTimeLimitMs);
+  // Leave a tenth of the time (at most two seconds) to pick the winner and write the result.
+  const auto deadline =
+      start + std::chrono::milliseconds(limit_ms - std::min<int64_t>(limit_ms / 10, 2000));
+  const int64_t budget = 2'000'000 + static_cast<int64_t>(options.effort) * c.meetings;
+  const int threads = std::clamp(options.threads, 1, 16);
+
+  std::vector<SearchOutcome> outcomes(threads);
+  auto work = [&](int worker) {
+    internal::Search search(c, SeedFor(options.seed, worker), deadline, budget);
+    outcomes[worker] = search.Run();
+  };
+  std::vector<std::thread> pool;
+  for (int w = 1; w < threads; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (std::thread& t : pool) t.join();
+
+  int best = 0;
+  for (int w = 1; w < threads; ++w) {
+    if (Better(outcomes[w], outcomes[best])) best = w;
+  }
+  ScheduleResult result = BuildResult(c, outcomes[best]);
+  result.stats.solve_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  return result;
+}
+
+}  // namespace incontra::engine

@@ -1,0 +1,267 @@
+#include "server/cli.h"
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "engine/event_generator.h"
+#include "engine/schedule_json.h"
+#include "engine/scheduler.h"
+
+namespace incontra::server {
+namespace {
+
+namespace po = boost::program_options;
+using engine::ScheduleProblem;
+using engine::ScheduleResult;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitBadInput = 2;
+
+constexpr const char* kUsage =
+    "Incontra: B2B matchmaking and meeting scheduling for innovation-procurement events.\n"
+    "\n"
+    "Usage: incontra <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  schedule   turn requested meetings into an agenda of slots and tables\n"
+    "  demo       generate a Connext-like event (500 firms, 2,500 meetings), schedule it\n"
+    "             and print a summary\n"
+    "\n"
+    "Run 'incontra <command> --help' for a command's options.\n";
+
+int Fail(std::ostream& err, const Status& status) {
+  err << "error: " << status.code() << ": " << status.message() << "\n";
+  return status.kind() == Status::Kind::kIoError ? kExitFailure : kExitBadInput;
+}
+
+Result<std::string> ReadInput(const std::string& path) {
+  std::ostringstream buffer;
+  if (path == "-") {
+    buffer << std::cin.rdbuf();
+    return buffer.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::InvalidArgument("input.unreadable", path + ": cannot be opened for reading");
+  }
+  buffer << in.rdbuf();
+  if (in.bad()) return Status::InvalidArgument("input.unreadable", path + ": read failed");
+  return buffer.str();
+}
+
+// Writes through a temporary file and a rename, so a reader never sees half a result.
+Status WriteOutput(const std::string& path, const std::string& text, std::ostream& out) {
+  if (path.empty() || path == "-") {
+    out << text;
+    return Status::Ok();
+  }
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+    file << text;
+    file.flush();
+    if (!file) {
+      std::remove(tmp.c_str());
+      return Status::IoError("output.unwritable", path + ": cannot be written");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    return Status::IoError("output.unwritable", path + ": " + ec.message());
+  }
+  return Status::Ok();
+}
+
+// Parses a subcommand's options; returns false (and sets `code`) when the command is done
+// already: --help printed, or the options were wrong.
+bool ParseOptions(int argc, const char* const* argv, const po::options_description& visible,
+                  const po::positional_options_description& positional, po::variables_map* vm,
+                  std::ostream& out, std::ostream& err, const char* usage, int* code) {
+  try {
+    po::store(po::command_line_parser(argc, argv).options(visible).positional(positional).run(),
+              *vm);
+    if (vm->count("help")) {
+      out << usage << "\n" << visible;
+      *code = kExitOk;
+      return false;
+    }
+    po::notify(*vm);
+  } catch (const po::error& e) {
+    err << "error: cli.bad_option: " << e.what() << "\n" << usage;
+    *code = kExitBadInput;
+    return false;
+  }
+  return true;
+}
+
+std::string Percent(double part, double whole) {
+  if (whole <= 0) return "0%";
+  return std::to_string(static_cast<int>(100.0 * part / whole + 0.5)) + "%";
+}
+
+int Schedule(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  std::string input, output;
+  int64_t time_limit_ms = 0;
+  uint64_t seed = 1;
+  int threads = 2;
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")(
+      "problem", po::value(&input)->required(),
+      "the schedule problem (FORMATS.md), a JSON file; '-' reads standard input")(
+      "output,o", po::value(&output),
+      "write the schedule result here (default: standard output); written whole or not at all")(
+      "time-limit-ms", po::value(&time_limit_ms),
+      "stop searching after this many milliseconds (default: the problem's time_limit_ms, "
+      "else 10000)")("seed", po::value(&seed)->default_value(1),
+                     "random seed; the same seed and threads give the same agenda unless the "
+                     "time limit cuts the search short")(
+      "threads", po::value(&threads)->default_value(2),
+      "independent searches run side by side; the best agenda wins");
+  po::positional_options_description positional;
+  positional.add("problem", 1);
+  po::variables_map vm;
+  int code = kExitOk;
+  const char* usage =
+      "Usage: incontra schedule PROBLEM.json [-o RESULT.json] [--time-limit-ms N] [--seed S] "
+      "[--threads N]\n\n"
+      "Schedules the requested meetings of PROBLEM.json into slots and tables: every hard rule\n"
+      "kept, as many meetings as possible (higher priority first), then the fewest breaks.\n"
+      "Bad input is refused with exit code 2 and a message naming the place and the rule.\n";
+  if (!ParseOptions(argc, argv, options, positional, &vm, out, err, usage, &code)) return code;
+  if (threads < 1) return Fail(err, Status::InvalidArgument("cli.bad_option", "--threads: must be at least 1"));
+  if (time_limit_ms < 0) {
+    return Fail(err, Status::InvalidArgument("cli.bad_option", "--time-limit-ms: must be >= 0"));
+  }
+
+  auto text = ReadInput(input);
+  if (!text.ok()) return Fail(err, text.status());
+  auto problem = engine::ParseScheduleProblem(*text);
+  if (!problem.ok()) return Fail(err, problem.status());
+  if (Status s = engine::ValidateProblem(*problem); !s.ok()) return Fail(err, s);
+  ScheduleResult result =
+      engine::Solve(*problem, {.seed = seed, .time_limit_ms = time_limit_ms, .threads = threads});
+  if (Status s = WriteOutput(output, engine::ScheduleResultToJson(result).dump(2) + "\n", out);
+      !s.ok()) {
+    return Fail(err, s);
+  }
+  return kExitOk;
+}
+
+int Demo(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  uint64_t seed = 1;
+  int participants = 0, meetings = 0, threads = 2;
+  int64_t time_limit_ms = 10'000;
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")(
+      "seed", po::value(&seed)->default_value(1), "seed of the generated event and the search")(
+      "participants", po::value(&participants), "participants (default 500)")(
+      "meetings", po::value(&meetings), "requested meetings (default 2500)")(
+      "time-limit-ms", po::value(&time_limit_ms)->default_value(10'000), "search time limit")(
+      "threads", po::value(&threads)->default_value(2), "independent searches side by side");
+  po::positional_options_description none;
+  po::variables_map vm;
+  int code = kExitOk;
+  const char* usage =
+      "Usage: incontra demo [--seed S] [--participants N] [--meetings M]\n\n"
+      "Generates a Connext-like two-day brokerage event (500 firms, 2,500 requested meetings,\n"
+      "16 half-hour slots a day, popular PA hosts, some firms away half a day), schedules it and\n"
+      "prints a summary with a sample agenda.\n";
+  if (!ParseOptions(argc, argv, options, none, &vm, out, err, usage, &code)) return code;
+  engine::GeneratorOptions gen = engine::ConnextLike(seed);
+  if (participants > 0) gen.participants = participants;
+  if (meetings > 0) gen.meetings = meetings;
+  ScheduleProblem problem = engine::GenerateEvent(gen);
+  if (Status s = engine::ValidateProblem(problem); !s.ok()) return Fail(err, s);
+  ScheduleResult result =
+      engine::Solve(problem, {.seed = seed, .time_limit_ms = time_limit_ms, .threads = threads});
+  const engine::ScheduleStats& st = result.stats;
+
+  size_t hosts = 0;
+  for (const auto& q : problem.participants) hosts += q.table.has_value();
+  out << "Incontra demo: a Connext-like brokerage event (seed " << seed << ")\n"
+      << "  " << problem.participants.size() << " participants, " << problem.meetings.size()
+      << " requested meetings, " << problem.slots.size() << " slots, "
+      << problem.table_ids.size() << " tables (" << hosts << " kept by hosts)\n\n"
+      << "Agenda\n"
+      << "  scheduled     " << st.scheduled << " of " << problem.meetings.size() << " ("
+      << st.unscheduled << " unscheduled)\n"
+      << "  breaks        " << st.breaks_total << " in total, at most " << st.breaks_max
+      << " for one participant; lower bound " << st.lower_bound_breaks
+      << (st.proven_optimal ? " (proven optimal)" : "") << "\n"
+      << "  tables used   "
+      << Percent(st.scheduled, static_cast<double>(problem.slots.size()) *
+                                   static_cast<double>(problem.table_ids.size()))
+      << " of table-slots\n"
+      << "  solved in     " << st.solve_ms << " ms\n";
+
+  // The agenda of the busiest participant, as a person would read it.
+  std::map<std::string, int> load;
+  for (const auto& m : problem.meetings) {
+    for (const auto& pid : m.participants) ++load[pid];
+  }
+  std::string busiest;
+  for (const auto& [pid, n] : load) {
+    if (busiest.empty() || n > load[busiest]) busiest = pid;
+  }
+  std::map<std::string, const engine::Meeting*> by_id;
+  for (const auto& m : problem.meetings) by_id[m.id] = &m;
+  std::map<std::string, const engine::Slot*> slot_by_id;
+  std::map<std::string, size_t> slot_order;
+  for (size_t i = 0; i < problem.slots.size(); ++i) {
+    slot_by_id[problem.slots[i].id] = &problem.slots[i];
+    slot_order[problem.slots[i].id] = i;
+  }
+  std::map<size_t, std::string> lines;
+  for (const auto& sm : result.meetings) {
+    const engine::Meeting& m = *by_id[sm.id];
+    if (std::find(m.participants.begin(), m.participants.end(), busiest) == m.participants.end()) {
+      continue;
+    }
+    std::string with;
+    for (const auto& pid : m.participants) {
+      if (pid != busiest) with += (with.empty() ? "" : ", ") + pid;
+    }
+    const engine::Slot& slot = *slot_by_id[sm.slot];
+    std::string when = slot.start.size() >= 16 ? slot.start.substr(0, 10) + " " +
+                                                     slot.start.substr(11, 5)
+                                               : "slot " + slot.id;
+    lines[slot_order[sm.slot]] = "  " + when + "  " + sm.table + "  with " + with;
+  }
+  out << "\nAgenda of " << busiest << " (" << lines.size() << " meetings)\n";
+  for (const auto& [order, line] : lines) out << line << "\n";
+  if (!result.unscheduled.empty()) {
+    out << "\nFirst unscheduled: " << result.unscheduled.front().id << ": "
+        << result.unscheduled.front().reason << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  if (argc < 2) {
+    err << kUsage;
+    return kExitBadInput;
+  }
+  std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    out << kUsage;
+    return kExitOk;
+  }
+  // Each subcommand sees its own name as argv[0].
+  if (command == "schedule") return Schedule(argc - 1, argv + 1, out, err);
+  if (command == "demo") return Demo(argc - 1, argv + 1, out, err);
+  err << "error: cli.unknown_command: '" << command << "' is not a command\n\n" << kUsage;
+  return kExitBadInput;
+}
+
+}  // namespace incontra::server
