@@ -113,6 +113,7 @@ int Schedule(int argc, const char* const* argv, std::ostream& out, std::ostream&
   int64_t time_limit_ms = 0;
   uint64_t seed = 1;
   int threads = 2;
+  int effort = engine::SolveOptions{}.effort;
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")(
       "problem", po::value(&input)->required(),
@@ -125,7 +126,9 @@ int Schedule(int argc, const char* const* argv, std::ostream& out, std::ostream&
                      "random seed; the same seed and threads give the same agenda unless the "
                      "time limit cuts the search short")(
       "threads", po::value(&threads)->default_value(2),
-      "independent searches run side by side; the best agenda wins");
+      "independent searches run side by side; the best agenda wins")(
+      "effort", po::value(&effort)->default_value(effort),
+      "search moves per meeting (plus a fixed floor) before the search stops on its own");
   po::positional_options_description positional;
   positional.add("problem", 1);
   po::variables_map vm;
@@ -137,7 +140,10 @@ int Schedule(int argc, const char* const* argv, std::ostream& out, std::ostream&
       "kept, as many meetings as possible (higher priority first), then the fewest breaks.\n"
       "Bad input is refused with exit code 2 and a message naming the place and the rule.\n";
   if (!ParseOptions(argc, argv, options, positional, &vm, out, err, usage, &code)) return code;
-  if (threads < 1) return Fail(err, Status::InvalidArgument("cli.bad_option", "--threads: must be at least 1"));
+  if (threads < 1 || effort < 0) {
+    return Fail(err, Status::InvalidArgument("cli.bad_option",
+                                             "--threads and --effort: must be positive"));
+  }
   if (time_limit_ms < 0) {
     return Fail(err, Status::InvalidArgument("cli.bad_option", "--time-limit-ms: must be >= 0"));
   }
@@ -148,7 +154,10 @@ int Schedule(int argc, const char* const* argv, std::ostream& out, std::ostream&
   if (!problem.ok()) return Fail(err, problem.status());
   if (Status s = engine::ValidateProblem(*problem); !s.ok()) return Fail(err, s);
   ScheduleResult result =
-      engine::Solve(*problem, {.seed = seed, .time_limit_ms = time_limit_ms, .threads = threads});
+      engine::Solve(*problem, {.seed = seed,
+                               .time_limit_ms = time_limit_ms,
+                               .threads = threads,
+                               .effort = effort});
   if (Status s = WriteOutput(output, engine::ScheduleResultToJson(result).dump(2) + "\n", out);
       !s.ok()) {
     return Fail(err, s);

@@ -26,6 +26,8 @@ int NthSet(const uint64_t* w, int words, int k) {
 
 // How much one unit of fairness excess weighs against one break during the search.
 constexpr int kFairnessWeight = 8;
+// Longest Kempe chain a move may swap; longer ones are rarely accepted and cost time.
+constexpr size_t kMaxChain = 64;
 
 }  // namespace
 
@@ -38,6 +40,7 @@ Search::Search(const CompiledProblem& problem, uint64_t seed, Clock::time_point 
       S_(problem.slots),
       W_(problem.words) {
   slot_of_.assign(p_.meetings, -1);
+  participant_mark_.assign(p_.participants, 0);
   occ_.assign(static_cast<size_t>(p_.resources) * S_, -1);
   busy_.assign(static_cast<size_t>(p_.resources) * W_, 0);
   load_.assign(S_, 0);
@@ -350,6 +353,68 @@ void Search::Rebuild(const std::vector<int>& slot_of) {
   }
 }
 
+bool Search::KempeChain(int m, int t, std::vector<int>* chain) {
+  // The meetings of slots s and t that are linked to m through a shared resource: swapping the
+  // slot of all of them keeps every resource in at most one meeting per slot.
+  const int s = slot_of_[m];
+  ++stamp_;
+  chain->clear();
+  auto grow = [&](int start) {
+    if (mark_[start] == stamp_) return true;
+    mark_[start] = stamp_;
+    chain->push_back(start);
+    for (size_t k = chain->size() - 1; k < chain->size(); ++k) {
+      int x = (*chain)[k];
+      int other = slot_of_[x] == s ? t : s;
+      for (int i = p_.res_begin[x]; i < p_.res_begin[x + 1]; ++i) {
+        int y = occ_[static_cast<size_t>(p_.res[i]) * S_ + other];
+        if (y < 0 || mark_[y] == stamp_) continue;
+        if (chain->size() >= kMaxChain) return false;
+        mark_[y] = stamp_;
+        chain->push_back(y);
+      }
+    }
+    return true;
+  };
+  if (!grow(m)) return false;
+  // Tables: as many free-table meetings may enter a slot as leave it, plus its spare tables.
+  auto balance = [&](int* into_t, int* into_s) {
+    *into_t = *into_s = 0;
+    for (int x : *chain) {
+      if (p_.table_resource[x] >= 0) continue;
+      (slot_of_[x] == s ? *into_t : *into_s) += 1;
+    }
+  };
+  int into_t, into_s;
+  balance(&into_t, &into_s);
+  if (load_[t] + into_t - into_s > p_.free_tables) {
+    // Slot t is full: take one of its free-table meetings along the other way.
+    const std::vector<int>& members = slot_members_[t];
+    if (members.empty()) return false;
+    if (!grow(members[rng_.Below(static_cast<uint32_t>(members.size()))])) return false;
+    balance(&into_t, &into_s);
+  }
+  if (load_[t] + into_t - into_s > p_.free_tables) return false;
+  if (load_[s] + into_s - into_t > p_.free_tables) return false;
+  auto moved_to = [&](int x) {
+    if (mark_[x] != stamp_ || slot_of_[x] < 0) return slot_of_[x];
+    return slot_of_[x] == s ? t : s;
+  };
+  for (int x : *chain) {
+    int to = moved_to(x);
+    if (!Test(p_.Domain(x), to)) return false;
+    for (int a : p_.preds[x]) {
+      int sa = moved_to(a);
+      if (sa < 0 || sa >= to) return false;
+    }
+    for (int b : p_.succs[x]) {
+      int sb = moved_to(b);
+      if (sb >= 0 && sb <= to) return false;
+    }
+  }
+  return true;
+}
+
 void Search::Anneal() {
   const bool fair = p_.source->max_break_spread.has_value();
   auto cost = [&] { return total_breaks_ + (fair ? kFairnessWeight * FairnessExcess() : 0); };
@@ -357,117 +422,75 @@ void Search::Anneal() {
   int best = current;
   const bool snapshots = p_.meetings <= 200'000;
   if (snapshots) best_slot_of_ = slot_of_;
-  const double t_start = 0.6, t_end = 0.02;
+  const double t_start = 0.6, t_end = 0.03;
   double temperature = t_start;
+  mark_.assign(p_.meetings, 0);
 
-  // Participants touched by a move and their break counts after it.
-  int touched[64];
-  int after[64];
-  uint64_t scratch[kMaxWords];
-
+  std::vector<int> chain, touched, after;
   for (int64_t it = 0; it < move_budget_; ++it) {
     if (current == lower_bound_ && (!fair || FairnessExcess() == 0)) break;
     if ((it & 1023) == 0) {
       if (TimeUp()) break;
       temperature = t_start * std::pow(t_end / t_start, static_cast<double>(it) / move_budget_);
     }
-    // Pick a meeting of a participant with breaks, most of the time.
-    int m = -1;
-    for (int k = 0; k < 4 && m < 0; ++k) {
-      int q = static_cast<int>(rng_.Below(static_cast<uint32_t>(p_.participants)));
-      if (breaks_[q] == 0 && k < 3) continue;
-      if (count_[q] == 0) continue;
-      int s = NthSet(&busy_[static_cast<size_t>(q) * W_], W_,
-                     static_cast<int>(rng_.Below(static_cast<uint32_t>(count_[q]))));
-      m = occ_[static_cast<size_t>(q) * S_ + s];
+    // Most of the time: a participant with breaks, one of its meetings, and a slot that closes
+    // one of its gaps. Otherwise any meeting to any slot it may use.
+    int q = -1;
+    for (int k = 0; k < 4 && q < 0; ++k) {
+      int r = static_cast<int>(rng_.Below(static_cast<uint32_t>(p_.participants)));
+      if (count_[r] > 0 && (breaks_[r] > 0 || k == 3)) q = r;
     }
-    if (m < 0) continue;
-    const int s = slot_of_[m];
+    if (q < 0) continue;
+    const uint64_t* qb = &busy_[static_cast<size_t>(q) * W_];
+    int m = occ_[static_cast<size_t>(q) * S_ +
+                 NthSet(qb, W_, static_cast<int>(rng_.Below(static_cast<uint32_t>(count_[q]))))];
     const uint64_t* dom = p_.Domain(m);
     int t;
-    if (rng_.Below(2) == 0) {
-      t = NthSet(dom, W_, static_cast<int>(rng_.Below(static_cast<uint32_t>(Count(dom, W_)))));
+    if (breaks_[q] > 0 && rng_.Below(4) != 0) {
+      // A free slot inside q's span.
+      int first = NextSet(qb, W_, 0), free_slots = 0, pick = -1;
+      for (int x = first; x >= 0 && x < S_; ++x) {
+        if (Test(qb, x)) continue;
+        if (NextSet(qb, W_, x) < 0) break;
+        if (rng_.Below(++free_slots) == 0) pick = x;
+      }
+      t = pick;
+      if (t < 0 || !Test(dom, t)) continue;
     } else {
-      // Next to another meeting of one of m's participants: the move that closes gaps.
-      int r = p_.res[p_.res_begin[m] + static_cast<int>(rng_.Below(2))];
-      int q_count = count_[r];
-      int b = NthSet(&busy_[static_cast<size_t>(r) * W_], W_,
-                     static_cast<int>(rng_.Below(static_cast<uint32_t>(q_count))));
-      t = b + (rng_.Below(2) ? 1 : -1);
-      if (t < 0 || t >= S_ || !Test(dom, t)) continue;
+      t = NthSet(dom, W_, static_cast<int>(rng_.Below(static_cast<uint32_t>(Count(dom, W_)))));
     }
+    const int s = slot_of_[m];
     if (t == s) continue;
+    if (!KempeChain(m, t, &chain)) continue;
 
-    int blocker = -1;
-    bool several = false;
-    for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
-      int o = occ_[static_cast<size_t>(p_.res[i]) * S_ + t];
-      if (o < 0 || o == blocker) continue;
-      if (blocker >= 0) several = true;
-      blocker = o;
-    }
-    if (several) continue;
-    const bool m_free_table = p_.table_resource[m] < 0;
-    if (blocker < 0 && m_free_table && load_[t] >= p_.free_tables) {
-      const std::vector<int>& members = slot_members_[t];
-      if (members.empty()) continue;
-      blocker = members[rng_.Below(static_cast<uint32_t>(members.size()))];
-    }
-    if (blocker >= 0) {
-      // Swap m and the blocker.
-      if (!Test(p_.Domain(blocker), s)) continue;
-      bool clash = false;
-      for (int i = p_.res_begin[blocker]; i < p_.res_begin[blocker + 1]; ++i) {
-        int o = occ_[static_cast<size_t>(p_.res[i]) * S_ + s];
-        clash |= o >= 0 && o != m;
-      }
-      if (clash) continue;
-      const bool e_free_table = p_.table_resource[blocker] < 0;
-      if (load_[s] - m_free_table + e_free_table > p_.free_tables) continue;
-      if (load_[t] - e_free_table + m_free_table > p_.free_tables) continue;
-      if (!OrderOk(m, t, blocker, s) || !OrderOk(blocker, s, m, t)) continue;
-    } else if (!OrderOk(m, t, -1, -1)) {
-      continue;
-    }
-
-    // Breaks of every participant the move touches.
-    int n = 0;
-    auto touch = [&](int r) {
-      if (!p_.IsParticipant(r)) return;
-      for (int k = 0; k < n; ++k) {
-        if (touched[k] == r) return;
-      }
-      if (n < 64) touched[n++] = r;
-    };
-    for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) touch(p_.res[i]);
-    if (blocker >= 0) {
-      for (int i = p_.res_begin[blocker]; i < p_.res_begin[blocker + 1]; ++i) touch(p_.res[i]);
-    }
+    // Every participant of the chain has its meetings at s and t in the chain, so its new
+    // agenda is its old one with slots s and t exchanged.
+    touched.clear();
+    after.clear();
     int delta = 0;
-    for (int k = 0; k < n; ++k) {
-      int r = touched[k];
-      const uint64_t* b = &busy_[static_cast<size_t>(r) * W_];
-      for (int w = 0; w < W_; ++w) scratch[w] = b[w];
-      bool in_m = occ_[static_cast<size_t>(r) * S_ + s] == m;
-      bool in_e = blocker >= 0 && occ_[static_cast<size_t>(r) * S_ + t] == blocker;
-      if (in_m && !in_e) {
-        Clear(scratch, s);
-        Set(scratch, t);
-      } else if (in_e && !in_m) {
-        Clear(scratch, t);
-        Set(scratch, s);
+    ++stamp_;
+    for (int x : chain) {
+      for (int i = p_.res_begin[x]; i < p_.res_begin[x + 1]; ++i) {
+        int r = p_.res[i];
+        if (!p_.IsParticipant(r) || participant_mark_[r] == stamp_) continue;
+        participant_mark_[r] = stamp_;
+        const uint64_t* b = &busy_[static_cast<size_t>(r) * W_];
+        bool at_s = Test(b, s), at_t = Test(b, t);
+        if (at_s == at_t) continue;
+        int nb = BreaksAfter(b, W_, at_s ? s : t, at_s ? t : s);
+        touched.push_back(r);
+        after.push_back(nb);
+        delta += nb - breaks_[r];
       }
-      after[k] = Breaks(scratch, W_);
-      delta += after[k] - breaks_[r];
     }
     if (fair) {
       int before_excess = FairnessExcess();
-      for (int k = 0; k < n; ++k) {
+      for (size_t k = 0; k < touched.size(); ++k) {
         --histogram_[breaks_[touched[k]]];
         ++histogram_[after[k]];
       }
       int after_excess = FairnessExcess();
-      for (int k = 0; k < n; ++k) {
+      for (size_t k = 0; k < touched.size(); ++k) {
         ++histogram_[breaks_[touched[k]]];
         --histogram_[after[k]];
       }
@@ -475,12 +498,12 @@ void Search::Anneal() {
     }
     if (delta > 0 && rng_.Unit() >= std::exp(-delta / temperature)) continue;
 
-    Detach(m);
-    if (blocker >= 0) {
-      Detach(blocker);
-      Attach(blocker, s);
+    for (int& x : chain) {
+      int to = slot_of_[x] == s ? t : s;
+      Detach(x);
+      x = x * 2 + (to == t);  // remember the destination while every meeting is out
     }
-    Attach(m, t);
+    for (int x : chain) Attach(x / 2, (x & 1) ? t : s);
     current += delta;
     if (current < best) {
       best = current;

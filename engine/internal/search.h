@@ -56,6 +56,10 @@ class Search {
   void PlaceWithPredecessors(int m, std::vector<char>& done);
   void Repair();
   void Anneal();
+  // Collects into `chain` the Kempe chain that moves m to slot t: m and every meeting of m's
+  // slot and t linked to it through a shared participant or host table. False when the chain
+  // cannot be swapped (too long, a slot a meeting may not use, tables, `after`).
+  bool KempeChain(int m, int t, std::vector<int>* chain);
   void EnforceFairness();
 
   // Cost of the fairness rule: how far the spread of break counts exceeds the bound.
@@ -84,6 +88,9 @@ class Search {
   std::vector<int> unscheduled_by_rank_;
 
   std::vector<int> best_slot_of_;
+  std::vector<uint32_t> mark_;              // per meeting: in the current chain when == stamp_
+  std::vector<uint32_t> participant_mark_;  // per participant, same stamp
+  uint32_t stamp_ = 0;
   std::vector<int>* removal_log_ = nullptr;  // when set, Remove records what it removes
   std::unordered_map<int, std::string> removed_for_fairness_;
 };
