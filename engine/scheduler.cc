@@ -45,6 +45,13 @@ std::vector<int> AssignTables(const CompiledProblem& c, const std::vector<int>& 
     if (slot_of[m] >= 0) by_slot[slot_of[m]].push_back(m);
   }
   std::vector<int> last_table(c.participants, -1);
+  std::vector<int> meetings_of(c.participants, 0);
+  for (int m = 0; m < c.meetings; ++m) {
+    if (slot_of[m] < 0) continue;
+    for (int i = c.res_begin[m]; i < c.res_begin[m + 1]; ++i) {
+      if (c.IsParticipant(c.res[i])) ++meetings_of[c.res[i]];
+    }
+  }
   std::vector<char> taken(p.table_ids.size(), 0);
   for (int s = 0; s < c.slots; ++s) {
     std::fill(taken.begin(), taken.end(), 0);
@@ -54,14 +61,18 @@ std::vector<int> AssignTables(const CompiledProblem& c, const std::vector<int>& 
         table[m] = c.host_tables[h - c.participants];
         continue;
       }
-      for (int i = c.res_begin[m]; i < c.res_begin[m + 1] && table[m] < 0; ++i) {
+      // The busiest participant stays seated; the others come to it.
+      int keeper = -1;
+      for (int i = c.res_begin[m]; i < c.res_begin[m + 1]; ++i) {
         int r = c.res[i];
-        if (!c.IsParticipant(r)) continue;
-        int t = last_table[r];
-        if (t >= 0 && !reserved[t] && !taken[t]) {
-          table[m] = t;
-          taken[t] = 1;
+        if (c.IsParticipant(r) && last_table[r] >= 0 &&
+            (keeper < 0 || meetings_of[r] > meetings_of[keeper])) {
+          if (!taken[last_table[r]]) keeper = r;
         }
+      }
+      if (keeper >= 0) {
+        table[m] = last_table[keeper];
+        taken[table[m]] = 1;
       }
       if (table[m] < 0) waiting.push_back(m);
     }
@@ -72,6 +83,7 @@ std::vector<int> AssignTables(const CompiledProblem& c, const std::vector<int>& 
       taken[next] = 1;
     }
     for (int m : by_slot[s]) {
+      if (c.table_resource[m] >= 0) continue;  // host tables are not anyone else's seat
       for (int i = c.res_begin[m]; i < c.res_begin[m + 1]; ++i) {
         if (c.IsParticipant(c.res[i])) last_table[c.res[i]] = table[m];
       }
@@ -192,8 +204,9 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
     return refused;
   }
   const CompiledProblem& c = *compiled;
-  int64_t limit_ms = options.time_limit_ms > 0 ? options.time_limit_ms
-                                                : problem.time_limit_ms.value_or(kDefaultTimeLimitMs);
+  int64_t limit_ms = options.time_limit_ms > 0
+                         ? options.time_limit_ms
+                         : problem.time_limit_ms.value_or(kDefaultTimeLimitMs);
   // Leave a tenth of the time (at most two seconds) to pick the winner and write the result.
   const auto deadline =
       start + std::chrono::milliseconds(limit_ms - std::min<int64_t>(limit_ms / 10, 2000));

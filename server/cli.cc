@@ -168,6 +168,7 @@ int Schedule(int argc, const char* const* argv, std::ostream& out, std::ostream&
 int Demo(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   uint64_t seed = 1;
   int participants = 0, meetings = 0, threads = 2;
+  int effort = engine::SolveOptions{}.effort;
   int64_t time_limit_ms = 10'000;
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")(
@@ -175,7 +176,8 @@ int Demo(int argc, const char* const* argv, std::ostream& out, std::ostream& err
       "participants", po::value(&participants), "participants (default 500)")(
       "meetings", po::value(&meetings), "requested meetings (default 2500)")(
       "time-limit-ms", po::value(&time_limit_ms)->default_value(10'000), "search time limit")(
-      "threads", po::value(&threads)->default_value(2), "independent searches side by side");
+      "threads", po::value(&threads)->default_value(2), "independent searches side by side")(
+      "effort", po::value(&effort)->default_value(effort), "search moves per meeting");
   po::positional_options_description none;
   po::variables_map vm;
   int code = kExitOk;
@@ -190,8 +192,9 @@ int Demo(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   if (meetings > 0) gen.meetings = meetings;
   ScheduleProblem problem = engine::GenerateEvent(gen);
   if (Status s = engine::ValidateProblem(problem); !s.ok()) return Fail(err, s);
-  ScheduleResult result =
-      engine::Solve(problem, {.seed = seed, .time_limit_ms = time_limit_ms, .threads = threads});
+  ScheduleResult result = engine::Solve(
+      problem,
+      {.seed = seed, .time_limit_ms = time_limit_ms, .threads = threads, .effort = effort});
   const engine::ScheduleStats& st = result.stats;
 
   size_t hosts = 0;
