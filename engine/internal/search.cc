@@ -442,21 +442,29 @@ void Search::Anneal() {
     }
     if (q < 0) continue;
     const uint64_t* qb = &busy_[static_cast<size_t>(q) * W_];
-    int m = occ_[static_cast<size_t>(q) * S_ +
-                 NthSet(qb, W_, static_cast<int>(rng_.Below(static_cast<uint32_t>(count_[q]))))];
-    const uint64_t* dom = p_.Domain(m);
-    int t;
-    if (breaks_[q] > 0 && rng_.Below(4) != 0) {
-      // A free slot inside q's span.
-      int first = NextSet(qb, W_, 0), free_slots = 0, pick = -1;
-      for (int x = first; x >= 0 && x < S_; ++x) {
+    int m, t;
+    const uint32_t kind = breaks_[q] > 0 ? rng_.Below(4) : 3;
+    if (kind <= 2) {
+      // Into a gap of q's span: kind 0 takes q's first or last meeting and a slot at a gap's
+      // edge, which shortens the span; kind 1 a random meeting and a random gap slot.
+      int first = NextSet(qb, W_, 0), last = first, free_slots = 0;
+      t = -1;
+      for (int x = first; x >= 0; x = NextSet(qb, W_, x + 1)) last = x;
+      for (int x = first + 1; x < last; ++x) {
         if (Test(qb, x)) continue;
-        if (NextSet(qb, W_, x) < 0) break;
-        if (rng_.Below(++free_slots) == 0) pick = x;
+        if (kind == 0 && !Test(qb, x - 1) && !Test(qb, x + 1)) continue;
+        if (rng_.Below(++free_slots) == 0) t = x;
       }
-      t = pick;
-      if (t < 0 || !Test(dom, t)) continue;
+      if (t < 0) continue;
+      int from = kind == 0 ? (rng_.Below(2) ? first : last)
+                           : NthSet(qb, W_, static_cast<int>(rng_.Below(
+                                                static_cast<uint32_t>(count_[q]))));
+      m = occ_[static_cast<size_t>(q) * S_ + from];
+      if (!Test(p_.Domain(m), t)) continue;
     } else {
+      m = occ_[static_cast<size_t>(q) * S_ +
+               NthSet(qb, W_, static_cast<int>(rng_.Below(static_cast<uint32_t>(count_[q]))))];
+      const uint64_t* dom = p_.Domain(m);
       t = NthSet(dom, W_, static_cast<int>(rng_.Below(static_cast<uint32_t>(Count(dom, W_)))));
     }
     const int s = slot_of_[m];
