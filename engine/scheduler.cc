@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "engine/internal/compiled_problem.h"
+#include "engine/internal/exact.h"
 #include "engine/internal/lower_bound.h"
 #include "engine/internal/search.h"
 #include "engine/internal/slot_set.h"
@@ -143,7 +144,9 @@ std::string Explain(const CompiledProblem& c, const SearchOutcome& o, int m,
          parts;
 }
 
-ScheduleResult BuildResult(const CompiledProblem& c, const SearchOutcome& o) {
+// `proven_lower_bound`: a bound on breaks proven otherwise (by the exact search), or 0.
+ScheduleResult BuildResult(const CompiledProblem& c, const SearchOutcome& o,
+                           int proven_lower_bound) {
   const ScheduleProblem& p = *c.source;
   ScheduleResult result;
   std::vector<int> table = AssignTables(c, o.slot_of);
@@ -180,7 +183,8 @@ ScheduleResult BuildResult(const CompiledProblem& c, const SearchOutcome& o) {
     st.breaks_total += b;
     st.breaks_max = std::max(st.breaks_max, b);
   }
-  st.lower_bound_breaks = internal::LowerBoundBreaks(c, o.slot_of);
+  st.lower_bound_breaks =
+      std::max(internal::LowerBoundBreaks(c, o.slot_of), proven_lower_bound);
   st.proven_optimal = all_hopeless && st.breaks_total == st.lower_bound_breaks;
   return result;
 }
@@ -227,7 +231,18 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
   for (int w = 1; w < threads; ++w) {
     if (Better(outcomes[w], outcomes[best])) best = w;
   }
-  ScheduleResult result = BuildResult(c, outcomes[best]);
+  // Small problems: CaDiCaL either finds an agenda with fewer breaks or proves there is none.
+  SearchOutcome& winner = outcomes[best];
+  int proven = 0;
+  if (options.exact && internal::ExactFits(c, winner.slot_of)) {
+    int bound = internal::LowerBoundBreaks(c, winner.slot_of);
+    internal::ExactOutcome exact =
+        internal::ImproveExactly(c, winner.slot_of, winner.breaks, bound, deadline);
+    winner.slot_of = std::move(exact.slot_of);
+    winner.breaks = exact.breaks;
+    proven = exact.lower_bound;
+  }
+  ScheduleResult result = BuildResult(c, winner, proven);
   result.stats.solve_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
   return result;

@@ -29,6 +29,9 @@ struct SolveOptions {
   // Upper bound on local-search moves per thread, as a multiple of the number of meetings
   // (plus a fixed floor); keeps results reproducible when the time limit is not reached.
   int effort = 400;
+  // After the heuristic search, on problems small enough, ask the CaDiCaL SAT solver for an
+  // agenda with fewer breaks until it proves none exists (or time runs out).
+  bool exact = true;
 };
 
 // Checks references and rules that need the whole problem. Error codes:

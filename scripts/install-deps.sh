@@ -8,6 +8,7 @@ packages=(
   libboost-dev libboost-system-dev libboost-program-options-dev
   librocksdb-dev nlohmann-json3-dev libeigen3-dev doctest-dev
   libstemmer-dev libutf8proc-dev libssl-dev
+  libcadical-dev
 )
 
 missing=()
