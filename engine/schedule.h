@@ -74,7 +74,9 @@ struct ScheduleStats {
   int breaks_total = 0;
   int breaks_max = 0;
   int lower_bound_breaks = 0;  // no agenda of the scheduled meetings has fewer breaks
-  bool proven_optimal = false;  // everything scheduled and breaks_total == lower_bound_breaks
+  // No better agenda exists: every meeting left out has no slot it could ever use, and
+  // breaks_total == lower_bound_breaks.
+  bool proven_optimal = false;
   int64_t solve_ms = 0;
 };
 

@@ -140,13 +140,19 @@ std::string Explain(const CompiledProblem& c, const SearchOutcome& o, int m,
   }
   if (full) add("all tables are taken in " + std::to_string(full));
   if (order) add("the order set by `after` rules out " + std::to_string(order));
+  if (parts.empty()) {
+    // Nothing blocks it now: it was left out for fairness, or the time limit cut the search.
+    return "a slot is free for it now, but adding it would break fairness.max_break_spread or "
+           "the search ran out of time before placing it";
+  }
   return "no slot suits everyone: of the " + std::to_string(allowed) + " slots it may use, " +
          parts;
 }
 
-// `proven_lower_bound`: a bound on breaks proven otherwise (by the exact search), or 0.
+// `proven_lower_bound`: a bound on breaks proven by the exact search, or 0;
+// `scheduling_proven`: the exact search proved no agenda holds more meetings.
 ScheduleResult BuildResult(const CompiledProblem& c, const SearchOutcome& o,
-                           int proven_lower_bound) {
+                           int proven_lower_bound, bool scheduling_proven) {
   const ScheduleProblem& p = *c.source;
   ScheduleResult result;
   std::vector<int> table = AssignTables(c, o.slot_of);
@@ -185,7 +191,8 @@ ScheduleResult BuildResult(const CompiledProblem& c, const SearchOutcome& o,
   }
   st.lower_bound_breaks =
       std::max(internal::LowerBoundBreaks(c, o.slot_of), proven_lower_bound);
-  st.proven_optimal = all_hopeless && st.breaks_total == st.lower_bound_breaks;
+  st.proven_optimal =
+      (all_hopeless || scheduling_proven) && st.breaks_total == st.lower_bound_breaks;
   return result;
 }
 
@@ -231,18 +238,19 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
   for (int w = 1; w < threads; ++w) {
     if (Better(outcomes[w], outcomes[best])) best = w;
   }
-  // Small problems: CaDiCaL either finds an agenda with fewer breaks or proves there is none.
+  // Small problems: CaDiCaL either finds a better agenda or proves there is none.
   SearchOutcome& winner = outcomes[best];
   int proven = 0;
-  if (options.exact && internal::ExactFits(c, winner.slot_of)) {
-    int bound = internal::LowerBoundBreaks(c, winner.slot_of);
-    internal::ExactOutcome exact =
-        internal::ImproveExactly(c, winner.slot_of, winner.breaks, bound, deadline);
+  bool scheduling_proven = false;
+  if (options.exact && internal::ExactFits(c)) {
+    internal::ExactOutcome exact = internal::ImproveExactly(
+        c, winner.slot_of, internal::LowerBoundBreaks(c, winner.slot_of), deadline);
     winner.slot_of = std::move(exact.slot_of);
     winner.breaks = exact.breaks;
     proven = exact.lower_bound;
+    scheduling_proven = exact.scheduling_proven;
   }
-  ScheduleResult result = BuildResult(c, winner, proven);
+  ScheduleResult result = BuildResult(c, winner, proven, scheduling_proven);
   result.stats.solve_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
   return result;

@@ -30,9 +30,13 @@ constexpr const char* kUsage =
     "Usage: incontra <command> [options]\n"
     "\n"
     "Commands:\n"
-    "  schedule   turn requested meetings into an agenda of slots and tables\n"
-    "  demo       generate a Connext-like event (500 firms, 2,500 meetings), schedule it\n"
-    "             and print a summary\n"
+    "  schedule PROBLEM.json [-o RESULT.json] [--time-limit-ms N] [--seed S] [--threads N]\n"
+    "           [--effort N]\n"
+    "      turn requested meetings into an agenda of slots and tables (FORMATS.md)\n"
+    "  demo [--seed S] [--participants N] [--meetings M] [--time-limit-ms N] [--threads N]\n"
+    "       [--effort N]\n"
+    "      generate a Connext-like event (500 firms, 2,500 meetings), schedule it and print\n"
+    "      a summary\n"
     "\n"
     "Run 'incontra <command> --help' for a command's options.\n";
 

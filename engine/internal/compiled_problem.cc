@@ -80,6 +80,16 @@ Result<CompiledProblem> Compile(const ScheduleProblem& p) {
     return Status::InvalidArgument("schedule.invalid_value",
                                    "slots: at most " + std::to_string(kMaxSlots) + " slots");
   }
+  if (p.table_ids.empty()) {
+    return Status::InvalidArgument("schedule.invalid_value", "tables: at least one table");
+  }
+  if (p.max_break_spread && *p.max_break_spread < 0) {
+    return Status::InvalidArgument("schedule.invalid_value",
+                                   "fairness.max_break_spread: must be >= 0");
+  }
+  if (p.time_limit_ms && *p.time_limit_ms < 0) {
+    return Status::InvalidArgument("schedule.invalid_value", "time_limit_ms: must be >= 0");
+  }
   c.slots = static_cast<int>(p.slots.size());
   c.words = std::max(1, WordsFor(c.slots));
   const int W = c.words;

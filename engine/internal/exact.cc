@@ -3,7 +3,9 @@
 #include <cadical.hpp>
 
 #include <algorithm>
+#include <cassert>
 
+#include "engine/internal/lower_bound.h"
 #include "engine/internal/slot_set.h"
 
 namespace incontra::engine::internal {
@@ -16,7 +18,10 @@ class Cnf {
   int NewVar() { return next_++; }
   void Clause(std::initializer_list<int> lits) { Clause(std::vector<int>(lits)); }
   void Clause(const std::vector<int>& lits) {
-    for (int l : lits) solver_.add(l);
+    for (int l : lits) {
+      assert(l != 0 && "0 ends a clause in CaDiCaL's API: a missing variable slipped in");
+      solver_.add(l);
+    }
     solver_.add(0);
   }
 
@@ -45,7 +50,7 @@ class Cnf {
   // A totalizer over `lits` counting up to `cap`: out[i] is true whenever at least i + 1 of
   // them are (only that direction is needed for upper bounds).
   std::vector<int> Count(const std::vector<int>& lits, size_t cap) {
-    if (lits.empty()) return {};
+    if (lits.empty() || cap == 0) return {};
     return Build(lits, 0, lits.size(), cap);
   }
 
@@ -114,52 +119,79 @@ int BreaksOf(const CompiledProblem& p, const std::vector<int>& slot_of, std::vec
 
 }  // namespace
 
-bool ExactFits(const CompiledProblem& p, const std::vector<int>& slot_of) {
+bool ExactFits(const CompiledProblem& p) {
   int64_t vars = 0;
-  for (int m = 0; m < p.meetings; ++m) {
-    if (slot_of[m] >= 0) vars += Count(p.Domain(m), p.words);
-  }
+  for (int m = 0; m < p.meetings; ++m) vars += Count(p.Domain(m), p.words);
   return vars <= 40'000 && p.slots <= 128;
 }
 
-ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of, int breaks,
-                            int lower_bound, std::chrono::steady_clock::time_point deadline) {
-  ExactOutcome out{slot_of, breaks, lower_bound};
-  if (breaks <= lower_bound) return out;
+ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of, int lower_bound,
+                            std::chrono::steady_clock::time_point deadline) {
   const int S = p.slots;
+  const int levels = std::max(1, p.priority_levels);
+  ExactOutcome out;
+  const std::vector<int> slot_of_in = slot_of;
+  out.slot_of = std::move(slot_of);
+  out.lower_bound = lower_bound;
+  std::vector<int> each;
+  out.breaks = BreaksOf(p, out.slot_of, &each);
+  auto unscheduled_by_rank = [&](const std::vector<int>& agenda) {
+    std::vector<int> u(levels, 0);
+    for (int m = 0; m < p.meetings; ++m) {
+      if (agenda[m] < 0 && p.static_reason[m].empty()) ++u[p.priority_rank[m]];
+    }
+    return u;
+  };
+  std::vector<int> best_unscheduled = unscheduled_by_rank(out.slot_of);
+
   CaDiCaL::Solver solver;
   Cnf cnf(solver);
-
-  // x[m][s]: meeting m in slot s, for the scheduled meetings and their allowed slots.
+  // x[m][s]: meeting m in slot s; held[m]: m is scheduled.
   std::vector<std::vector<int>> x(p.meetings);
+  std::vector<int> held(p.meetings, 0);
   std::vector<std::vector<int>> by_resource_slot(static_cast<size_t>(p.resources) * S);
   std::vector<std::vector<int>> free_table_slot(S);
+  std::vector<std::vector<int>> of_participant(p.participants);
+  std::vector<std::vector<int>> out_by_rank(levels);  // "not held", per priority rank
   for (int m = 0; m < p.meetings; ++m) {
-    if (slot_of[m] < 0) continue;
+    if (!p.static_reason[m].empty()) continue;
     x[m].assign(S, 0);
-    std::vector<int> choices;
+    held[m] = cnf.NewVar();
+    std::vector<int> choices = {-held[m]};
     const uint64_t* dom = p.Domain(m);
     for (int s = NextSet(dom, p.words, 0); s >= 0; s = NextSet(dom, p.words, s + 1)) {
       int v = cnf.NewVar();
       x[m][s] = v;
       choices.push_back(v);
+      cnf.Clause({-v, held[m]});
       for (int i = p.res_begin[m]; i < p.res_begin[m + 1]; ++i) {
         by_resource_slot[static_cast<size_t>(p.res[i]) * S + s].push_back(v);
+        if (p.IsParticipant(p.res[i])) of_participant[p.res[i]].push_back(v);
       }
       if (p.table_resource[m] < 0) free_table_slot[s].push_back(v);
     }
     cnf.Clause(choices);
+    choices.erase(choices.begin());
     cnf.AtMostOne(choices);
+    out_by_rank[p.priority_rank[m]].push_back(-held[m]);
   }
-  // One meeting per participant and host table per slot; tables per slot.
+  // One meeting per participant and host table per slot; tables per slot; max_meetings.
   for (const auto& lits : by_resource_slot) cnf.AtMostOne(lits);
   for (int s = 0; s < S; ++s) cnf.AtMost(free_table_slot[s], static_cast<size_t>(p.free_tables));
-  // `after`: m in s needs each predecessor in a slot before s (prefix "placed before s").
+  for (int r = 0; r < p.participants; ++r) {
+    if (p.max_meetings[r] < INT32_MAX) {
+      cnf.AtMost(of_participant[r], static_cast<size_t>(p.max_meetings[r]));
+    }
+  }
+  // `after`: m in s needs each predecessor held in a slot before s.
   for (int m = 0; m < p.meetings; ++m) {
     if (x[m].empty()) continue;
     for (int a : p.preds[m]) {
-      std::vector<int> before(S + 1, 0);
-      before[0] = 0;
+      if (x[a].empty()) {  // a can never be held, so neither can m
+        cnf.Clause({-held[m]});
+        continue;
+      }
+      std::vector<int> before(S + 1, 0);  // before[s]: a is held in a slot before s
       for (int s = 1; s <= S; ++s) {
         before[s] = cnf.NewVar();
         std::vector<int> why = {-before[s]};
@@ -170,7 +202,7 @@ ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of, 
       for (int s = 0; s < S; ++s) {
         if (!x[m][s]) continue;
         if (s == 0) {
-          cnf.Clause({-x[m][s]});
+          cnf.Clause({-x[m][s]});  // nothing comes before the first slot
         } else {
           cnf.Clause({-x[m][s], before[s]});
         }
@@ -183,11 +215,9 @@ ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of, 
   std::vector<std::vector<int>> gaps_of(p.participants);
   for (int r = 0; r < p.participants; ++r) {
     std::vector<int> busy(S, 0);
-    bool any = false;
     for (int s = 0; s < S; ++s) {
       const auto& lits = by_resource_slot[static_cast<size_t>(r) * S + s];
       if (lits.empty()) continue;
-      any = true;
       busy[s] = cnf.NewVar();
       std::vector<int> some = {-busy[s]};
       for (int v : lits) {
@@ -196,7 +226,6 @@ ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of, 
       }
       cnf.Clause(some);
     }
-    if (!any) continue;
     std::vector<int> later(S, 0);  // later[s]: busy in some slot after s
     for (int s = S - 2; s >= 0; --s) {
       if (!busy[s + 1] && !later[s + 1]) continue;
@@ -214,58 +243,87 @@ ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of, 
       gaps_of[r].push_back(g);
     }
   }
-  std::vector<int> current_breaks;
-  BreaksOf(p, slot_of, &current_breaks);
-  // Fairness: when some participant surely has no break (a meeting or none), the spread rule
-  // is "at most d breaks each", which the encoding can carry.
-  bool fairness_encoded = !p.source->max_break_spread.has_value();
+  // Fairness: "at most d breaks each" keeps the spread within d. When some participant surely
+  // has no break (one meeting or none) it is the rule itself, and a "no" proves something;
+  // otherwise it is stricter than the rule, so only a "yes" counts.
+  bool answers_prove = true;
   if (p.source->max_break_spread) {
     std::vector<int> meetings_of(p.participants, 0);
     for (int m = 0; m < p.meetings; ++m) {
-      if (slot_of[m] < 0) continue;
+      if (x[m].empty()) continue;
       for (int i = p.res_begin[m]; i < p.res_begin[m + 1]; ++i) {
         if (p.IsParticipant(p.res[i])) ++meetings_of[p.res[i]];
       }
     }
-    if (std::any_of(meetings_of.begin(), meetings_of.end(), [](int n) { return n <= 1; })) {
-      for (int r = 0; r < p.participants; ++r) {
-        cnf.AtMost(gaps_of[r], static_cast<size_t>(*p.source->max_break_spread));
-      }
-      fairness_encoded = true;
+    answers_prove =
+        std::any_of(meetings_of.begin(), meetings_of.end(), [](int n) { return n <= 1; });
+    for (int r = 0; r < p.participants; ++r) {
+      cnf.AtMost(gaps_of[r], static_cast<size_t>(*p.source->max_break_spread));
     }
   }
-  std::vector<int> total = cnf.Count(gaps, static_cast<size_t>(breaks));
+
   Deadline stop(deadline);
   solver.connect_terminator(&stop);
-  // Start from the known agenda: the solver's first guesses are its slots.
-  for (int m = 0; m < p.meetings; ++m) {
-    if (!x[m].empty() && x[m][slot_of[m]]) solver.phase(x[m][slot_of[m]]);
-  }
-  while (out.breaks > out.lower_bound) {
-    int k = out.breaks - 1;  // ask for at most k breaks
-    if (static_cast<size_t>(k) < total.size()) solver.assume(-total[k]);
-    int answer = solver.solve();
-    if (answer == 20) {
-      out.lower_bound = out.breaks;  // no agenda with fewer: proven optimal
-      break;
+  for (int m = 0; m < p.meetings; ++m) {  // start from the known agenda
+    if (!x[m].empty() && out.slot_of[m] >= 0 && x[m][out.slot_of[m]]) {
+      solver.phase(x[m][out.slot_of[m]]);
     }
-    if (answer != 10) break;  // out of time
+  }
+  // Counters of meetings left out, per rank, up to the heuristic's count + 1.
+  std::vector<std::vector<int>> left_out(levels);
+  for (int r = 0; r < levels; ++r) {
+    left_out[r] = cnf.Count(out_by_rank[r], static_cast<size_t>(best_unscheduled[r]) + 1);
+  }
+  auto at_most_left_out = [&](int r, int k) {
+    if (static_cast<size_t>(k) < left_out[r].size()) solver.assume(-left_out[r][k]);
+  };
+  // Returns 10 with a better agenda in out, 20 when there is none, 0 when time is up.
+  auto ask = [&]() {
+    int answer = solver.solve();
+    if (answer == 20 && !answers_prove) return 0;  // "no" under a stricter rule proves nothing
+    if (answer != 10) return answer;
     std::vector<int> found(p.meetings, -1);
     for (int m = 0; m < p.meetings; ++m) {
       for (int s = 0; s < static_cast<int>(x[m].size()); ++s) {
         if (x[m][s] && solver.val(x[m][s]) > 0) found[m] = s;
       }
     }
-    std::vector<int> each;
-    int b = BreaksOf(p, found, &each);
-    if (b >= out.breaks) break;  // cannot happen with a sound encoding; never loop on it
-    if (!fairness_encoded) {
-      auto [lo, hi] = std::minmax_element(each.begin(), each.end());
-      if (*hi - *lo > *p.source->max_break_spread) break;
-    }
+    std::vector<int> breaks_each;
+    int b = BreaksOf(p, found, &breaks_each);
     out.slot_of = std::move(found);
     out.breaks = b;
+    best_unscheduled = unscheduled_by_rank(out.slot_of);
+    return 10;
+  };
+
+  // 1. As many meetings as possible, highest priority first.
+  bool scheduling_proven = true;
+  for (int r = 0; r < levels && scheduling_proven; ++r) {
+    while (best_unscheduled[r] > 0) {
+      for (int q = 0; q < r; ++q) at_most_left_out(q, best_unscheduled[q]);
+      at_most_left_out(r, best_unscheduled[r] - 1);
+      int answer = ask();
+      if (answer == 20) break;
+      if (answer != 10) {
+        scheduling_proven = false;
+        break;
+      }
+    }
   }
+  // 2. Fewest breaks for that many meetings. A bound known for the old agenda's meetings
+  // holds for the new ones only if they are the same.
+  if (out.slot_of != slot_of_in) out.lower_bound = LowerBoundBreaks(p, out.slot_of);
+  if (scheduling_proven && out.breaks > out.lower_bound) {
+    std::vector<int> total = cnf.Count(gaps, static_cast<size_t>(out.breaks));
+    while (out.breaks > out.lower_bound) {
+      for (int q = 0; q < levels; ++q) at_most_left_out(q, best_unscheduled[q]);
+      if (out.breaks - 1 < static_cast<int>(total.size())) solver.assume(-total[out.breaks - 1]);
+      int answer = ask();
+      if (answer == 20) out.lower_bound = out.breaks;
+      if (answer != 10) break;
+    }
+  }
+  out.scheduling_proven = scheduling_proven;
   solver.disconnect_terminator();
   return out;
 }

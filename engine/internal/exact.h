@@ -1,10 +1,12 @@
 // Exact improvement and optimality proof for small problems, with the CaDiCaL SAT solver.
 //
-// Given the meetings the heuristic search scheduled, asks CaDiCaL for an agenda of the same
-// meetings with at most K breaks, K = best - 1, best - 2, ...: every answer "yes" is a better
-// agenda, the first "no" proves the best one optimal. The encoding has a variable per meeting
-// and allowed slot, one per participant and slot (busy), gap starts per participant and slot,
-// and a totalizer counting gap starts; every hard rule is a clause set.
+// Starting from the heuristic's agenda, asks CaDiCaL lexicographically: for each priority, from
+// the highest, an agenda with one more meeting of that priority held (and no fewer of the
+// higher ones), until the answer is "no"; then, for that many meetings, an agenda with at most
+// K breaks, K = best - 1, best - 2, ...: every "yes" is a better agenda, each "no" a proof.
+// The encoding has a variable per meeting and allowed slot, one per participant and slot
+// (busy), gap starts per participant and slot, and totalizers counting meetings left out and
+// gap starts; every hard rule is a clause set.
 //
 // Thread-safety: one call per thread; the CompiledProblem is read only.
 #pragma once
@@ -19,14 +21,18 @@ namespace incontra::engine::internal {
 struct ExactOutcome {
   std::vector<int> slot_of;  // the best agenda known (the given one unless improved)
   int breaks = 0;
-  int lower_bound = 0;  // proven: no agenda of these meetings has fewer breaks
+  // No agenda holding as many meetings of each priority has fewer breaks.
+  int lower_bound = 0;
+  // No agenda holds more meetings (lexicographically by priority).
+  bool scheduling_proven = false;
 };
 
 // Whether the problem is small enough for the SAT encoding to pay off.
-bool ExactFits(const CompiledProblem& problem, const std::vector<int>& slot_of);
+bool ExactFits(const CompiledProblem& problem);
 
-// `slot_of`: a valid agenda with `breaks` breaks; `lower_bound`: a bound already known.
-ExactOutcome ImproveExactly(const CompiledProblem& problem, std::vector<int> slot_of, int breaks,
+// `slot_of`: a valid agenda; `lower_bound`: a bound on its breaks already known. Stops at the
+// deadline with the best agenda found so far.
+ExactOutcome ImproveExactly(const CompiledProblem& problem, std::vector<int> slot_of,
                             int lower_bound, std::chrono::steady_clock::time_point deadline);
 
 }  // namespace incontra::engine::internal

@@ -193,8 +193,10 @@ void Search::PlaceWithPredecessors(int m, std::vector<char>& done) {
 }
 
 void Search::Construct() {
-  // Most constrained first: higher priority, fixed slots, participants with the least slack
-  // (available slots minus requested meetings), fewest allowed slots.
+  // Most constrained first: fixed slots (they have no other choice; a meeting of higher
+  // priority that needs the slot can still eject one in Repair), higher priority,
+  // participants with the least slack (available slots minus requested meetings), fewest
+  // allowed slots.
   std::vector<int> demand(p_.participants, 0);
   for (int m = 0; m < p_.meetings; ++m) {
     if (!p_.static_reason[m].empty()) continue;
@@ -221,8 +223,8 @@ void Search::Construct() {
                     Count(p_.Domain(m), W_), static_cast<uint32_t>(rng_.Next()), m});
   }
   std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-    return std::tie(a.rank, a.fixed, a.slack, a.domain, a.noise, a.m) <
-           std::tie(b.rank, b.fixed, b.slack, b.domain, b.noise, b.m);
+    return std::tie(a.fixed, a.rank, a.slack, a.domain, a.noise, a.m) <
+           std::tie(b.fixed, b.rank, b.slack, b.domain, b.noise, b.m);
   });
   std::vector<char> done(p_.meetings, 0);
   for (const Key& k : keys) PlaceWithPredecessors(k.m, done);
@@ -425,13 +427,20 @@ void Search::Anneal() {
   const double t_start = 0.6, t_end = 0.03;
   double temperature = t_start;
   mark_.assign(p_.meetings, 0);
+  const auto anneal_start = Clock::now();
 
   std::vector<int> chain, touched, after;
   for (int64_t it = 0; it < move_budget_; ++it) {
     if (current == lower_bound_ && (!fair || FairnessExcess() == 0)) break;
     if ((it & 1023) == 0) {
-      if (TimeUp()) break;
-      temperature = t_start * std::pow(t_end / t_start, static_cast<double>(it) / move_budget_);
+      // Cool by moves made or by time spent, whichever is further along, so a search the
+      // time limit cuts short still ends cold.
+      auto now = Clock::now();
+      if (now >= deadline_) break;
+      double progress = std::max(static_cast<double>(it) / move_budget_,
+                                 std::chrono::duration<double>(now - anneal_start) /
+                                     std::chrono::duration<double>(deadline_ - anneal_start));
+      temperature = t_start * std::pow(t_end / t_start, progress);
     }
     // Most of the time: a participant with breaks, one of its meetings, and a slot that closes
     // one of its gaps. Otherwise any meeting to any slot it may use.
@@ -574,12 +583,57 @@ void Search::EnforceFairness() {
   }
 }
 
+int Search::ExcessIfPlaced(int m, int s) {
+  int changed[64], values[64], n = 0;
+  for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1] && n < 64; ++i) {
+    int r = p_.res[i];
+    if (!p_.IsParticipant(r)) continue;
+    changed[n] = r;
+    values[n++] = BreaksAfter(&busy_[static_cast<size_t>(r) * W_], W_, -1, s);
+  }
+  for (int k = 0; k < n; ++k) {
+    --histogram_[breaks_[changed[k]]];
+    ++histogram_[values[k]];
+  }
+  int excess = FairnessExcess();
+  for (int k = 0; k < n; ++k) {
+    ++histogram_[breaks_[changed[k]]];
+    --histogram_[values[k]];
+  }
+  return excess;
+}
+
+void Search::RefillFairly() {
+  // Removing meetings for fairness can leave room for others that keep it.
+  bool placed = true;
+  for (int pass = 0; pass < 3 && placed; ++pass) {
+    placed = false;
+    for (int m = 0; m < p_.meetings; ++m) {
+      if (slot_of_[m] >= 0 || !p_.static_reason[m].empty()) continue;
+      const uint64_t* dom = p_.Domain(m);
+      for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) {
+        if (!CanPlace(m, s) || ExcessIfPlaced(m, s) > 0) continue;
+        Place(m, s);
+        removed_for_fairness_.erase(m);
+        placed = true;
+        break;
+      }
+    }
+  }
+}
+
 SearchOutcome Search::Run() {
   Construct();
   Repair();
   lower_bound_ = LowerBoundBreaks(p_, slot_of_);
   Anneal();
+  // When time cut Repair short, meetings that fit as things stand may still be out.
+  for (int m = 0; m < p_.meetings; ++m) {
+    if (slot_of_[m] >= 0 || !p_.static_reason[m].empty()) continue;
+    if (int s = BestSlot(m); s >= 0) Place(m, s);
+  }
   EnforceFairness();
+  if (p_.source->max_break_spread) RefillFairly();
   return {slot_of_, unscheduled_by_rank_, total_breaks_, removed_for_fairness_};
 }
 

@@ -61,6 +61,10 @@ class Search {
   // cannot be swapped (too long, a slot a meeting may not use, tables, `after`).
   bool KempeChain(int m, int t, std::vector<int>* chain);
   void EnforceFairness();
+  // Puts unscheduled meetings wherever they fit without breaking the fairness rule.
+  void RefillFairly();
+  // The fairness excess if m (unscheduled) went to slot s.
+  int ExcessIfPlaced(int m, int s);
 
   // Cost of the fairness rule: how far the spread of break counts exceeds the bound.
   int FairnessExcess() const;
