@@ -151,8 +151,8 @@ std::string Explain(const CompiledProblem& c, const SearchOutcome& o, int m,
 
 // `proven_lower_bound`: a bound on breaks proven by the exact search, or 0;
 // `scheduling_proven`: the exact search proved no agenda holds more meetings.
-ScheduleResult BuildResult(const CompiledProblem& c, const SearchOutcome& o,
-                           int proven_lower_bound, bool scheduling_proven) {
+ScheduleResult BuildResult(const CompiledProblem& c, const SearchOutcome& o, int proven_lower_bound,
+                           bool scheduling_proven) {
   const ScheduleProblem& p = *c.source;
   ScheduleResult result;
   std::vector<int> table = AssignTables(c, o.slot_of);
@@ -189,8 +189,7 @@ ScheduleResult BuildResult(const CompiledProblem& c, const SearchOutcome& o,
     st.breaks_total += b;
     st.breaks_max = std::max(st.breaks_max, b);
   }
-  st.lower_bound_breaks =
-      std::max(internal::LowerBoundBreaks(c, o.slot_of), proven_lower_bound);
+  st.lower_bound_breaks = std::max(internal::LowerBoundBreaks(c, o.slot_of), proven_lower_bound);
   st.proven_optimal =
       (all_hopeless || scheduling_proven) && st.breaks_total == st.lower_bound_breaks;
   return result;
@@ -238,13 +237,14 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
   for (int w = 1; w < threads; ++w) {
     if (Better(outcomes[w], outcomes[best])) best = w;
   }
-  // Small problems: CaDiCaL either finds a better agenda or proves there is none.
+  // Small problems: CaDiCaL either finds a better agenda or proves there is none. Not needed
+  // when the heuristic's agenda is optimal already.
   SearchOutcome& winner = outcomes[best];
   int proven = 0;
   bool scheduling_proven = false;
-  if (options.exact && internal::ExactFits(c)) {
-    internal::ExactOutcome exact = internal::ImproveExactly(
-        c, winner.slot_of, internal::LowerBoundBreaks(c, winner.slot_of), deadline);
+  if (options.exact && internal::ExactFits(c) &&
+      !BuildResult(c, winner, 0, false).stats.proven_optimal) {
+    internal::ExactOutcome exact = internal::ImproveExactly(c, winner.slot_of, deadline);
     winner.slot_of = std::move(exact.slot_of);
     winner.breaks = exact.breaks;
     proven = exact.lower_bound;

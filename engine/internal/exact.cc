@@ -1,11 +1,9 @@
 #include "engine/internal/exact.h"
 
-#include <cadical.hpp>
-
 #include <algorithm>
+#include <cadical.hpp>
 #include <cassert>
 
-#include "engine/internal/lower_bound.h"
 #include "engine/internal/slot_set.h"
 
 namespace incontra::engine::internal {
@@ -105,7 +103,8 @@ int BreaksOf(const CompiledProblem& p, const std::vector<int>& slot_of, std::vec
   for (int m = 0; m < p.meetings; ++m) {
     if (slot_of[m] < 0) continue;
     for (int i = p.res_begin[m]; i < p.res_begin[m + 1]; ++i) {
-      if (p.IsParticipant(p.res[i])) Set(&busy[static_cast<size_t>(p.res[i]) * p.words], slot_of[m]);
+      if (p.IsParticipant(p.res[i]))
+        Set(&busy[static_cast<size_t>(p.res[i]) * p.words], slot_of[m]);
     }
   }
   int total = 0;
@@ -125,14 +124,12 @@ bool ExactFits(const CompiledProblem& p) {
   return vars <= 40'000 && p.slots <= 128;
 }
 
-ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of, int lower_bound,
+ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of,
                             std::chrono::steady_clock::time_point deadline) {
   const int S = p.slots;
   const int levels = std::max(1, p.priority_levels);
   ExactOutcome out;
-  const std::vector<int> slot_of_in = slot_of;
   out.slot_of = std::move(slot_of);
-  out.lower_bound = lower_bound;
   std::vector<int> each;
   out.breaks = BreaksOf(p, out.slot_of, &each);
   auto unscheduled_by_rank = [&](const std::vector<int>& agenda) {
@@ -269,11 +266,9 @@ ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of, 
       solver.phase(x[m][out.slot_of[m]]);
     }
   }
-  // Counters of meetings left out, per rank, up to the heuristic's count + 1.
+  // Counters of meetings left out, per rank; each is built when its rank comes up, counting up
+  // to the best count then + 1 (counts only go down from there).
   std::vector<std::vector<int>> left_out(levels);
-  for (int r = 0; r < levels; ++r) {
-    left_out[r] = cnf.Count(out_by_rank[r], static_cast<size_t>(best_unscheduled[r]) + 1);
-  }
   auto at_most_left_out = [&](int r, int k) {
     if (static_cast<size_t>(k) < left_out[r].size()) solver.assume(-left_out[r][k]);
   };
@@ -299,6 +294,7 @@ ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of, 
   // 1. As many meetings as possible, highest priority first.
   bool scheduling_proven = true;
   for (int r = 0; r < levels && scheduling_proven; ++r) {
+    left_out[r] = cnf.Count(out_by_rank[r], static_cast<size_t>(best_unscheduled[r]) + 1);
     while (best_unscheduled[r] > 0) {
       for (int q = 0; q < r; ++q) at_most_left_out(q, best_unscheduled[q]);
       at_most_left_out(r, best_unscheduled[r] - 1);
@@ -310,9 +306,8 @@ ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of, 
       }
     }
   }
-  // 2. Fewest breaks for that many meetings. A bound known for the old agenda's meetings
-  // holds for the new ones only if they are the same.
-  if (out.slot_of != slot_of_in) out.lower_bound = LowerBoundBreaks(p, out.slot_of);
+  // 2. Fewest breaks for that many meetings of each priority (any of them: the per-participant
+  // bound of one set of meetings does not hold for another, so the floor here is 0).
   if (scheduling_proven && out.breaks > out.lower_bound) {
     std::vector<int> total = cnf.Count(gaps, static_cast<size_t>(out.breaks));
     while (out.breaks > out.lower_bound) {

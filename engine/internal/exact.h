@@ -30,9 +30,8 @@ struct ExactOutcome {
 // Whether the problem is small enough for the SAT encoding to pay off.
 bool ExactFits(const CompiledProblem& problem);
 
-// `slot_of`: a valid agenda; `lower_bound`: a bound on its breaks already known. Stops at the
-// deadline with the best agenda found so far.
+// `slot_of`: a valid agenda. Stops at the deadline with the best agenda found so far.
 ExactOutcome ImproveExactly(const CompiledProblem& problem, std::vector<int> slot_of,
-                            int lower_bound, std::chrono::steady_clock::time_point deadline);
+                            std::chrono::steady_clock::time_point deadline);
 
 }  // namespace incontra::engine::internal
