@@ -267,8 +267,8 @@ void Search::Repair() {
       last_progress = it;
       continue;
     }
-    // Put m in a slot where exactly one meeting of no higher priority is in the way, and
-    // send that one looking for another slot.
+    // Put m in a slot where exactly one meeting is in the way, and send that one looking for
+    // another slot. One of higher priority may only be moved: it must find a slot at once.
     int best_slot = -1, best_blocker = -1, ties = 0;
     std::pair<int, int> best_key;
     const uint64_t* dom = p_.Domain(m);
@@ -296,7 +296,7 @@ void Search::Repair() {
         }
       }
       if (blocker < 0) continue;
-      if (p_.priority_rank[blocker] < p_.priority_rank[m]) continue;
+      const bool must_move = p_.priority_rank[blocker] < p_.priority_rank[m];
       if (std::find(p_.preds[m].begin(), p_.preds[m].end(), blocker) != p_.preds[m].end()) continue;
       if (needs_table && p_.table_resource[blocker] >= 0) continue;
       bool has_successor = false;
@@ -313,7 +313,9 @@ void Search::Repair() {
         if (count_[r] - (shared ? 1 : 0) >= p_.max_meetings[r]) within_limits = false;
       }
       if (!within_limits) continue;
-      std::pair<int, int> key{p_.priority_rank[blocker] > p_.priority_rank[m] ? 0 : 1,
+      std::pair<int, int> key{must_move                                         ? 2
+                              : p_.priority_rank[blocker] > p_.priority_rank[m] ? 0
+                                                                                : 1,
                               BreaksDeltaPlace(m, s)};
       if (best_slot < 0 || key < best_key) {
         best_slot = s;
@@ -328,6 +330,17 @@ void Search::Repair() {
     if (best_slot < 0) continue;
     Remove(best_blocker);
     Place(m, best_slot);
+    if (best_key.first == 2) {
+      if (int s2 = BestSlot(best_blocker); s2 >= 0) {
+        Place(best_blocker, s2);
+        drop(m);
+        last_progress = it;
+      } else {
+        Remove(m);  // no successor of m is held: m was not
+        Place(best_blocker, best_slot);
+      }
+      continue;
+    }
     drop(m);
     add(best_blocker);
     tabu[static_cast<int64_t>(best_blocker) * S_ + best_slot] = it + 7 + rng_.Below(10);
@@ -466,8 +479,8 @@ void Search::Anneal() {
       }
       if (t < 0) continue;
       int from = kind == 0 ? (rng_.Below(2) ? first : last)
-                           : NthSet(qb, W_, static_cast<int>(rng_.Below(
-                                                static_cast<uint32_t>(count_[q]))));
+                           : NthSet(qb, W_,
+                                    static_cast<int>(rng_.Below(static_cast<uint32_t>(count_[q]))));
       m = occ_[static_cast<size_t>(q) * S_ + from];
       if (!Test(p_.Domain(m), t)) continue;
     } else {
