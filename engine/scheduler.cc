@@ -19,11 +19,23 @@ using internal::SearchOutcome;
 using Clock = std::chrono::steady_clock;
 
 constexpr int64_t kDefaultTimeLimitMs = 10'000;
+// Restarts with fresh seeds pay off on forum-sized problems; larger ones use the whole time
+// limit in one round anyway.
+constexpr int kRestartMaxMeetings = 5'000;
+constexpr int kMaxRounds = 64;
 
 uint64_t SeedFor(uint64_t seed, int worker) {
   uint64_t z = seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(worker + 1);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   return z ^ (z >> 27);
+}
+
+std::vector<int> UnscheduledByRank(const CompiledProblem& c, const std::vector<int>& slot_of) {
+  std::vector<int> counts(std::max(1, c.priority_levels), 0);
+  for (int m = 0; m < c.meetings; ++m) {
+    if (slot_of[m] < 0) ++counts[c.priority_rank[m]];
+  }
+  return counts;
 }
 
 // Lexicographic: fewer unscheduled at the highest priority first, then fewer breaks.
@@ -223,33 +235,67 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
   const int64_t budget = 2'000'000 + static_cast<int64_t>(options.effort) * c.meetings;
   const int threads = std::clamp(options.threads, 1, 16);
 
-  std::vector<SearchOutcome> outcomes(threads);
-  auto work = [&](int worker) {
-    internal::Search search(c, SeedFor(options.seed, worker), deadline, budget);
-    outcomes[worker] = search.Run();
+  // One round: `threads` independent searches side by side; the best agenda wins.
+  auto run_round = [&](int round) {
+    std::vector<SearchOutcome> outcomes(threads);
+    auto work = [&](int worker) {
+      internal::Search search(c, SeedFor(options.seed, round * threads + worker), deadline, budget);
+      outcomes[worker] = search.Run();
+    };
+    std::vector<std::thread> pool;
+    for (int w = 1; w < threads; ++w) pool.emplace_back(work, w);
+    work(0);
+    for (std::thread& t : pool) t.join();
+    int best = 0;
+    for (int w = 1; w < threads; ++w) {
+      if (Better(outcomes[w], outcomes[best])) best = w;
+    }
+    return std::move(outcomes[best]);
   };
-  std::vector<std::thread> pool;
-  for (int w = 1; w < threads; ++w) pool.emplace_back(work, w);
-  work(0);
-  for (std::thread& t : pool) t.join();
+  auto round_start = Clock::now();
+  SearchOutcome winner = run_round(0);
+  auto round_time = Clock::now() - round_start;
 
-  int best = 0;
-  for (int w = 1; w < threads; ++w) {
-    if (Better(outcomes[w], outcomes[best])) best = w;
-  }
-  // Small problems: CaDiCaL either finds a better agenda or proves there is none. Not needed
-  // when the heuristic's agenda is optimal already.
-  SearchOutcome& winner = outcomes[best];
+  // What the exact phase proved about the winner's numbers of meetings per priority.
   int proven = 0;
   bool scheduling_proven = false;
-  if (options.exact && internal::ExactFits(c) &&
-      !BuildResult(c, winner, 0, false).stats.proven_optimal) {
-    internal::ExactOutcome exact = internal::ImproveExactly(c, winner.slot_of, deadline);
+  auto optimal = [&] {
+    return BuildResult(c, winner, proven, scheduling_proven).stats.proven_optimal;
+  };
+  const bool exact_fits = options.exact && internal::ExactFits(c);
+  // Small problems: CaDiCaL either finds a better agenda or proves there is none.
+  auto run_exact = [&](Clock::time_point until) {
+    internal::ExactOutcome exact = internal::ImproveExactly(c, winner.slot_of, until);
     winner.slot_of = std::move(exact.slot_of);
     winner.breaks = exact.breaks;
+    winner.unscheduled_by_rank = UnscheduledByRank(c, winner.slot_of);
     proven = exact.lower_bound;
     scheduling_proven = exact.scheduling_proven;
+  };
+  if (exact_fits && !optimal()) {
+    run_exact(std::min(deadline,
+                       Clock::now() + std::min<Clock::duration>(std::chrono::seconds(1),
+                                                                (deadline - Clock::now()) / 4)));
   }
+  // Forum-sized problems: more rounds with fresh seeds while there is time, which finds the
+  // rare agendas a single annealing run misses; then the exact phase again with what is left.
+  const auto restarts_until = exact_fits ? Clock::now() + (deadline - Clock::now()) / 2 : deadline;
+  for (int round = 1; round < kMaxRounds && c.meetings <= kRestartMaxMeetings && !optimal();
+       ++round) {
+    if (Clock::now() + round_time > restarts_until) break;
+    round_start = Clock::now();
+    SearchOutcome next = run_round(round);
+    round_time = Clock::now() - round_start;
+    if (Better(next, winner)) {
+      // A bound proven for other numbers of meetings per priority does not carry over.
+      if (next.unscheduled_by_rank != winner.unscheduled_by_rank) {
+        proven = 0;
+        scheduling_proven = false;
+      }
+      winner = std::move(next);
+    }
+  }
+  if (exact_fits && !optimal() && Clock::now() < deadline) run_exact(deadline);
   ScheduleResult result = BuildResult(c, winner, proven, scheduling_proven);
   result.stats.solve_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
