@@ -21,7 +21,7 @@ using Clock = std::chrono::steady_clock;
 constexpr int64_t kDefaultTimeLimitMs = 10'000;
 // Restarts with fresh seeds pay off on forum-sized problems; larger ones use the whole time
 // limit in one round anyway.
-constexpr int kRestartMaxMeetings = 5'000;
+constexpr int kRestartMaxMeetings = 1'000;
 constexpr int kMaxRounds = 64;
 
 uint64_t SeedFor(uint64_t seed, int worker) {
