@@ -29,7 +29,7 @@ using json = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
 
 constexpr int64_t kSmallTimeLimitMs = 10'000;
-constexpr int64_t kLargeTimeLimitMs = 55'000;
+constexpr int64_t kLargeTimeLimitMs = 45'000;
 
 struct Scenario {
   std::string name;
@@ -155,7 +155,7 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
                                                  "generator and solver seed")(
       "threads", po::value(&flags->threads)->default_value(2), "solver threads")(
       "time-limit-ms", po::value(&flags->time_limit_ms)->default_value(0),
-      "solver time limit; 0: 10000 for small scenarios, 55000 for large")(
+      "solver time limit; 0: 10000 for small scenarios, 45000 for large")(
       "large", po::bool_switch(&flags->large), "also run the large scenario (about a minute)")(
       "only", po::value(&flags->only), "run only this scenario")(
       "write-problem", po::value(&flags->write_problem),
