@@ -327,7 +327,13 @@ void Search::Repair() {
         best_blocker = blocker;
       }
     }
-    if (best_slot < 0) continue;
+    if (best_slot < 0) {
+      if (MoveTwoAside(m)) {
+        drop(m);
+        last_progress = it;
+      }
+      continue;
+    }
     Remove(best_blocker);
     Place(m, best_slot);
     if (best_key.first == 2) {
@@ -346,6 +352,52 @@ void Search::Repair() {
     tabu[static_cast<int64_t>(best_blocker) * S_ + best_slot] = it + 7 + rng_.Below(10);
     if (best_key.first == 0) last_progress = it;
   }
+}
+
+bool Search::MoveTwoAside(int m) {
+  // m's slot is taken by two meetings (a fixed meeting's only slot, typically): move both
+  // elsewhere at once, or leave everything as it was.
+  const uint64_t* dom = p_.Domain(m);
+  const int allowed = Count(dom, W_);
+  for (int attempt = 0; attempt < 4 && allowed > 0; ++attempt) {
+    int s = NthSet(dom, W_, static_cast<int>(rng_.Below(static_cast<uint32_t>(allowed))));
+    if (!OrderOk(m, s, -1, -1)) continue;
+    int blockers[2] = {-1, -1}, n = 0;
+    bool too_many = false;
+    for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+      int o = occ_[static_cast<size_t>(p_.res[i]) * S_ + s];
+      if (o < 0 || o == blockers[0] || o == blockers[1]) continue;
+      if (n == 2) too_many = true;
+      if (n < 2) blockers[n++] = o;
+    }
+    if (too_many || n != 2) continue;
+    bool movable = true;
+    for (int e : blockers) {
+      for (int succ : p_.succs[e]) movable &= slot_of_[succ] < 0;
+      movable &= std::find(p_.preds[m].begin(), p_.preds[m].end(), e) == p_.preds[m].end();
+    }
+    if (!movable) continue;
+    Remove(blockers[0]);
+    Remove(blockers[1]);
+    if (!CanPlace(m, s)) {
+      Place(blockers[0], s);
+      Place(blockers[1], s);
+      continue;
+    }
+    Place(m, s);
+    int to0 = BestSlot(blockers[0]);
+    if (to0 >= 0) Place(blockers[0], to0);
+    int to1 = to0 >= 0 ? BestSlot(blockers[1]) : -1;
+    if (to1 >= 0) {
+      Place(blockers[1], to1);
+      return true;
+    }
+    if (to0 >= 0) Remove(blockers[0]);
+    Remove(m);
+    Place(blockers[0], s);
+    Place(blockers[1], s);
+  }
+  return false;
 }
 
 int Search::FairnessExcess() const {

@@ -55,6 +55,9 @@ class Search {
   void Construct();
   void PlaceWithPredecessors(int m, std::vector<char>& done);
   void Repair();
+  // Places m by moving the two meetings in its way to other slots; false (and no change) when
+  // that does not work out.
+  bool MoveTwoAside(int m);
   void Anneal();
   // Collects into `chain` the Kempe chain that moves m to slot t: m and every meeting of m's
   // slot and t linked to it through a shared participant or host table. False when the chain
