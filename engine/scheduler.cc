@@ -22,7 +22,9 @@ constexpr int64_t kDefaultTimeLimitMs = 10'000;
 // Restarts with fresh seeds pay off on forum-sized problems; larger ones use the whole time
 // limit in one round anyway.
 constexpr int kRestartMaxMeetings = 1'000;
-constexpr int kMaxRounds = 64;
+constexpr int kMaxRounds = 6;
+// CaDiCaL conflicts per question of the exact phase, per unit of SolveOptions::effort.
+constexpr int64_t kConflictsPerEffort = 250;
 
 uint64_t SeedFor(uint64_t seed, int worker) {
   uint64_t z = seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(worker + 1);
@@ -232,7 +234,9 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
   // Leave a tenth of the time (at most two seconds) to pick the winner and write the result.
   const auto deadline =
       start + std::chrono::milliseconds(limit_ms - std::min<int64_t>(limit_ms / 10, 2000));
-  const int64_t budget = 2'000'000 + static_cast<int64_t>(options.effort) * c.meetings;
+  // Annealing moves: a floor that tiny problems do not need in full, plus effort per meeting.
+  const int64_t budget = std::min<int64_t>(2'000'000, 20'000LL * c.meetings) +
+                         static_cast<int64_t>(options.effort) * c.meetings;
   const int threads = std::clamp(options.threads, 1, 16);
 
   // One round: `threads` independent searches side by side; the best agenda wins.
@@ -264,25 +268,23 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
   };
   const bool exact_fits = options.exact && internal::ExactFits(c);
   // Small problems: CaDiCaL either finds a better agenda or proves there is none.
-  auto run_exact = [&](Clock::time_point until) {
-    internal::ExactOutcome exact = internal::ImproveExactly(c, winner.slot_of, until);
+  auto run_exact = [&](int64_t conflicts) {
+    internal::ExactOutcome exact = internal::ImproveExactly(c, winner.slot_of, conflicts, deadline);
     winner.slot_of = std::move(exact.slot_of);
     winner.breaks = exact.breaks;
     winner.unscheduled_by_rank = UnscheduledByRank(c, winner.slot_of);
     proven = exact.lower_bound;
     scheduling_proven = exact.scheduling_proven;
   };
-  if (exact_fits && !optimal()) {
-    run_exact(std::min(deadline,
-                       Clock::now() + std::min<Clock::duration>(std::chrono::seconds(1),
-                                                                (deadline - Clock::now()) / 4)));
-  }
-  // Forum-sized problems: more rounds with fresh seeds while there is time, which finds the
-  // rare agendas a single annealing run misses; then the exact phase again with what is left.
-  const auto restarts_until = exact_fits ? Clock::now() + (deadline - Clock::now()) / 2 : deadline;
+  // Budgets in conflicts and rounds, not time, so a seed reproduces its agenda; the time limit
+  // only cuts them short on a slow machine.
+  const int64_t conflicts = static_cast<int64_t>(options.effort) * kConflictsPerEffort;
+  if (exact_fits && !optimal()) run_exact(conflicts / 8);
+  // Forum-sized problems: more rounds with fresh seeds find the rare agendas one annealing run
+  // misses; then the exact phase again, from the best agenda, with a larger budget.
   for (int round = 1; round < kMaxRounds && c.meetings <= kRestartMaxMeetings && !optimal();
        ++round) {
-    if (Clock::now() + round_time > restarts_until) break;
+    if (Clock::now() + round_time > deadline) break;
     round_start = Clock::now();
     SearchOutcome next = run_round(round);
     round_time = Clock::now() - round_start;
@@ -295,7 +297,7 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
       winner = std::move(next);
     }
   }
-  if (exact_fits && !optimal() && Clock::now() < deadline) run_exact(deadline);
+  if (exact_fits && !optimal() && Clock::now() < deadline) run_exact(conflicts);
   ScheduleResult result = BuildResult(c, winner, proven, scheduling_proven);
   result.stats.solve_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();

@@ -157,6 +157,15 @@ int Schedule(int argc, const char* const* argv, std::ostream& out, std::ostream&
   auto problem = engine::ParseScheduleProblem(*text);
   if (!problem.ok()) return Fail(err, problem.status());
   if (Status s = engine::ValidateProblem(*problem); !s.ok()) return Fail(err, s);
+  // An output that cannot be written is found out before the search, not after it.
+  if (!output.empty() && output != "-") {
+    std::ofstream probe(output + ".tmp", std::ios::binary | std::ios::trunc);
+    if (!probe) {
+      return Fail(err, Status::IoError("output.unwritable", output + ": cannot be written"));
+    }
+    probe.close();
+    std::remove((output + ".tmp").c_str());
+  }
   ScheduleResult result =
       engine::Solve(*problem, {.seed = seed,
                                .time_limit_ms = time_limit_ms,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cadical.hpp>
 #include <cassert>
+#include <climits>
 
 #include "engine/internal/slot_set.h"
 
@@ -125,6 +126,7 @@ bool ExactFits(const CompiledProblem& p) {
 }
 
 ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of,
+                            int64_t conflicts_per_question,
                             std::chrono::steady_clock::time_point deadline) {
   const int S = p.slots;
   const int levels = std::max(1, p.priority_levels);
@@ -274,6 +276,10 @@ ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of,
   };
   // Returns 10 with a better agenda in out, 20 when there is none, 0 when time is up.
   auto ask = [&]() {
+    // A conflict budget (not time) bounds each question, so the same input gives the same
+    // answers on any machine; the deadline only guards against a slow one.
+    solver.limit("conflicts",
+                 static_cast<int>(std::min<int64_t>(conflicts_per_question, INT32_MAX)));
     int answer = solver.solve();
     if (answer == 20 && !answers_prove) return 0;  // "no" under a stricter rule proves nothing
     if (answer != 10) return answer;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <vector>
 
 #include "engine/internal/compiled_problem.h"
@@ -30,8 +31,11 @@ struct ExactOutcome {
 // Whether the problem is small enough for the SAT encoding to pay off.
 bool ExactFits(const CompiledProblem& problem);
 
-// `slot_of`: a valid agenda. Stops at the deadline with the best agenda found so far.
+// `slot_of`: a valid agenda. Each question to the solver may take `conflicts_per_question`
+// conflicts; an unanswered one ends the search with the best agenda found so far, as does the
+// deadline.
 ExactOutcome ImproveExactly(const CompiledProblem& problem, std::vector<int> slot_of,
+                            int64_t conflicts_per_question,
                             std::chrono::steady_clock::time_point deadline);
 
 }  // namespace incontra::engine::internal

@@ -22,7 +22,7 @@ ScheduleProblem Parse(const json& j) {
 }
 
 ExactOutcome FromAgenda(const CompiledProblem& c, std::vector<int> slot_of) {
-  return ImproveExactly(c, std::move(slot_of),
+  return ImproveExactly(c, std::move(slot_of), /*conflicts_per_question=*/1'000'000,
                         std::chrono::steady_clock::now() + std::chrono::seconds(20));
 }
 
