@@ -50,7 +50,13 @@ class Cnf {
   // them are (only that direction is needed for upper bounds).
   std::vector<int> Count(const std::vector<int>& lits, size_t cap) {
     if (lits.empty() || cap == 0) return {};
-    return Build(lits, 0, lits.size(), cap);
+    return Build(lits, 0, lits.size(), cap, false);
+  }
+
+  // A full totalizer: out[i] is true exactly when at least i + 1 of `lits` are.
+  std::vector<int> CountExactly(const std::vector<int>& lits) {
+    if (lits.empty()) return {};
+    return Build(lits, 0, lits.size(), lits.size(), true);
   }
 
   // At most k of `lits`.
@@ -65,10 +71,12 @@ class Cnf {
   }
 
  private:
-  std::vector<int> Build(const std::vector<int>& lits, size_t lo, size_t hi, size_t cap) {
+  std::vector<int> Build(const std::vector<int>& lits, size_t lo, size_t hi, size_t cap,
+                         bool both_ways) {
     if (hi - lo == 1) return {lits[lo]};
     size_t mid = (lo + hi) / 2;
-    std::vector<int> a = Build(lits, lo, mid, cap), b = Build(lits, mid, hi, cap);
+    std::vector<int> a = Build(lits, lo, mid, cap, both_ways);
+    std::vector<int> b = Build(lits, mid, hi, cap, both_ways);
     size_t n = std::min(a.size() + b.size(), cap);
     std::vector<int> out(n);
     for (int& v : out) v = NewVar();
@@ -81,6 +89,19 @@ class Cnf {
         if (j) clause.push_back(-b[j - 1]);
         clause.push_back(out[k - 1]);
         Clause(clause);
+      }
+    }
+    if (both_ways) {
+      // Sum >= k + 1 holds iff for every split i + j = k, a >= i + 1 or b >= j + 1 (else
+      // a <= i and b <= j would sum to at most k). a >= i + 1 is a[i]; past a's size, false.
+      for (size_t k = 0; k < n; ++k) {
+        for (size_t i = 0; i <= k; ++i) {
+          size_t j = k - i;
+          std::vector<int> clause = {-out[k]};
+          if (i < a.size()) clause.push_back(a[i]);
+          if (j < b.size()) clause.push_back(b[j]);
+          Clause(clause);
+        }
       }
     }
     return out;
@@ -231,6 +252,11 @@ ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of,
       later[s] = cnf.NewVar();
       if (busy[s + 1]) cnf.Clause({-busy[s + 1], later[s]});
       if (later[s + 1]) cnf.Clause({-later[s + 1], later[s]});
+      // And only then, so that gap starts are exact (fairness counts them both ways).
+      std::vector<int> why = {-later[s]};
+      if (busy[s + 1]) why.push_back(busy[s + 1]);
+      if (later[s + 1]) why.push_back(later[s + 1]);
+      cnf.Clause(why);
     }
     for (int s = 1; s < S; ++s) {
       if (!busy[s - 1] || !later[s]) continue;
@@ -238,26 +264,39 @@ ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of,
       std::vector<int> clause = {-busy[s - 1], -later[s], g};
       if (busy[s]) clause.push_back(busy[s]);
       cnf.Clause(clause);
+      cnf.Clause({-g, busy[s - 1]});
+      cnf.Clause({-g, later[s]});
+      if (busy[s]) cnf.Clause({-g, -busy[s]});
       gaps.push_back(g);
       gaps_of[r].push_back(g);
     }
   }
-  // Fairness: "at most d breaks each" keeps the spread within d. When some participant surely
-  // has no break (one meeting or none) it is the rule itself, and a "no" proves something;
-  // otherwise it is stricter than the rule, so only a "yes" counts.
-  bool answers_prove = true;
+  // Fairness: every participant's breaks within [lo, lo + d] for some lo. at_least[k] says
+  // "everyone has at least k + 1 breaks"; a participant with j breaks forces lo >= j - d.
   if (p.source->max_break_spread) {
-    std::vector<int> meetings_of(p.participants, 0);
-    for (int m = 0; m < p.meetings; ++m) {
-      if (x[m].empty()) continue;
-      for (int i = p.res_begin[m]; i < p.res_begin[m + 1]; ++i) {
-        if (p.IsParticipant(p.res[i])) ++meetings_of[p.res[i]];
+    const int d = *p.source->max_break_spread;
+    std::vector<std::vector<int>> count_of(p.participants);
+    size_t most = 0;
+    for (int r = 0; r < p.participants; ++r) {
+      count_of[r] = cnf.CountExactly(gaps_of[r]);
+      most = std::max(most, count_of[r].size());
+    }
+    std::vector<int> at_least(most);
+    for (size_t k = 0; k < most; ++k) {
+      at_least[k] = cnf.NewVar();
+      if (k > 0) cnf.Clause({-at_least[k], at_least[k - 1]});
+      for (int r = 0; r < p.participants; ++r) {
+        if (k < count_of[r].size()) {
+          cnf.Clause({-at_least[k], count_of[r][k]});
+        } else {
+          cnf.Clause({-at_least[k]});  // r cannot have k + 1 breaks
+        }
       }
     }
-    answers_prove =
-        std::any_of(meetings_of.begin(), meetings_of.end(), [](int n) { return n <= 1; });
     for (int r = 0; r < p.participants; ++r) {
-      cnf.AtMost(gaps_of[r], static_cast<size_t>(*p.source->max_break_spread));
+      for (size_t j = static_cast<size_t>(d) + 1; j <= count_of[r].size(); ++j) {
+        cnf.Clause({-count_of[r][j - 1], at_least[j - d - 1]});
+      }
     }
   }
 
@@ -281,7 +320,6 @@ ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of,
     solver.limit("conflicts",
                  static_cast<int>(std::min<int64_t>(conflicts_per_question, INT32_MAX)));
     int answer = solver.solve();
-    if (answer == 20 && !answers_prove) return 0;  // "no" under a stricter rule proves nothing
     if (answer != 10) return answer;
     std::vector<int> found(p.meetings, -1);
     for (int m = 0; m < p.meetings; ++m) {

@@ -337,16 +337,16 @@ void CheckStats(const json& result, const std::vector<int>& breaks, std::vector<
   }
 }
 
-}  // namespace
+std::vector<std::string> Insertable(const Problem& p, const json& result);
 
-std::vector<std::string> CheckSchedule(const json& problem, const json& result) {
+// CheckSchedule on a problem read once.
+std::vector<std::string> Check(const Problem& p, const json& result) {
   std::vector<std::string> out;
   if (!result.is_object() || !Field(result, "meetings") || !Field(result, "meetings")->is_array() ||
       !Field(result, "unscheduled") || !Field(result, "unscheduled")->is_array()) {
     out.push_back("shape: a result is an object with arrays meetings and unscheduled");
     return out;
   }
-  const Problem p = ReadProblem(problem);
 
   // Every meeting exactly once in meetings + unscheduled, and nothing else.
   std::vector<int> seen(p.meetings.size(), 0);
@@ -402,7 +402,7 @@ std::vector<std::string> CheckSchedule(const json& problem, const json& result) 
   if (const json* stats = Field(result, "stats")) {
     const json* proven = Field(*stats, "proven_optimal");
     if (proven && proven->is_boolean() && proven->get<bool>()) {
-      for (const std::string& id : InsertableMeetings(problem, result)) {
+      for (const std::string& id : Insertable(p, result)) {
         out.push_back("proven_optimal: claimed, but " + id + " could still be added");
       }
     }
@@ -410,16 +410,7 @@ std::vector<std::string> CheckSchedule(const json& problem, const json& result) 
   return out;
 }
 
-std::map<std::string, int> CountBreaks(const json& problem, const json& result) {
-  const Problem p = ReadProblem(problem);
-  const std::vector<int> breaks = BreakCounts(p, ReadAgenda(p, result, nullptr));
-  std::map<std::string, int> out;
-  for (size_t q = 0; q < p.participants.size(); ++q) out[p.participants[q].id] = breaks[q];
-  return out;
-}
-
-std::vector<std::string> InsertableMeetings(const json& problem, const json& result) {
-  const Problem p = ReadProblem(problem);
+std::vector<std::string> Insertable(const Problem& p, const json& result) {
   Agenda agenda = ReadAgenda(p, result, nullptr);
   const std::vector<std::set<int>> busy = BusySlots(p, agenda);
   std::vector<int> count(p.participants.size(), 0);
@@ -493,8 +484,6 @@ std::vector<std::string> InsertableMeetings(const json& problem, const json& res
   return out;
 }
 
-namespace {
-
 // `result` with stats recomputed from its agenda, so a changed agenda is checked on its rules.
 json Recounted(const Problem& p, json result) {
   const std::vector<int> breaks = BreakCounts(p, ReadAgenda(p, result, nullptr));
@@ -534,6 +523,22 @@ std::optional<std::string> TableFor(const Problem& p, const json& result, int m,
 
 }  // namespace
 
+std::vector<std::string> CheckSchedule(const json& problem, const json& result) {
+  return Check(ReadProblem(problem), result);
+}
+
+std::map<std::string, int> CountBreaks(const json& problem, const json& result) {
+  const Problem p = ReadProblem(problem);
+  const std::vector<int> breaks = BreakCounts(p, ReadAgenda(p, result, nullptr));
+  std::map<std::string, int> out;
+  for (size_t q = 0; q < p.participants.size(); ++q) out[p.participants[q].id] = breaks[q];
+  return out;
+}
+
+std::vector<std::string> InsertableMeetings(const json& problem, const json& result) {
+  return Insertable(ReadProblem(problem), result);
+}
+
 std::vector<json> MovedNeighbours(const json& problem, const json& result) {
   const Problem p = ReadProblem(problem);
   std::vector<json> out;
@@ -551,7 +556,7 @@ std::vector<json> MovedNeighbours(const json& problem, const json& result) {
       candidate["meetings"][i]["slot"] = slot;
       candidate["meetings"][i]["table"] = *table;
       candidate = Recounted(p, std::move(candidate));
-      if (CheckSchedule(problem, candidate).empty()) out.push_back(std::move(candidate));
+      if (Check(p, candidate).empty()) out.push_back(std::move(candidate));
     }
   }
   return out;
@@ -581,7 +586,7 @@ std::vector<std::string> PriorityUpgrades(const json& problem, const json& resul
         json candidate = base;
         candidate["meetings"].push_back({{"id", *u_id}, {"slot", slot}, {"table", *table}});
         candidate = Recounted(p, std::move(candidate));
-        if (CheckSchedule(problem, candidate).empty()) {
+        if (Check(p, candidate).empty()) {
           out.push_back(*u_id + " for " + *r_id);
           break;
         }

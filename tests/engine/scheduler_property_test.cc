@@ -1,6 +1,9 @@
 // Randomized properties of the scheduler on many small problems from a seeded generator:
 // - every result keeps every hard rule and reports true stats (the independent checker);
-// - no unscheduled meeting could simply be added to the agenda as it stands;
+// - no unscheduled meeting could simply be added to the agenda as it stands, nor take the place
+//   of a scheduled meeting of lower priority;
+// - no agenda one move away has fewer breaks than the reported lower bound (nor than a result
+//   claimed optimal);
 // - a problem built around a known full agenda (planted) gets every meeting scheduled.
 #include <doctest/doctest.h>
 
@@ -270,7 +273,7 @@ void CheckAgainstNeighbours(const json& problem, const json& result) {
   }
 }
 
-TEST_CASE("property: random problems give results that keep every hard rule") {
+TEST_CASE("property: random problems give valid results no single addition or trade improves") {
   int solved = 0, with_unscheduled = 0, with_fairness = 0;
   for (uint64_t seed = 1; seed <= 300; ++seed) {
     CAPTURE(seed);
@@ -302,7 +305,7 @@ TEST_CASE("property: random problems give results that keep every hard rule") {
 
 TEST_CASE("property: planted problems get every meeting scheduled") {
   int meetings = 0;
-  for (uint64_t seed = 1; seed <= 150; ++seed) {
+  for (uint64_t seed = 1; seed <= 100; ++seed) {
     CAPTURE(seed);
     PlantedCase planted = PlantedProblem(seed);
     const json& problem = planted.problem;
@@ -323,7 +326,7 @@ TEST_CASE("property: planted problems get every meeting scheduled") {
     CheckAgainstNeighbours(problem, result);
     meetings += static_cast<int>(problem["meetings"].size());
   }
-  CHECK(meetings > 1000);  // the planting is not degenerate
+  CHECK(meetings > 700);  // the planting is not degenerate
 }
 
 TEST_CASE("property: tight forums with a planted 0-break agenda get every meeting scheduled") {
@@ -337,11 +340,11 @@ TEST_CASE("property: tight forums with a planted 0-break agenda get every meetin
     REQUIRE(ValidateProblem(forum).ok());
     json problem = ScheduleProblemToJson(forum);
     json result = SolveChecked(problem, {.seed = 1, .time_limit_ms = 2000, .threads = 2});
+    INFO("stats: " << result["stats"].dump());
     CHECK_MESSAGE(result["unscheduled"].empty(),
                   result["unscheduled"].size() << " unscheduled: " << result["unscheduled"].dump());
     // The optimum has 0 breaks, so no valid lower bound can be above 0.
     CHECK(result["stats"]["lower_bound_breaks"] == 0);
-    MESSAGE("forum " << f.seed << ": " << result["stats"].dump());
   }
 }
 

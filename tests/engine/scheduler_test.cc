@@ -569,6 +569,94 @@ TEST_CASE("fairness: breaks are moved rather than meetings dropped when that suf
   CHECK(r["stats"]["breaks_total"] == 0);
 }
 
+TEST_CASE("fairness: a full agenda that gives everyone one break is found") {
+  // Shrunk from a planted property case. One table, seven slots, seven meetings: every slot is
+  // used. With a spread of 0 all four participants must have the same number of breaks, and
+  // the agenda m0 s1, m1 s2, m2 s3, m3 s4, m4 s5, m5 s6, m6 s7 gives each exactly one.
+  json p = json::parse(R"({
+    "slots": [{"id": "s1", "session": "am"}, {"id": "s2", "session": "am"},
+              {"id": "s3", "session": "pm"}, {"id": "s4", "session": "pm"},
+              {"id": "s5", "session": "pm"}, {"id": "s6", "session": "pm"},
+              {"id": "s7", "session": "pm"}],
+    "tables": 1,
+    "participants": [{"id": "p0", "unavailable": ["s5"]}, {"id": "p1", "unavailable": ["s3"]},
+                     {"id": "p2", "unavailable": ["s7"]},
+                     {"id": "p3", "unavailable": ["s1", "s4"]}],
+    "meetings": [{"id": "m3", "participants": ["p1", "p0"], "priority": 1},
+                 {"id": "m2", "participants": ["p0", "p3"]},
+                 {"id": "m4", "participants": ["p3", "p2"]},
+                 {"id": "m1", "participants": ["p2", "p0"]},
+                 {"id": "m5", "participants": ["p0", "p3"], "slot": "s6"},
+                 {"id": "m0", "participants": ["p0", "p2"]},
+                 {"id": "m6", "participants": ["p3", "p1"], "session": "pm"}],
+    "fairness": {"max_break_spread": 0}
+  })");
+  json known = json::parse(R"({
+    "meetings": [{"id": "m0", "slot": "s1", "table": "T1"}, {"id": "m1", "slot": "s2", "table": "T1"},
+                 {"id": "m2", "slot": "s3", "table": "T1"}, {"id": "m3", "slot": "s4", "table": "T1"},
+                 {"id": "m4", "slot": "s5", "table": "T1"}, {"id": "m5", "slot": "s6", "table": "T1"},
+                 {"id": "m6", "slot": "s7", "table": "T1"}],
+    "unscheduled": [],
+    "stats": {"scheduled": 7, "unscheduled": 0, "breaks_total": 4, "breaks_max": 1,
+              "lower_bound_breaks": 0, "solve_ms": 0}
+  })");
+  REQUIRE(incontra::test::CheckSchedule(p, known).empty());  // the problem is as described
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    CAPTURE(seed);
+    json r = SolveChecked(p, Quick(seed));
+    CHECK(Scheduled(r) == 7);
+  }
+}
+
+TEST_CASE("fairness: a full agenda with an after chain m4 m7 m8 is found") {
+  // Shrunk from a planted property case: all 13 meetings fit with a break spread of 1 (the
+  // agenda below); the search put m7 in the last slot, leaving no room for m8 after it.
+  json p = json::parse(R"({
+    "slots": [{"id": "s1"}, {"id": "s2"}, {"id": "s3"}, {"id": "s4"}, {"id": "s5"},
+              {"id": "s6"}, {"id": "s7"}, {"id": "s8"}],
+    "tables": 3,
+    "participants": [{"id": "p0", "unavailable": ["s4"]}, {"id": "p1", "unavailable": ["s2"]},
+                     {"id": "p2", "unavailable": ["s1"]}, {"id": "p3"},
+                     {"id": "p4", "unavailable": ["s1", "s5"]},
+                     {"id": "p5", "unavailable": ["s6"]}, {"id": "p6", "unavailable": ["s3"]},
+                     {"id": "p7", "table": "T3"}, {"id": "p8", "unavailable": ["s6"]},
+                     {"id": "p9", "table": "T2"}],
+    "meetings": [{"id": "m0", "participants": ["p8", "p7", "p3"]},
+                 {"id": "m7", "participants": ["p8", "p9"], "after": ["m4"]},
+                 {"id": "m4", "participants": ["p2", "p1"]},
+                 {"id": "m11", "participants": ["p3", "p7"]},
+                 {"id": "m5", "participants": ["p1", "p5"]},
+                 {"id": "m15", "participants": ["p2", "p1"], "slot": "s8"},
+                 {"id": "m1", "participants": ["p1", "p0", "p9"]},
+                 {"id": "m12", "participants": ["p2", "p6"]},
+                 {"id": "m2", "participants": ["p5", "p4"]},
+                 {"id": "m9", "participants": ["p4", "p9"]},
+                 {"id": "m8", "participants": ["p1", "p6"], "after": ["m7"]},
+                 {"id": "m10", "participants": ["p1", "p0"]},
+                 {"id": "m13", "participants": ["p9", "p0"], "slot": "s7"}],
+    "fairness": {"max_break_spread": 1}
+  })");
+  json known = json::parse(R"({
+    "meetings": [{"id": "m0", "slot": "s1", "table": "T3"}, {"id": "m1", "slot": "s1", "table": "T2"},
+                 {"id": "m2", "slot": "s2", "table": "T1"}, {"id": "m4", "slot": "s3", "table": "T1"},
+                 {"id": "m5", "slot": "s4", "table": "T1"}, {"id": "m7", "slot": "s4", "table": "T2"},
+                 {"id": "m8", "slot": "s5", "table": "T1"}, {"id": "m9", "slot": "s6", "table": "T2"},
+                 {"id": "m10", "slot": "s6", "table": "T1"}, {"id": "m11", "slot": "s6", "table": "T3"},
+                 {"id": "m12", "slot": "s7", "table": "T1"}, {"id": "m13", "slot": "s7", "table": "T2"},
+                 {"id": "m15", "slot": "s8", "table": "T1"}],
+    "unscheduled": [],
+    "stats": {"scheduled": 13, "unscheduled": 0, "breaks_total": 12, "breaks_max": 2,
+              "lower_bound_breaks": 0, "solve_ms": 0}
+  })");
+  auto known_violations = incontra::test::CheckSchedule(p, known);
+  REQUIRE_MESSAGE(known_violations.empty(), incontra::test::Describe(known_violations));
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    CAPTURE(seed);
+    json r = SolveChecked(p, Quick(seed));
+    CHECK(Scheduled(r) == 13);
+  }
+}
+
 TEST_CASE("infeasible: meetings that cannot fit are unscheduled with a reason not an error") {
   json p = {
       {"slots", json::parse(R"([{"id": "1", "session": "am"}, {"id": "2", "session": "pm"}])")},
@@ -795,6 +883,8 @@ TEST_CASE("result lists scheduled meetings in the order of the problem") {
   CHECK(result_order == scheduled_in_problem_order);
 }
 
+// Determinism is promised unless the time limit cuts the search short, so these problems are
+// ones the solver finishes on its own (proven optimal) well within a generous limit.
 TEST_CASE("determinism: the same seed and threads give the same result") {
   ScheduleProblem forum = GenerateTightForum(/*seed=*/11, /*participants=*/40, /*slots=*/10,
                                              /*meetings=*/150);
@@ -802,15 +892,22 @@ TEST_CASE("determinism: the same seed and threads give the same result") {
   SolveOptions options = {.seed = 42, .time_limit_ms = 60'000, .threads = 2, .effort = 50};
   json first = SolveChecked(problem, options);
   json second = SolveChecked(problem, options);
+  CHECK(first["stats"]["proven_optimal"] == true);
   CHECK(WithoutTiming(first) == WithoutTiming(second));
 
-  // The same for a problem with priorities, fairness and unscheduled meetings.
-  // p0 has five meetings and four slots: one of them cannot fit.
-  json crowded = RoundRobin(6, 5, {"3"});
-  crowded["fairness"] = {{"max_break_spread", 1}};
-  crowded["meetings"][0]["priority"] = 2;
-  json a = SolveChecked(crowded, {.seed = 9, .time_limit_ms = 60'000, .threads = 2, .effort = 50});
-  json b = SolveChecked(crowded, {.seed = 9, .time_limit_ms = 60'000, .threads = 2, .effort = 50});
+  // With priorities, fairness and meetings left out.
+  json mixed = RoundRobin(6, 7, {"4"});
+  mixed["fairness"] = {{"max_break_spread", 1}};
+  mixed["meetings"][0]["priority"] = 2;
+  mixed["meetings"][5]["priority"] = -1;
+  mixed["participants"].push_back(
+      {{"id", "away"}, {"unavailable", {"1", "2", "3", "4", "5", "6", "7"}}});
+  mixed["meetings"].push_back({{"id", "never"}, {"participants", {"p1", "away"}}});
+  options = {.seed = 9, .time_limit_ms = 60'000, .threads = 2, .effort = 50};
+  json a = SolveChecked(mixed, options);
+  json b = SolveChecked(mixed, options);
+  CHECK(a["stats"]["proven_optimal"] == true);
+  CHECK(SlotOf(a, "never") == "-");
   CHECK(WithoutTiming(a) == WithoutTiming(b));
 }
 
