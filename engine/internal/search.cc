@@ -124,17 +124,21 @@ void Search::Remove(int m) {
   if (removal_log_) removal_log_->push_back(m);
 }
 
-bool Search::OrderOk(int m, int s, int moved, int moved_to) const {
-  auto at = [&](int x) { return x == moved ? moved_to : slot_of_[x]; };
+template <typename SlotOf>
+bool Search::OrderHolds(int m, int s, SlotOf slot_of) const {
   for (int a : p_.preds[m]) {
-    int sa = at(a);
+    int sa = slot_of(a);
     if (sa < 0 || sa >= s) return false;
   }
   for (int b : p_.succs[m]) {
-    int sb = at(b);
+    int sb = slot_of(b);
     if (sb >= 0 && sb <= s) return false;
   }
   return true;
+}
+
+bool Search::OrderOk(int m, int s, int moved, int moved_to) const {
+  return OrderHolds(m, s, [&](int x) { return x == moved ? moved_to : slot_of_[x]; });
 }
 
 bool Search::CanPlace(int m, int s) const {
@@ -469,15 +473,7 @@ bool Search::KempeChain(int m, int t, std::vector<int>* chain) {
   };
   for (int x : *chain) {
     int to = moved_to(x);
-    if (!Test(p_.Domain(x), to)) return false;
-    for (int a : p_.preds[x]) {
-      int sa = moved_to(a);
-      if (sa < 0 || sa >= to) return false;
-    }
-    for (int b : p_.succs[x]) {
-      int sb = moved_to(b);
-      if (sb >= 0 && sb <= to) return false;
-    }
+    if (!Test(p_.Domain(x), to) || !OrderHolds(x, to, moved_to)) return false;
   }
   return true;
 }
@@ -565,19 +561,7 @@ void Search::Anneal() {
         delta += nb - breaks_[r];
       }
     }
-    if (fair) {
-      int before_excess = FairnessExcess();
-      for (size_t k = 0; k < touched.size(); ++k) {
-        --histogram_[breaks_[touched[k]]];
-        ++histogram_[after[k]];
-      }
-      int after_excess = FairnessExcess();
-      for (size_t k = 0; k < touched.size(); ++k) {
-        ++histogram_[breaks_[touched[k]]];
-        --histogram_[after[k]];
-      }
-      delta += kFairnessWeight * (after_excess - before_excess);
-    }
+    if (fair) delta += kFairnessWeight * (ExcessWith(touched, after) - FairnessExcess());
     if (delta > 0 && rng_.Unit() >= std::exp(-delta / temperature)) continue;
 
     for (int& x : chain) {
@@ -610,22 +594,7 @@ void Search::EnforceFairness() {
       const uint64_t* b = &busy_[static_cast<size_t>(q) * W_];
       for (int s = NextSet(b, W_, 0); s >= 0; s = NextSet(b, W_, s + 1)) {
         int m = occ_[static_cast<size_t>(q) * S_ + s];
-        int changed[64], n = 0, values[64];
-        for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1] && n < 64; ++i) {
-          int r = p_.res[i];
-          if (!p_.IsParticipant(r)) continue;
-          changed[n] = r;
-          values[n++] = BreaksAfter(&busy_[static_cast<size_t>(r) * W_], W_, s, -1);
-        }
-        for (int k = 0; k < n; ++k) {
-          --histogram_[breaks_[changed[k]]];
-          ++histogram_[values[k]];
-        }
-        int excess = FairnessExcess();
-        for (int k = 0; k < n; ++k) {
-          ++histogram_[breaks_[changed[k]]];
-          --histogram_[values[k]];
-        }
+        int excess = ExcessIfMoved(m, s, -1);
         std::tuple<int, int, int> key{excess, -p_.priority_rank[m],
                                       static_cast<int>(p_.succs[m].size())};
         if (best_m < 0 || key < best_key) {
@@ -648,24 +617,28 @@ void Search::EnforceFairness() {
   }
 }
 
-int Search::ExcessIfPlaced(int m, int s) {
-  int changed[64], values[64], n = 0;
-  for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1] && n < 64; ++i) {
-    int r = p_.res[i];
-    if (!p_.IsParticipant(r)) continue;
-    changed[n] = r;
-    values[n++] = BreaksAfter(&busy_[static_cast<size_t>(r) * W_], W_, -1, s);
-  }
-  for (int k = 0; k < n; ++k) {
-    --histogram_[breaks_[changed[k]]];
-    ++histogram_[values[k]];
+int Search::ExcessWith(const std::vector<int>& who, const std::vector<int>& breaks_after) {
+  for (size_t k = 0; k < who.size(); ++k) {
+    --histogram_[breaks_[who[k]]];
+    ++histogram_[breaks_after[k]];
   }
   int excess = FairnessExcess();
-  for (int k = 0; k < n; ++k) {
-    ++histogram_[breaks_[changed[k]]];
-    --histogram_[values[k]];
+  for (size_t k = 0; k < who.size(); ++k) {
+    ++histogram_[breaks_[who[k]]];
+    --histogram_[breaks_after[k]];
   }
   return excess;
+}
+
+int Search::ExcessIfMoved(int m, int from, int to) {
+  std::vector<int> who, breaks_after;
+  for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+    int r = p_.res[i];
+    if (!p_.IsParticipant(r)) continue;
+    who.push_back(r);
+    breaks_after.push_back(BreaksAfter(&busy_[static_cast<size_t>(r) * W_], W_, from, to));
+  }
+  return ExcessWith(who, breaks_after);
 }
 
 void Search::RefillFairly() {
@@ -677,7 +650,7 @@ void Search::RefillFairly() {
       if (slot_of_[m] >= 0 || !p_.static_reason[m].empty()) continue;
       const uint64_t* dom = p_.Domain(m);
       for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) {
-        if (!CanPlace(m, s) || ExcessIfPlaced(m, s) > 0) continue;
+        if (!CanPlace(m, s) || ExcessIfMoved(m, -1, s) > 0) continue;
         Place(m, s);
         removed_for_fairness_.erase(m);
         placed = true;

@@ -49,6 +49,9 @@ class Search {
   bool CanPlace(int m, int s) const;
   // Whether m's `after` rules hold with m at s, given `moved` at `moved_to` (-1: none).
   bool OrderOk(int m, int s, int moved, int moved_to) const;
+  // The same with every meeting's slot given by `slot_of(meeting)`.
+  template <typename SlotOf>
+  bool OrderHolds(int m, int s, SlotOf slot_of) const;
   int BreaksDeltaPlace(int m, int s) const;
   int BestSlot(int m);
 
@@ -66,8 +69,10 @@ class Search {
   void EnforceFairness();
   // Puts unscheduled meetings wherever they fit without breaking the fairness rule.
   void RefillFairly();
-  // The fairness excess if m (unscheduled) went to slot s.
-  int ExcessIfPlaced(int m, int s);
+  // The fairness excess if participants `who` had `breaks_after` breaks.
+  int ExcessWith(const std::vector<int>& who, const std::vector<int>& breaks_after);
+  // The fairness excess if m left slot `from` for slot `to` (either -1 for none).
+  int ExcessIfMoved(int m, int from, int to);
 
   // Cost of the fairness rule: how far the spread of break counts exceeds the bound.
   int FairnessExcess() const;
