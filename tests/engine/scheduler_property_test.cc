@@ -280,7 +280,7 @@ TEST_CASE("property: random problems give valid results no single addition or tr
     json problem = RandomProblem(seed);
     CAPTURE(problem.dump());
     const SolveOptions options = {.seed = seed,
-                                  .time_limit_ms = 2000,
+                                  .time_limit_ms = 60000,
                                   .threads = static_cast<int>(1 + seed % 2),
                                   .effort = 50};
     json result = SolveChecked(problem, options);
@@ -314,7 +314,7 @@ TEST_CASE("property: planted problems get every meeting scheduled") {
     auto planted_violations = incontra::test::CheckSchedule(problem, planted.agenda);
     REQUIRE_MESSAGE(planted_violations.empty(), incontra::test::Describe(planted_violations));
     json result =
-        SolveChecked(problem, {.seed = seed, .time_limit_ms = 2000, .threads = 2, .effort = 50});
+        SolveChecked(problem, {.seed = seed, .time_limit_ms = 60000, .threads = 2, .effort = 50});
     CHECK_MESSAGE(result["unscheduled"].empty(), "result: " << result.dump());
     // The planted agenda holds every meeting: no agenda with fewer is proven optimal.
     const bool claims_optimal = result["stats"]["proven_optimal"] == true;
@@ -339,7 +339,7 @@ TEST_CASE("property: tight forums with a planted 0-break agenda get every meetin
     ScheduleProblem forum = GenerateTightForum(f.seed, f.participants, f.slots, f.meetings);
     REQUIRE(ValidateProblem(forum).ok());
     json problem = ScheduleProblemToJson(forum);
-    json result = SolveChecked(problem, {.seed = 1, .time_limit_ms = 2000, .threads = 2});
+    json result = SolveChecked(problem, {.seed = 1, .time_limit_ms = 60000, .threads = 2});
     INFO("stats: " << result["stats"].dump());
     CHECK_MESSAGE(result["unscheduled"].empty(),
                   result["unscheduled"].size() << " unscheduled: " << result["unscheduled"].dump());

@@ -365,7 +365,7 @@ TEST_CASE("after: a chain of three at one table fills three slots in order for e
     for (int threads : {1, 2}) {
       CAPTURE(seed);
       CAPTURE(threads);
-      json r = SolveChecked(p, {.seed = seed, .time_limit_ms = 2000, .threads = threads});
+      json r = SolveChecked(p, {.seed = seed, .time_limit_ms = 60000, .threads = threads});
       CHECK(SlotOf(r, "m1") == "1");
       CHECK(SlotOf(r, "m2") == "2");
       CHECK(SlotOf(r, "m3") == "3");
@@ -459,7 +459,7 @@ TEST_CASE("priority: a higher-priority meeting leaves a lower one its fixed slot
     for (int threads : {1, 2}) {
       CAPTURE(seed);
       CAPTURE(threads);
-      json r = SolveChecked(p, {.seed = seed, .time_limit_ms = 2000, .threads = threads});
+      json r = SolveChecked(p, {.seed = seed, .time_limit_ms = 60000, .threads = threads});
       CHECK(Scheduled(r) == 3);
       CHECK(SlotOf(r, "lo") == "5");
     }
@@ -715,7 +715,7 @@ TEST_CASE("goal: a meeting that fits is never dropped to save a break") {
     for (int threads : {1, 2}) {
       CAPTURE(seed);
       CAPTURE(threads);
-      json r = SolveChecked(p, {.seed = seed, .time_limit_ms = 2000, .threads = threads});
+      json r = SolveChecked(p, {.seed = seed, .time_limit_ms = 60000, .threads = threads});
       CHECK(Scheduled(r) == 3);
       CHECK(SlotOf(r, "z") == "4");
       CHECK(r["stats"]["breaks_total"] == 1);
@@ -741,7 +741,7 @@ TEST_CASE("goal: a meeting that fits is never dropped to save a break with a hos
     for (int threads : {1, 2}) {
       CAPTURE(seed);
       CAPTURE(threads);
-      json r = SolveChecked(p, {.seed = seed, .time_limit_ms = 2000, .threads = threads});
+      json r = SolveChecked(p, {.seed = seed, .time_limit_ms = 60000, .threads = threads});
       CHECK(Scheduled(r) == 5);
     }
   }
