@@ -22,7 +22,7 @@ constexpr int64_t kDefaultTimeLimitMs = 10'000;
 // Restarts with fresh seeds pay off on forum-sized problems; larger ones use the whole time
 // limit in one round anyway.
 constexpr int kRestartMaxMeetings = 1'000;
-constexpr int kMaxRounds = 6;
+constexpr int kMaxRounds = 12;
 // CaDiCaL conflicts per question of the exact phase, per unit of SolveOptions::effort.
 constexpr int64_t kConflictsPerEffort = 250;
 
@@ -279,7 +279,7 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
   // Budgets in conflicts and rounds, not time, so a seed reproduces its agenda; the time limit
   // only cuts them short on a slow machine.
   const int64_t conflicts = static_cast<int64_t>(options.effort) * kConflictsPerEffort;
-  if (exact_fits && !optimal()) run_exact(conflicts / 8);
+  if (exact_fits && !optimal()) run_exact(conflicts / 32);
   // Forum-sized problems: more rounds with fresh seeds find the rare agendas one annealing run
   // misses; then the exact phase again, from the best agenda, with a larger budget.
   for (int round = 1; round < kMaxRounds && c.meetings <= kRestartMaxMeetings && !optimal();
