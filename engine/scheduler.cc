@@ -68,9 +68,19 @@ std::vector<int> AssignTables(const CompiledProblem& c, const std::vector<int>& 
     }
   }
   std::vector<char> taken(p.table_ids.size(), 0);
+  auto busiest = [&](int m) {
+    int most = 0;
+    for (int i = c.res_begin[m]; i < c.res_begin[m + 1]; ++i) {
+      if (c.IsParticipant(c.res[i])) most = std::max(most, meetings_of[c.res[i]]);
+    }
+    return most;
+  };
   for (int s = 0; s < c.slots; ++s) {
     std::fill(taken.begin(), taken.end(), 0);
     std::vector<int> waiting;
+    // The busiest participants claim their seats first.
+    std::stable_sort(by_slot[s].begin(), by_slot[s].end(),
+                     [&](int a, int b) { return busiest(a) > busiest(b); });
     for (int m : by_slot[s]) {
       if (int h = c.table_resource[m]; h >= 0) {
         table[m] = c.host_tables[h - c.participants];

@@ -917,5 +917,24 @@ TEST_CASE("determinism: one thread is as reproducible as two") {
   CHECK(WithoutTiming(SolveChecked(p, options)) == WithoutTiming(SolveChecked(p, options)));
 }
 
+TEST_CASE("tables: the busiest participant keeps its table when a partner would take it") {
+  // h meets in every slot; a sat with h in slot 1 and meets b in slot 2, listed first. The
+  // table goes to h, who stays seated, not to a.
+  json problem = {
+      {"slots", Slots(3)},
+      {"tables", 2},
+      {"participants", {{{"id", "h"}}, {{"id", "a"}}, {{"id", "b"}}, {{"id", "c"}},
+                        {{"id", "d"}}}},
+      {"meetings",
+       {{{"id", "m1"}, {"participants", {"a", "b"}}, {"slot", "2"}},
+        {{"id", "m2"}, {"participants", {"h", "a"}}, {"slot", "1"}},
+        {{"id", "m3"}, {"participants", {"h", "c"}}, {"slot", "2"}},
+        {{"id", "m4"}, {"participants", {"h", "d"}}, {"slot", "3"}}}}};
+  json result = SolveChecked(problem);
+  CHECK(TableOf(result, "m2") == TableOf(result, "m3"));
+  CHECK(TableOf(result, "m3") == TableOf(result, "m4"));
+  CHECK(TableOf(result, "m1") != TableOf(result, "m3"));
+}
+
 }  // namespace
 }  // namespace incontra::engine
