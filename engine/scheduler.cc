@@ -68,6 +68,7 @@ std::vector<int> AssignTables(const CompiledProblem& c, const std::vector<int>& 
     }
   }
   std::vector<char> taken(p.table_ids.size(), 0);
+  std::vector<int> taken_now;
   auto busiest = [&](int m) {
     int most = 0;
     for (int i = c.res_begin[m]; i < c.res_begin[m + 1]; ++i) {
@@ -76,7 +77,8 @@ std::vector<int> AssignTables(const CompiledProblem& c, const std::vector<int>& 
     return most;
   };
   for (int s = 0; s < c.slots; ++s) {
-    std::fill(taken.begin(), taken.end(), 0);
+    for (int t : taken_now) taken[t] = 0;  // only what the last slot took: tables may be many
+    taken_now.clear();
     std::vector<int> waiting;
     // The busiest participants claim their seats first.
     std::stable_sort(by_slot[s].begin(), by_slot[s].end(),
@@ -98,6 +100,7 @@ std::vector<int> AssignTables(const CompiledProblem& c, const std::vector<int>& 
       if (keeper >= 0) {
         table[m] = last_table[keeper];
         taken[table[m]] = 1;
+        taken_now.push_back(table[m]);
       }
       if (table[m] < 0) waiting.push_back(m);
     }
@@ -106,6 +109,7 @@ std::vector<int> AssignTables(const CompiledProblem& c, const std::vector<int>& 
       while (reserved[next] || taken[next]) ++next;  // the search kept within free_tables
       table[m] = static_cast<int>(next);
       taken[next] = 1;
+      taken_now.push_back(table[m]);
     }
     for (int m : by_slot[s]) {
       if (c.table_resource[m] >= 0) continue;  // host tables are not anyone else's seat
@@ -214,8 +218,11 @@ ScheduleResult BuildResult(const CompiledProblem& c, const SearchOutcome& o, int
     st.breaks_max = std::max(st.breaks_max, b);
   }
   st.lower_bound_breaks = std::max(internal::LowerBoundBreaks(c, o.slot_of), proven_lower_bound);
-  st.proven_optimal =
-      (all_hopeless || scheduling_proven) && st.breaks_total == st.lower_bound_breaks;
+  // The set's own bound only proves anything when the set cannot change (everything left out
+  // is hopeless); when the exact phase proved the counts, only its own bound (over every set
+  // with those counts) does.
+  st.proven_optimal = (all_hopeless && st.breaks_total == st.lower_bound_breaks) ||
+                      (scheduling_proven && st.breaks_total == proven_lower_bound);
   return result;
 }
 
@@ -283,6 +290,7 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
     winner.slot_of = std::move(exact.slot_of);
     winner.breaks = exact.breaks;
     winner.unscheduled_by_rank = UnscheduledByRank(c, winner.slot_of);
+    winner.removed_for_fairness.clear();  // the exact agenda's choices are its own
     proven = exact.lower_bound;
     scheduling_proven = exact.scheduling_proven;
   };

@@ -120,10 +120,9 @@ Result<CompiledProblem> Compile(const ScheduleProblem& p) {
     for (size_t k = 0; k < q.unavailable.size(); ++k) {
       auto it = slot_index.find(q.unavailable[k]);
       if (it == slot_index.end()) {
-        return Status::InvalidArgument(
-            "schedule.unknown_slot",
-            At("participants", i) + "." + At("unavailable", k) + ": no slot '" +
-                q.unavailable[k] + "'");
+        return Status::InvalidArgument("schedule.unknown_slot",
+                                       At("participants", i) + "." + At("unavailable", k) +
+                                           ": no slot '" + q.unavailable[k] + "'");
       }
       Clear(avail, it->second);
     }
@@ -138,7 +137,8 @@ Result<CompiledProblem> Compile(const ScheduleProblem& p) {
       auto it = table_index.find(*q.table);
       if (it == table_index.end()) {
         return Status::InvalidArgument(
-            "schedule.unknown_table", At("participants", i) + ".table: no table '" + *q.table + "'");
+            "schedule.unknown_table",
+            At("participants", i) + ".table: no table '" + *q.table + "'");
       }
       auto [pos, fresh] = table_resource.emplace(it->second, 0);
       if (fresh) {
@@ -174,8 +174,9 @@ Result<CompiledProblem> Compile(const ScheduleProblem& p) {
     const Meeting& meeting = p.meetings[m];
     const std::string path = At("meetings", m);
     if (meeting.participants.size() < 2) {
-      return Status::InvalidArgument("schedule.invalid_value",
-                                     path + ".participants: a meeting needs at least two participants");
+      return Status::InvalidArgument(
+          "schedule.invalid_value",
+          path + ".participants: a meeting needs at least two participants");
     }
     c.priority_rank[m] = static_cast<int>(
         std::lower_bound(priorities.begin(), priorities.end(), meeting.priority, std::greater<>()) -
@@ -189,16 +190,16 @@ Result<CompiledProblem> Compile(const ScheduleProblem& p) {
       const std::string& pid = meeting.participants[k];
       auto it = participant_index.find(pid);
       if (it == participant_index.end()) {
-        return Status::InvalidArgument("schedule.unknown_participant",
-                                       path + "." + At("participants", k) + ": no participant '" +
-                                           pid + "'");
+        return Status::InvalidArgument(
+            "schedule.unknown_participant",
+            path + "." + At("participants", k) + ": no participant '" + pid + "'");
       }
       int q = it->second;
       for (size_t j = 0; j < k; ++j) {
         if (meeting.participants[j] == pid) {
-          return Status::InvalidArgument("schedule.duplicate_id",
-                                         path + "." + At("participants", k) + ": participant '" +
-                                             pid + "' is listed twice");
+          return Status::InvalidArgument(
+              "schedule.duplicate_id",
+              path + "." + At("participants", k) + ": participant '" + pid + "' is listed twice");
         }
       }
       c.res.push_back(q);
@@ -210,8 +211,9 @@ Result<CompiledProblem> Compile(const ScheduleProblem& p) {
       int h = c.participant_host_table[q];
       if (h >= 0) {
         if (host >= 0 && host != h && reason.empty()) {
-          reason = host_owner + " hosts at table " + p.table_ids[c.host_tables[host - c.participants]] +
-                   " and " + pid + " at table " + p.table_ids[c.host_tables[h - c.participants]] +
+          reason = host_owner + " hosts at table " +
+                   p.table_ids[c.host_tables[host - c.participants]] + " and " + pid +
+                   " at table " + p.table_ids[c.host_tables[h - c.participants]] +
                    ": a meeting cannot be at both";
         }
         if (host < 0) {
@@ -229,16 +231,16 @@ Result<CompiledProblem> Compile(const ScheduleProblem& p) {
     if (meeting.session) {
       auto it = session_slots.find(*meeting.session);
       if (it == session_slots.end() || meeting.session->empty()) {
-        return Status::InvalidArgument("schedule.unknown_session",
-                                       path + ".session: no slot has session '" +
-                                           *meeting.session + "'");
+        return Status::InvalidArgument(
+            "schedule.unknown_session",
+            path + ".session: no slot has session '" + *meeting.session + "'");
       }
       uint64_t allowed[kMaxWords] = {};
       for (int s : it->second) Set(allowed, s);
       for (int w = 0; w < W; ++w) dom[w] &= allowed[w];
       if (reason.empty() && Count(dom, W) == 0) {
-        reason = "no slot of session '" + *meeting.session +
-                 "' is free for all of " + meeting.id + "'s participants";
+        reason = "no slot of session '" + *meeting.session + "' is free for all of " + meeting.id +
+                 "'s participants";
       }
     }
     if (meeting.slot) {
@@ -273,13 +275,14 @@ Result<CompiledProblem> Compile(const ScheduleProblem& p) {
     for (size_t k = 0; k < meeting.after.size(); ++k) {
       auto it = meeting_index.find(meeting.after[k]);
       if (it == meeting_index.end()) {
-        return Status::InvalidArgument("schedule.unknown_meeting",
-                                       path + "." + At("after", k) + ": no meeting '" +
-                                           meeting.after[k] + "'");
+        return Status::InvalidArgument(
+            "schedule.unknown_meeting",
+            path + "." + At("after", k) + ": no meeting '" + meeting.after[k] + "'");
       }
       if (it->second == m) {
-        return Status::InvalidArgument("schedule.after_cycle",
-                                       path + "." + At("after", k) + ": a meeting cannot follow itself");
+        return Status::InvalidArgument(
+            "schedule.after_cycle",
+            path + "." + At("after", k) + ": a meeting cannot follow itself");
       }
       c.preds[m].push_back(it->second);
       c.succs[it->second].push_back(m);

@@ -19,12 +19,12 @@ struct CompiledProblem {
   int slots = 0;
   int words = 0;  // bit words per slot set
   int participants = 0;
-  int resources = 0;    // participants, then host tables
-  int free_tables = 0;  // tables per slot for meetings without a host table
-  std::vector<int> host_tables;  // table index of each host-table resource
+  int resources = 0;                        // participants, then host tables
+  int free_tables = 0;                      // tables per slot for meetings without a host table
+  std::vector<int> host_tables;             // table index of each host-table resource
   std::vector<int> participant_host_table;  // resource index or -1
-  std::vector<int> max_meetings;  // per participant; INT32_MAX when unlimited
-  std::vector<uint64_t> available;  // per participant, `words` words
+  std::vector<int> max_meetings;            // per participant; INT32_MAX when unlimited
+  std::vector<uint64_t> available;          // per participant, `words` words
 
   int meetings = 0;
   std::vector<int> res_begin;  // meeting m uses res[res_begin[m] .. res_begin[m+1])

@@ -120,20 +120,19 @@ class Deadline : public CaDiCaL::Terminator {
   std::chrono::steady_clock::time_point at_;
 };
 
-int BreaksOf(const CompiledProblem& p, const std::vector<int>& slot_of, std::vector<int>* each) {
+int BreaksOf(const CompiledProblem& p, const std::vector<int>& slot_of) {
   std::vector<uint64_t> busy(static_cast<size_t>(p.participants) * p.words, 0);
   for (int m = 0; m < p.meetings; ++m) {
     if (slot_of[m] < 0) continue;
     for (int i = p.res_begin[m]; i < p.res_begin[m + 1]; ++i) {
-      if (p.IsParticipant(p.res[i]))
+      if (p.IsParticipant(p.res[i])) {
         Set(&busy[static_cast<size_t>(p.res[i]) * p.words], slot_of[m]);
+      }
     }
   }
   int total = 0;
-  each->assign(p.participants, 0);
   for (int r = 0; r < p.participants; ++r) {
-    (*each)[r] = Breaks(&busy[static_cast<size_t>(r) * p.words], p.words);
-    total += (*each)[r];
+    total += Breaks(&busy[static_cast<size_t>(r) * p.words], p.words);
   }
   return total;
 }
@@ -153,8 +152,7 @@ ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of,
   const int levels = std::max(1, p.priority_levels);
   ExactOutcome out;
   out.slot_of = std::move(slot_of);
-  std::vector<int> each;
-  out.breaks = BreaksOf(p, out.slot_of, &each);
+  out.breaks = BreaksOf(p, out.slot_of);
   auto unscheduled_by_rank = [&](const std::vector<int>& agenda) {
     std::vector<int> u(levels, 0);
     for (int m = 0; m < p.meetings; ++m) {
@@ -327,8 +325,7 @@ ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of,
         if (x[m][s] && solver.val(x[m][s]) > 0) found[m] = s;
       }
     }
-    std::vector<int> breaks_each;
-    int b = BreaksOf(p, found, &breaks_each);
+    int b = BreaksOf(p, found);
     out.slot_of = std::move(found);
     out.breaks = b;
     best_unscheduled = unscheduled_by_rank(out.slot_of);

@@ -137,8 +137,8 @@ bool Search::OrderHolds(int m, int s, SlotOf slot_of) const {
   return true;
 }
 
-bool Search::OrderOk(int m, int s, int moved, int moved_to) const {
-  return OrderHolds(m, s, [&](int x) { return x == moved ? moved_to : slot_of_[x]; });
+bool Search::OrderOk(int m, int s) const {
+  return OrderHolds(m, s, [&](int x) { return slot_of_[x]; });
 }
 
 bool Search::CanPlace(int m, int s) const {
@@ -149,7 +149,7 @@ bool Search::CanPlace(int m, int s) const {
     if (occ_[static_cast<size_t>(r) * S_ + s] >= 0) return false;
     if (p_.IsParticipant(r) && count_[r] >= p_.max_meetings[r]) return false;
   }
-  return OrderOk(m, s, -1, -1);
+  return OrderOk(m, s);
 }
 
 int Search::BreaksDeltaPlace(int m, int s) const {
@@ -277,7 +277,7 @@ void Search::Repair() {
     std::pair<int, int> best_key;
     const uint64_t* dom = p_.Domain(m);
     for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) {
-      if (!OrderOk(m, s, -1, -1)) continue;
+      if (!OrderOk(m, s)) continue;
       if (auto t = tabu.find(static_cast<int64_t>(m) * S_ + s); t != tabu.end() && t->second > it) {
         continue;
       }
@@ -365,7 +365,7 @@ bool Search::MoveTwoAside(int m) {
   const int allowed = Count(dom, W_);
   for (int attempt = 0; attempt < 4 && allowed > 0; ++attempt) {
     int s = NthSet(dom, W_, static_cast<int>(rng_.Below(static_cast<uint32_t>(allowed))));
-    if (!OrderOk(m, s, -1, -1)) continue;
+    if (!OrderOk(m, s)) continue;
     int blockers[2] = {-1, -1}, n = 0;
     bool too_many = false;
     for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
@@ -424,11 +424,19 @@ void Search::Rebuild(const std::vector<int>& slot_of) {
   }
 }
 
+void Search::NextStamp() {
+  if (++stamp_ == 0) {  // wrapped: old marks could match again
+    std::fill(mark_.begin(), mark_.end(), 0);
+    std::fill(participant_mark_.begin(), participant_mark_.end(), 0);
+    stamp_ = 1;
+  }
+}
+
 bool Search::KempeChain(int m, int t, std::vector<int>* chain) {
   // The meetings of slots s and t that are linked to m through a shared resource: swapping the
   // slot of all of them keeps every resource in at most one meeting per slot.
   const int s = slot_of_[m];
-  ++stamp_;
+  NextStamp();
   chain->clear();
   auto grow = [&](int start) {
     if (mark_[start] == stamp_) return true;
@@ -546,7 +554,7 @@ void Search::Anneal() {
     touched.clear();
     after.clear();
     int delta = 0;
-    ++stamp_;
+    NextStamp();
     for (int x : chain) {
       for (int i = p_.res_begin[x]; i < p_.res_begin[x + 1]; ++i) {
         int r = p_.res[i];

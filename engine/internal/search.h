@@ -47,8 +47,8 @@ class Search {
   void Rebuild(const std::vector<int>& slot_of);
   // Whether m (unscheduled) may go to s now.
   bool CanPlace(int m, int s) const;
-  // Whether m's `after` rules hold with m at s, given `moved` at `moved_to` (-1: none).
-  bool OrderOk(int m, int s, int moved, int moved_to) const;
+  // Whether m's `after` rules hold with m at s, everything else where it is.
+  bool OrderOk(int m, int s) const;
   // The same with every meeting's slot given by `slot_of(meeting)`.
   template <typename SlotOf>
   bool OrderHolds(int m, int s, SlotOf slot_of) const;
@@ -66,6 +66,8 @@ class Search {
   // slot and t linked to it through a shared participant or host table. False when the chain
   // cannot be swapped (too long, a slot a meeting may not use, tables, `after`).
   bool KempeChain(int m, int t, std::vector<int>* chain);
+  // A fresh stamp for mark_ and participant_mark_.
+  void NextStamp();
   void EnforceFairness();
   // Puts unscheduled meetings wherever they fit without breaking the fairness rule.
   void RefillFairly();
