@@ -26,11 +26,11 @@ struct SolveOptions {
   // Wall-clock limit; the problem's own time_limit_ms is used when this is 0.
   int64_t time_limit_ms = 0;
   int threads = 2;  // independent searches with different seeds; the best one wins
-  // Upper bound on local-search moves per thread, as a multiple of the number of meetings
-  // (plus a fixed floor); keeps results reproducible when the time limit is not reached.
+  // Search budget: annealing moves per meeting per round (plus a floor), and CaDiCaL conflicts
+  // per question in proportion; budgets, not time, keep results reproducible.
   int effort = 400;
-  // After the heuristic search, on problems small enough, ask the CaDiCaL SAT solver for an
-  // agenda with fewer breaks until it proves none exists (or time runs out).
+  // On problems small enough, ask the CaDiCaL SAT solver for an agenda holding more meetings,
+  // then with fewer breaks, until it proves none exists or its budget runs out.
   bool exact = true;
 };
 
@@ -40,8 +40,9 @@ struct SolveOptions {
 // schedule.after_cycle, schedule.invalid_value.
 Status ValidateProblem(const ScheduleProblem& problem);
 
-// Solves a problem that passed ValidateProblem (behaviour is undefined otherwise).
-// An infeasible problem is not an error: what does not fit is in `unscheduled`.
+// Solves a problem. An infeasible problem is not an error: what does not fit is in
+// `unscheduled`. A problem that fails ValidateProblem comes back with every meeting
+// unscheduled and the validation message as its reason.
 ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options);
 
 }  // namespace incontra::engine
