@@ -1,0 +1,183 @@
+#include "scoring/text.h"
+
+#include <libstemmer.h>
+#include <utf8proc.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <unordered_set>
+
+namespace incontra::scoring {
+namespace {
+
+// Keeps only well-formed UTF-8, so utf8proc_map never refuses the text.
+std::string ValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(text.size());
+  while (left > 0) {
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n < 0) {  // not a character: skip one byte and resynchronise
+      ++p;
+      --left;
+      continue;
+    }
+    out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+    p += n;
+    left -= n;
+  }
+  return out;
+}
+
+bool IsWordCharacter(utf8proc_int32_t cp) {
+  switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:  // accents kept when folding did not strip them
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Function words that carry no meaning for matching, accents stripped. Written for this
+// project from the grammar of each language: articles, prepositions (simple and articulated),
+// conjunctions, pronouns, auxiliaries.
+const std::unordered_set<std::string_view>& ItalianStopWords() {
+  static const std::unordered_set<std::string_view> words = {
+      "a", "ad", "al", "allo", "alla", "ai", "agli", "alle", "anche", "avere", "ha", "hanno",
+      "che", "chi", "ci", "come", "con", "col", "coi", "cui", "da", "dal", "dallo", "dalla",
+      "dai", "dagli", "dalle", "de", "del", "dello", "della", "dei", "degli", "delle", "di",
+      "e", "ed", "essere", "fra", "gli", "i", "il", "in", "nel", "nello", "nella", "nei",
+      "negli", "nelle", "la", "le", "lo", "l", "ma", "mi", "ne", "non", "o", "od", "per",
+      "piu", "po", "quale", "quali", "quando", "quello", "quella", "questo", "questa",
+      "questi", "queste", "se", "si", "sia", "sono", "su", "sul", "sullo", "sulla", "sui",
+      "sugli", "sulle", "tra", "un", "uno", "una", "vi", "viene", "vengono", "d",
+      "all", "dall", "dell", "nell", "sull", "ecc", "etc"};
+  return words;
+}
+
+const std::unordered_set<std::string_view>& EnglishStopWords() {
+  static const std::unordered_set<std::string_view> words = {
+      "a", "an", "and", "are", "as", "at", "be", "been", "being", "but", "by", "can", "for",
+      "from", "has", "have", "had", "how", "if", "in", "into", "is", "it", "its", "of", "on",
+      "or", "our", "s", "so", "such", "than", "that", "the", "their", "them", "then", "there",
+      "these", "they", "this", "those", "to", "up", "was", "we", "were", "what", "when",
+      "which", "who", "will", "with", "would", "you", "your", "all", "any", "not", "no",
+      "other", "etc", "via"};
+  return words;
+}
+
+bool HasDigit(std::string_view token) {
+  return std::any_of(token.begin(), token.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+std::string Fold(std::string_view text, bool strip_accents) {
+  std::string valid = ValidUtf8(text);
+  int options = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                UTF8PROC_STRIPCC | UTF8PROC_IGNORE | UTF8PROC_LUMP;
+  if (strip_accents) options |= UTF8PROC_STRIPMARK;
+  utf8proc_uint8_t* mapped = nullptr;
+  utf8proc_ssize_t n =
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(valid.data()),
+                   static_cast<utf8proc_ssize_t>(valid.size()), &mapped,
+                   static_cast<utf8proc_option_t>(options));
+  if (n < 0) return "";  // cannot happen on valid UTF-8; nothing half-folded is returned
+  std::string out(reinterpret_cast<const char*>(mapped), static_cast<size_t>(n));
+  std::free(mapped);
+  return out;
+}
+
+std::vector<std::string> Tokenize(std::string_view folded) {
+  std::vector<std::string> tokens;
+  std::string current;
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(folded.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(folded.size());
+  while (left > 0) {
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0) n = 1;  // a stray byte separates words
+    if (n > 0 && cp >= 0 && IsWordCharacter(cp)) {
+      current.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+    } else if (!current.empty()) {
+      tokens.push_back(std::move(current));
+      current.clear();
+    }
+    p += n;
+    left -= n;
+  }
+  if (!current.empty()) tokens.push_back(std::move(current));
+  return tokens;
+}
+
+bool IsStopWord(std::string_view token, Language language) {
+  const auto& words = language == Language::kItalian ? ItalianStopWords() : EnglishStopWords();
+  return words.count(token) > 0;
+}
+
+Language DetectLanguage(const std::vector<std::string>& tokens) {
+  int italian = 0, english = 0;
+  for (const std::string& t : tokens) {
+    italian += IsStopWord(t, Language::kItalian);
+    english += IsStopWord(t, Language::kEnglish);
+  }
+  return english > italian ? Language::kEnglish : Language::kItalian;
+}
+
+struct Analyzer::Stemmers {
+  sb_stemmer* italian = sb_stemmer_new("italian", "UTF_8");
+  sb_stemmer* english = sb_stemmer_new("english", "UTF_8");
+  ~Stemmers() {
+    sb_stemmer_delete(italian);
+    sb_stemmer_delete(english);
+  }
+};
+
+Analyzer::Analyzer() : stemmers_(std::make_unique<Stemmers>()) {}
+Analyzer::~Analyzer() = default;
+
+std::string Analyzer::Stem(std::string_view word, Language language) {
+  std::string folded = Fold(word, /*strip_accents=*/false);
+  sb_stemmer* stemmer = language == Language::kItalian ? stemmers_->italian : stemmers_->english;
+  if (!stemmer || folded.empty() || HasDigit(folded)) return Fold(folded, true);
+  const sb_symbol* stem =
+      sb_stemmer_stem(stemmer, reinterpret_cast<const sb_symbol*>(folded.data()),
+                      static_cast<int>(folded.size()));
+  if (!stem) return Fold(folded, true);  // out of memory in the stemmer: keep the word
+  std::string stemmed(reinterpret_cast<const char*>(stem),
+                      static_cast<size_t>(sb_stemmer_length(stemmer)));
+  return Fold(stemmed, true);
+}
+
+std::vector<std::string> Analyzer::Terms(std::string_view text,
+                                         std::optional<Language> language) {
+  std::vector<std::string> words = Tokenize(Fold(text, /*strip_accents=*/false));
+  std::vector<std::string> plain;
+  plain.reserve(words.size());
+  for (const std::string& w : words) plain.push_back(Fold(w, true));
+  const Language lang = language.value_or(DetectLanguage(plain));
+  std::vector<std::string> terms;
+  for (size_t i = 0; i < words.size(); ++i) {
+    // Mixed texts are common (Italian tenders quote English terms): a function word of either
+    // language carries nothing. One-letter tokens are initials or elided articles.
+    if (plain[i].size() < 2 && !HasDigit(plain[i])) continue;
+    if (IsStopWord(plain[i], Language::kItalian) || IsStopWord(plain[i], Language::kEnglish)) {
+      continue;
+    }
+    terms.push_back(Stem(words[i], lang));
+  }
+  return terms;
+}
+
+}  // namespace incontra::scoring

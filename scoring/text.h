@@ -1,0 +1,62 @@
+// Text analysis for matching, in Italian and English: Unicode folding (utf8proc), tokens, stop
+// words and Snowball stems (libstemmer), with the language given or detected per text.
+//
+// Terms are what the scorer compares: "Manutenzione del verde pubblico" becomes
+// {"manutenzion", "verd", "pubblic"} in Italian. Stems are computed on the case-folded text
+// with its accents (Snowball's Italian rules use them) and folded to plain letters afterwards,
+// so "città" and "citta" give the same term.
+//
+// Thread-safety: the free functions are thread-safe. An Analyzer owns stemmers, which are not:
+// use one Analyzer per thread.
+//
+// Usage:
+//   Analyzer analyzer;
+//   std::vector<std::string> terms = analyzer.Terms("Fornitura di arredi scolastici");
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace incontra::scoring {
+
+enum class Language { kItalian, kEnglish };
+
+// NFKC, case folding, control characters removed; accents stripped too when `strip_accents`.
+// Invalid UTF-8 sequences are dropped, never passed on.
+std::string Fold(std::string_view text, bool strip_accents);
+
+// Splits folded text into words: maximal runs of letters and digits. Apostrophes and every
+// other character separate ("l'ufficio" -> "l", "ufficio").
+std::vector<std::string> Tokenize(std::string_view folded);
+
+// Whether a folded token (accents stripped) is a stop word of the language.
+bool IsStopWord(std::string_view token, Language language);
+
+// The language whose stop words occur more often among folded tokens; Italian on a tie (the
+// market's seed language).
+Language DetectLanguage(const std::vector<std::string>& tokens);
+
+class Analyzer {
+ public:
+  Analyzer();
+  ~Analyzer();
+  Analyzer(const Analyzer&) = delete;
+  Analyzer& operator=(const Analyzer&) = delete;
+
+  // Terms of a text: folded, tokenized, without stop words, stemmed in `language` (detected
+  // when not given), accents stripped. Order and repeats are kept.
+  std::vector<std::string> Terms(std::string_view text,
+                                 std::optional<Language> language = std::nullopt);
+
+  // One word's stem (the word folded first), accents stripped.
+  std::string Stem(std::string_view word, Language language);
+
+ private:
+  struct Stemmers;
+  std::unique_ptr<Stemmers> stemmers_;
+};
+
+}  // namespace incontra::scoring
