@@ -1,0 +1,122 @@
+#include "scoring/bm25.h"
+
+#include <Eigen/SparseCore>
+#include <algorithm>
+#include <cmath>
+#include <unordered_set>
+
+namespace incontra::scoring {
+
+struct Bm25Index::Impl {
+  std::vector<FieldSpec> fields;
+  double k1;
+  std::unordered_map<std::string, int> term_ids;
+  // While building: per document, per field, (term, count) and the field's length.
+  struct Pending {
+    std::vector<std::vector<std::pair<int, int>>> counts;
+    std::vector<int> lengths;
+  };
+  std::vector<Pending> pending;
+  // After Finish: documents x terms, column-major, so a column is a term's posting list.
+  Eigen::SparseMatrix<float, Eigen::ColMajor, int> weights;
+  bool finished = false;
+};
+
+Bm25Index::Bm25Index(std::vector<FieldSpec> fields, double k1) : impl_(std::make_unique<Impl>()) {
+  impl_->fields = std::move(fields);
+  impl_->k1 = k1;
+}
+Bm25Index::~Bm25Index() = default;
+Bm25Index::Bm25Index(Bm25Index&&) noexcept = default;
+Bm25Index& Bm25Index::operator=(Bm25Index&&) noexcept = default;
+
+int Bm25Index::Add(const std::vector<std::vector<std::string>>& fields) {
+  Impl::Pending doc;
+  doc.counts.resize(impl_->fields.size());
+  doc.lengths.assign(impl_->fields.size(), 0);
+  for (size_t f = 0; f < impl_->fields.size() && f < fields.size(); ++f) {
+    std::unordered_map<int, int> counts;
+    for (const std::string& term : fields[f]) {
+      auto [it, fresh] = impl_->term_ids.emplace(term, static_cast<int>(impl_->term_ids.size()));
+      ++counts[it->second];
+    }
+    doc.lengths[f] = static_cast<int>(fields[f].size());
+    doc.counts[f].assign(counts.begin(), counts.end());
+  }
+  impl_->pending.push_back(std::move(doc));
+  return static_cast<int>(impl_->pending.size()) - 1;
+}
+
+void Bm25Index::Finish() {
+  Impl& x = *impl_;
+  const size_t n = x.pending.size(), nf = x.fields.size();
+  std::vector<double> average(nf, 0.0);
+  for (const auto& doc : x.pending) {
+    for (size_t f = 0; f < nf; ++f) average[f] += doc.lengths[f];
+  }
+  for (double& a : average) a = n ? std::max(a / static_cast<double>(n), 1e-9) : 1.0;
+  // Document frequency per term, then BM25F weights per (document, term).
+  std::vector<int> df(x.term_ids.size(), 0);
+  std::vector<Eigen::Triplet<float, int>> triplets;
+  std::unordered_map<int, double> tf;
+  for (size_t d = 0; d < n; ++d) {
+    tf.clear();
+    const auto& doc = x.pending[d];
+    for (size_t f = 0; f < nf; ++f) {
+      const FieldSpec& spec = x.fields[f];
+      double norm = 1.0 - spec.b + spec.b * doc.lengths[f] / average[f];
+      for (auto [term, count] : doc.counts[f]) tf[term] += spec.weight * count / norm;
+    }
+    for (auto [term, value] : tf) {
+      ++df[term];
+      triplets.emplace_back(static_cast<int>(d), term,
+                            static_cast<float>(value * (x.k1 + 1.0) / (value + x.k1)));
+    }
+  }
+  for (auto& t : triplets) {
+    double idf = std::log(1.0 + (n - df[t.col()] + 0.5) / (df[t.col()] + 0.5));
+    t = Eigen::Triplet<float, int>(t.row(), t.col(), static_cast<float>(t.value() * idf));
+  }
+  x.weights.resize(static_cast<int>(n), static_cast<int>(x.term_ids.size()));
+  x.weights.setFromTriplets(triplets.begin(), triplets.end());
+  x.weights.makeCompressed();
+  x.pending.clear();
+  x.pending.shrink_to_fit();
+  x.finished = true;
+}
+
+int Bm25Index::documents() const { return static_cast<int>(impl_->weights.rows()); }
+
+float Bm25Index::Weight(int doc, const std::string& term) const {
+  auto it = impl_->term_ids.find(term);
+  if (it == impl_->term_ids.end()) return 0.0f;
+  return impl_->weights.coeff(doc, it->second);
+}
+
+std::vector<std::pair<int, float>> Bm25Index::TopK(const std::vector<std::string>& query,
+                                                   int k) const {
+  const Impl& x = *impl_;
+  std::vector<float> scores(static_cast<size_t>(x.weights.rows()), 0.0f);
+  std::unordered_set<int> seen;
+  for (const std::string& term : query) {
+    auto it = x.term_ids.find(term);
+    if (it == x.term_ids.end() || !seen.insert(it->second).second) continue;
+    for (Eigen::SparseMatrix<float, Eigen::ColMajor, int>::InnerIterator p(x.weights, it->second);
+         p; ++p) {
+      scores[static_cast<size_t>(p.row())] += p.value();
+    }
+  }
+  std::vector<std::pair<int, float>> hits;
+  for (size_t d = 0; d < scores.size(); ++d) {
+    if (scores[d] > 0.0f) hits.emplace_back(static_cast<int>(d), scores[d]);
+  }
+  auto better = [](const std::pair<int, float>& a, const std::pair<int, float>& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  };
+  size_t keep = std::min(hits.size(), static_cast<size_t>(std::max(k, 0)));
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<long>(keep), hits.end(), better);
+  hits.resize(keep);
+  return hits;
+}
+
+}  // namespace incontra::scoring

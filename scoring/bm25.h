@@ -1,0 +1,56 @@
+// A BM25F index over documents with weighted fields, and exact top-k retrieval.
+//
+// Each document is a set of fields (for a participant: name, description, offers, seeks),
+// each a list of analysed terms (text.h). A term's weight in a document is BM25F's: field term
+// frequencies normalised by field length and weighted, summed, saturated by k1 and scaled by
+// the term's inverse document frequency. Weights live in an Eigen sparse matrix with one column
+// per term (its posting list), so a query touches only its terms' postings: nothing quadratic.
+//
+// Thread-safety: build on one thread; after Finish, TopK may be called from any number.
+//
+// Usage:
+//   Bm25Index index({{"name", 0.5, 0.5}, {"offers", 1.0, 0.75}});
+//   index.Add({{"acme"}, {"manutenzion", "verd"}});
+//   index.Finish();
+//   auto best = index.TopK({"verd"}, 10);  // (document, score), best first
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace incontra::scoring {
+
+struct FieldSpec {
+  std::string name;
+  double weight = 1.0;  // how much a term in this field counts
+  double b = 0.75;      // length normalisation, 0 (none) to 1 (full)
+};
+
+class Bm25Index {
+ public:
+  explicit Bm25Index(std::vector<FieldSpec> fields, double k1 = 1.2);
+  ~Bm25Index();
+  Bm25Index(Bm25Index&&) noexcept;
+  Bm25Index& operator=(Bm25Index&&) noexcept;
+
+  // Adds a document: one term list per field, in the order of the specs. Returns its number.
+  int Add(const std::vector<std::vector<std::string>>& fields);
+  // Computes the weights; Add may not be called afterwards.
+  void Finish();
+
+  int documents() const;
+  // The weight of `term` in document `doc` (0 when absent), for explanations.
+  float Weight(int doc, const std::string& term) const;
+  // The k best documents for the query terms (repeats count once), highest score first; ties
+  // go to the lower document number. Documents scoring 0 are left out.
+  std::vector<std::pair<int, float>> TopK(const std::vector<std::string>& query, int k) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace incontra::scoring

@@ -1,0 +1,89 @@
+#include "scoring/bm25.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace incontra::scoring {
+namespace {
+
+Bm25Index OneField() { return Bm25Index({{"text", 1.0, 0.75}}); }
+
+TEST_CASE("bm25: a rarer term weighs more, a longer field less") {
+  Bm25Index index = OneField();
+  index.Add({{"verd", "parc"}});
+  index.Add({{"verd", "scuol"}});
+  index.Add({{"verd", "parc", "manutenzion", "strad", "illumin", "cimiter"}});
+  index.Finish();
+  CHECK(index.Weight(1, "scuol") > index.Weight(1, "verd"));  // scuol: 1 document, verd: 3
+  CHECK(index.Weight(0, "parc") > index.Weight(2, "parc"));   // same term, longer document
+  CHECK(index.Weight(0, "absent") == 0.0f);
+  auto hits = index.TopK({"parc", "verd"}, 10);
+  REQUIRE(hits.size() == 3);
+  CHECK(hits[0].first == 0);
+  CHECK(hits[2].first == 1);  // has no "parc"
+}
+
+TEST_CASE("bm25: field weights count") {
+  Bm25Index index({{"name", 0.2, 0.0}, {"offers", 1.0, 0.0}});
+  index.Add({{"verd"}, {"altro"}});
+  index.Add({{"altro"}, {"verd"}});
+  index.Finish();
+  auto hits = index.TopK({"verd"}, 2);
+  REQUIRE(hits.size() == 2);
+  CHECK(hits[0].first == 1);  // "verd" in the heavier field
+}
+
+TEST_CASE("bm25: top-k equals a brute-force ranking on random data") {
+  std::mt19937 rng(7);
+  const int kDocs = 400, kVocabulary = 60;
+  std::vector<std::vector<std::string>> docs(kDocs);
+  for (auto& d : docs) {
+    int len = 1 + static_cast<int>(rng() % 12);
+    for (int i = 0; i < len; ++i) d.push_back("t" + std::to_string(rng() % kVocabulary));
+  }
+  Bm25Index index = OneField();
+  for (const auto& d : docs) index.Add({d});
+  index.Finish();
+  for (int q = 0; q < 50; ++q) {
+    std::vector<std::string> query;
+    for (int i = 0; i < 3; ++i) query.push_back("t" + std::to_string(rng() % kVocabulary));
+    // Brute force: the sum of the query's distinct terms' weights, document by document.
+    std::vector<std::pair<int, float>> expected;
+    for (int d = 0; d < kDocs; ++d) {
+      std::vector<std::string> distinct = query;
+      std::sort(distinct.begin(), distinct.end());
+      distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+      float score = 0;
+      for (const auto& t : distinct) score += index.Weight(d, t);
+      if (score > 0) expected.emplace_back(d, score);
+    }
+    std::sort(expected.begin(), expected.end(), [](auto a, auto b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    if (expected.size() > 10) expected.resize(10);
+    auto got = index.TopK(query, 10);
+    REQUIRE(got.size() == expected.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      CHECK(got[i].first == expected[i].first);
+      CHECK(got[i].second == doctest::Approx(expected[i].second).epsilon(1e-5));
+    }
+  }
+}
+
+TEST_CASE("bm25: empty queries, unknown terms and k = 0 give nothing") {
+  Bm25Index index = OneField();
+  index.Add({{"verd"}});
+  index.Finish();
+  CHECK(index.TopK({}, 5).empty());
+  CHECK(index.TopK({"nessuno"}, 5).empty());
+  CHECK(index.TopK({"verd"}, 0).empty());
+  CHECK(index.documents() == 1);
+}
+
+}  // namespace
+}  // namespace incontra::scoring
