@@ -177,8 +177,33 @@ std::string Explain(const CompiledProblem& c, const SearchOutcome& o, int m,
          parts;
 }
 
-// `proven_lower_bound`: a bound on breaks proven by the exact search, or 0;
-// `scheduling_proven`: the exact search proved no agenda holds more meetings.
+// The numbers of an agenda (solve_ms aside). `proven_lower_bound`: a bound on breaks proven by
+// the exact search, or 0; `scheduling_proven`: the exact search proved no agenda holds more
+// meetings.
+ScheduleStats StatsOf(const CompiledProblem& c, const std::vector<int>& slot_of,
+                      int proven_lower_bound, bool scheduling_proven) {
+  ScheduleStats st;
+  bool all_hopeless = true;  // every unscheduled meeting has no slot at all
+  for (int m = 0; m < c.meetings; ++m) {
+    if (slot_of[m] >= 0) {
+      ++st.scheduled;
+    } else {
+      ++st.unscheduled;
+      all_hopeless &= !c.static_reason[m].empty();
+    }
+  }
+  internal::AgendaBreaks breaks = internal::CountBreaks(c, slot_of);
+  st.breaks_total = breaks.total;
+  st.breaks_max = breaks.max;
+  st.lower_bound_breaks = std::max(internal::LowerBoundBreaks(c, slot_of), proven_lower_bound);
+  // The set's own bound only proves anything when the set cannot change (everything left out
+  // is hopeless); when the exact phase proved the counts, only its own bound (over every set
+  // with those counts) does.
+  st.proven_optimal = (all_hopeless && st.breaks_total == st.lower_bound_breaks) ||
+                      (scheduling_proven && st.breaks_total == proven_lower_bound);
+  return st;
+}
+
 ScheduleResult BuildResult(const CompiledProblem& c, const SearchOutcome& o, int proven_lower_bound,
                            bool scheduling_proven) {
   const ScheduleProblem& p = *c.source;
@@ -186,7 +211,6 @@ ScheduleResult BuildResult(const CompiledProblem& c, const SearchOutcome& o, int
   std::vector<int> table = AssignTables(c, o.slot_of);
   std::vector<int> occ(static_cast<size_t>(c.resources) * c.slots, -1);
   std::vector<int> load(c.slots, 0), count(c.participants, 0);
-  std::vector<std::vector<int>> slots_of(c.participants);
   for (int m = 0; m < c.meetings; ++m) {
     int s = o.slot_of[m];
     if (s < 0) continue;
@@ -198,31 +222,11 @@ ScheduleResult BuildResult(const CompiledProblem& c, const SearchOutcome& o, int
       if (c.IsParticipant(r)) ++count[r];
     }
   }
-  bool all_hopeless = true;  // every unscheduled meeting has no slot at all
   for (int m = 0; m < c.meetings; ++m) {
     if (o.slot_of[m] >= 0) continue;
     result.unscheduled.push_back({p.meetings[m].id, Explain(c, o, m, occ, load, count)});
-    all_hopeless &= !c.static_reason[m].empty();
   }
-  ScheduleStats& st = result.stats;
-  st.scheduled = static_cast<int>(result.meetings.size());
-  st.unscheduled = static_cast<int>(result.unscheduled.size());
-  std::vector<uint64_t> busy(c.words);
-  for (int r = 0; r < c.participants; ++r) {
-    std::fill(busy.begin(), busy.end(), 0);
-    for (int s = 0; s < c.slots; ++s) {
-      if (occ[static_cast<size_t>(r) * c.slots + s] >= 0) internal::Set(busy.data(), s);
-    }
-    int b = internal::Breaks(busy.data(), c.words);
-    st.breaks_total += b;
-    st.breaks_max = std::max(st.breaks_max, b);
-  }
-  st.lower_bound_breaks = std::max(internal::LowerBoundBreaks(c, o.slot_of), proven_lower_bound);
-  // The set's own bound only proves anything when the set cannot change (everything left out
-  // is hopeless); when the exact phase proved the counts, only its own bound (over every set
-  // with those counts) does.
-  st.proven_optimal = (all_hopeless && st.breaks_total == st.lower_bound_breaks) ||
-                      (scheduling_proven && st.breaks_total == proven_lower_bound);
+  result.stats = StatsOf(c, o.slot_of, proven_lower_bound, scheduling_proven);
   return result;
 }
 
@@ -281,7 +285,7 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
   int proven = 0;
   bool scheduling_proven = false;
   auto optimal = [&] {
-    return BuildResult(c, winner, proven, scheduling_proven).stats.proven_optimal;
+    return StatsOf(c, winner.slot_of, proven, scheduling_proven).proven_optimal;
   };
   const bool exact_fits = options.exact && internal::ExactFits(c);
   // Small problems: CaDiCaL either finds a better agenda or proves there is none.

@@ -5,6 +5,7 @@
 #include <cassert>
 #include <climits>
 
+#include "engine/internal/lower_bound.h"
 #include "engine/internal/slot_set.h"
 
 namespace incontra::engine::internal {
@@ -120,23 +121,6 @@ class Deadline : public CaDiCaL::Terminator {
   std::chrono::steady_clock::time_point at_;
 };
 
-int BreaksOf(const CompiledProblem& p, const std::vector<int>& slot_of) {
-  std::vector<uint64_t> busy(static_cast<size_t>(p.participants) * p.words, 0);
-  for (int m = 0; m < p.meetings; ++m) {
-    if (slot_of[m] < 0) continue;
-    for (int i = p.res_begin[m]; i < p.res_begin[m + 1]; ++i) {
-      if (p.IsParticipant(p.res[i])) {
-        Set(&busy[static_cast<size_t>(p.res[i]) * p.words], slot_of[m]);
-      }
-    }
-  }
-  int total = 0;
-  for (int r = 0; r < p.participants; ++r) {
-    total += Breaks(&busy[static_cast<size_t>(r) * p.words], p.words);
-  }
-  return total;
-}
-
 }  // namespace
 
 bool ExactFits(const CompiledProblem& p) {
@@ -152,7 +136,7 @@ ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of,
   const int levels = std::max(1, p.priority_levels);
   ExactOutcome out;
   out.slot_of = std::move(slot_of);
-  out.breaks = BreaksOf(p, out.slot_of);
+  out.breaks = CountBreaks(p, out.slot_of).total;
   auto unscheduled_by_rank = [&](const std::vector<int>& agenda) {
     std::vector<int> u(levels, 0);
     for (int m = 0; m < p.meetings; ++m) {
@@ -325,7 +309,7 @@ ExactOutcome ImproveExactly(const CompiledProblem& p, std::vector<int> slot_of,
         if (x[m][s] && solver.val(x[m][s]) > 0) found[m] = s;
       }
     }
-    int b = BreaksOf(p, found);
+    int b = CountBreaks(p, found).total;
     out.slot_of = std::move(found);
     out.breaks = b;
     best_unscheduled = unscheduled_by_rank(out.slot_of);

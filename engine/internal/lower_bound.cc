@@ -75,4 +75,23 @@ int LowerBoundBreaks(const CompiledProblem& p, const std::vector<int>& slot_of) 
   return total;
 }
 
+AgendaBreaks CountBreaks(const CompiledProblem& p, const std::vector<int>& slot_of) {
+  std::vector<uint64_t> busy(static_cast<size_t>(p.participants) * p.words, 0);
+  for (int m = 0; m < p.meetings; ++m) {
+    if (slot_of[m] < 0) continue;
+    for (int i = p.res_begin[m]; i < p.res_begin[m + 1]; ++i) {
+      if (p.IsParticipant(p.res[i])) {
+        Set(&busy[static_cast<size_t>(p.res[i]) * p.words], slot_of[m]);
+      }
+    }
+  }
+  AgendaBreaks out;
+  for (int r = 0; r < p.participants; ++r) {
+    int b = Breaks(&busy[static_cast<size_t>(r) * p.words], p.words);
+    out.total += b;
+    out.max = std::max(out.max, b);
+  }
+  return out;
+}
+
 }  // namespace incontra::engine::internal

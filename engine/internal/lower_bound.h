@@ -15,4 +15,11 @@ namespace incontra::engine::internal {
 // `slot_of`: per meeting, its slot or -1; only scheduled meetings count.
 int LowerBoundBreaks(const CompiledProblem& problem, const std::vector<int>& slot_of);
 
+// The breaks an agenda actually has: in total and for the worst-off participant.
+struct AgendaBreaks {
+  int total = 0;
+  int max = 0;
+};
+AgendaBreaks CountBreaks(const CompiledProblem& problem, const std::vector<int>& slot_of);
+
 }  // namespace incontra::engine::internal
