@@ -1,5 +1,7 @@
 #include "engine/schedule_json.h"
 
+#include "engine/internal/json_reader.h"
+
 #include <cmath>
 #include <string>
 
@@ -8,89 +10,12 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kMaxIdBytes = 128;
+using Reader = internal::JsonReader;
 
-const char* TypeName(const json& j) {
-  switch (j.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-    case json::value_t::number_float: return "number";
-    case json::value_t::string: return "string";
-    case json::value_t::array: return "array";
-    case json::value_t::object: return "object";
-    default: return "invalid";
-  }
-}
-
-Status WrongType(const std::string& path, const char* expected, const json& got) {
-  return Status::InvalidArgument("schedule.wrong_type",
-                                 path + ": expected " + expected + ", got " + TypeName(got));
-}
-
-// Reads the JSON of one problem; every accessor knows its path, so errors can name it.
-class Reader {
- public:
-  Status Id(const json& j, const std::string& path, std::string* out) {
-    if (!j.is_string()) return WrongType(path, "a string id", j);
-    const auto& s = j.get_ref<const std::string&>();
-    if (s.empty() || s.size() > kMaxIdBytes) {
-      return Status::InvalidArgument("schedule.invalid_id",
-                                     path + ": an id is a non-empty string of at most 128 bytes");
-    }
-    *out = s;
-    return Status::Ok();
-  }
-
-  Status Text(const json& j, const std::string& path, std::string* out) {
-    if (!j.is_string()) return WrongType(path, "a string", j);
-    *out = j.get<std::string>();
-    return Status::Ok();
-  }
-
-  Status IdList(const json& j, const std::string& path, std::vector<std::string>* out) {
-    if (!j.is_array()) return WrongType(path, "an array of ids", j);
-    out->reserve(j.size());
-    for (size_t i = 0; i < j.size(); ++i) {
-      std::string id;
-      if (Status s = Id(j[i], path + "[" + std::to_string(i) + "]", &id); !s.ok()) return s;
-      out->push_back(std::move(id));
-    }
-    return Status::Ok();
-  }
-
-  Status Int(const json& j, const std::string& path, int64_t min, int64_t max, int64_t* out) {
-    if (!j.is_number()) return WrongType(path, "an integer", j);
-    // 3.0 is an integer to a person; 3.5 is not. Range is checked on the double first, so a
-    // huge value never reaches an overflowing conversion.
-    double d = j.get<double>();
-    if (j.is_number_float() && d != std::floor(d)) return WrongType(path, "an integer", j);
-    if (d < static_cast<double>(min) || d > static_cast<double>(max)) {
-      return Status::InvalidArgument("schedule.invalid_value", path + ": must be between " +
-                                                                   std::to_string(min) + " and " +
-                                                                   std::to_string(max));
-    }
-    *out = j.is_number_float() ? static_cast<int64_t>(d) : j.get<int64_t>();
-    return Status::Ok();
-  }
-
-  // Looks up an optional member; `present` is false when absent or null.
-  static const json* Member(const json& obj, const char* key) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return nullptr;
-    return &*it;
-  }
-
-  static Status Missing(const std::string& path) {
-    return Status::InvalidArgument("schedule.missing_field", path + ": required");
-  }
-};
-
-Status ParseSlot(Reader& r, const json& j, const std::string& path, Slot* slot) {
-  if (!j.is_object()) return WrongType(path, "an object", j);
+Status ParseSlot(const Reader& r, const json& j, const std::string& path, Slot* slot) {
+  if (!j.is_object()) return r.WrongType(path, "an object", j);
   const json* id = Reader::Member(j, "id");
-  if (!id) return Reader::Missing(path + ".id");
+  if (!id) return r.Missing(path + ".id");
   if (Status s = r.Id(*id, path + ".id", &slot->id); !s.ok()) return s;
   for (auto [key, field] : {std::pair{"start", &slot->start}, std::pair{"end", &slot->end},
                             std::pair{"session", &slot->session}}) {
@@ -101,11 +26,11 @@ Status ParseSlot(Reader& r, const json& j, const std::string& path, Slot* slot) 
   return Status::Ok();
 }
 
-Status ParseParticipant(Reader& r, const json& j, const std::string& path,
+Status ParseParticipant(const Reader& r, const json& j, const std::string& path,
                         ScheduleParticipant* p) {
-  if (!j.is_object()) return WrongType(path, "an object", j);
+  if (!j.is_object()) return r.WrongType(path, "an object", j);
   const json* id = Reader::Member(j, "id");
-  if (!id) return Reader::Missing(path + ".id");
+  if (!id) return r.Missing(path + ".id");
   if (Status s = r.Id(*id, path + ".id", &p->id); !s.ok()) return s;
   if (const json* v = Reader::Member(j, "unavailable")) {
     if (Status s = r.IdList(*v, path + ".unavailable", &p->unavailable); !s.ok()) return s;
@@ -123,13 +48,13 @@ Status ParseParticipant(Reader& r, const json& j, const std::string& path,
   return Status::Ok();
 }
 
-Status ParseMeeting(Reader& r, const json& j, const std::string& path, Meeting* m) {
-  if (!j.is_object()) return WrongType(path, "an object", j);
+Status ParseMeeting(const Reader& r, const json& j, const std::string& path, Meeting* m) {
+  if (!j.is_object()) return r.WrongType(path, "an object", j);
   const json* id = Reader::Member(j, "id");
-  if (!id) return Reader::Missing(path + ".id");
+  if (!id) return r.Missing(path + ".id");
   if (Status s = r.Id(*id, path + ".id", &m->id); !s.ok()) return s;
   const json* participants = Reader::Member(j, "participants");
-  if (!participants) return Reader::Missing(path + ".participants");
+  if (!participants) return r.Missing(path + ".participants");
   if (Status s = r.IdList(*participants, path + ".participants", &m->participants); !s.ok()) {
     return s;
   }
@@ -155,11 +80,11 @@ Status ParseMeeting(Reader& r, const json& j, const std::string& path, Meeting* 
 }
 
 template <typename T, typename ParseOne>
-Status ParseArray(Reader& r, const json& root, const char* key, bool required,
+Status ParseArray(const Reader& r, const json& root, const char* key, bool required,
                   std::vector<T>* out, ParseOne parse_one) {
   const json* arr = Reader::Member(root, key);
-  if (!arr) return required ? Reader::Missing(key) : Status::Ok();
-  if (!arr->is_array()) return WrongType(key, "an array", *arr);
+  if (!arr) return required ? r.Missing(key) : Status::Ok();
+  if (!arr->is_array()) return r.WrongType(key, "an array", *arr);
   out->resize(arr->size());
   for (size_t i = 0; i < arr->size(); ++i) {
     std::string path = std::string(key) + "[" + std::to_string(i) + "]";
@@ -168,47 +93,22 @@ Status ParseArray(Reader& r, const json& root, const char* key, bool required,
   return Status::Ok();
 }
 
-// Line and column of a byte offset, for parse errors a person can find in an editor.
-std::string Position(std::string_view text, size_t byte) {
-  size_t line = 1, column = 1;
-  for (size_t i = 0; i < byte && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return "line " + std::to_string(line) + ", column " + std::to_string(column);
-}
-
 }  // namespace
 
 Result<ScheduleProblem> ParseScheduleProblem(std::string_view text) {
   json j;
-  try {
-    j = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ...";
-    // keep its explanation and give the position as line and column.
-    std::string what = e.what();
-    if (auto colon = what.find("syntax error"); colon != std::string::npos) {
-      what = what.substr(colon);
-    }
-    return Status::InvalidArgument("schedule.malformed_json",
-                                   Position(text, e.byte == 0 ? 0 : e.byte - 1) + ": " + what);
-  }
+  if (Status s = internal::ParseJsonText(text, "schedule", &j); !s.ok()) return s;
   return ScheduleProblemFromJson(j);
 }
 
 Result<ScheduleProblem> ScheduleProblemFromJson(const json& j) {
-  if (!j.is_object()) return WrongType("(document)", "an object", j);
-  Reader r;
+  const Reader r("schedule");
+  if (!j.is_object()) return r.WrongType("(document)", "an object", j);
   ScheduleProblem p;
   if (Status s = ParseArray(r, j, "slots", true, &p.slots, ParseSlot); !s.ok()) return s;
 
   const json* tables = Reader::Member(j, "tables");
-  if (!tables) return Reader::Missing("tables");
+  if (!tables) return r.Missing("tables");
   if (tables->is_array()) {
     if (Status s = r.IdList(*tables, "tables", &p.table_ids); !s.ok()) return s;
   } else if (tables->is_number()) {
@@ -217,7 +117,7 @@ Result<ScheduleProblem> ScheduleProblemFromJson(const json& j) {
     p.tables_as_count = true;
     for (int64_t i = 1; i <= n; ++i) p.table_ids.push_back("T" + std::to_string(i));
   } else {
-    return WrongType("tables", "a count or an array of ids", *tables);
+    return r.WrongType("tables", "a count or an array of ids", *tables);
   }
 
   if (Status s = ParseArray(r, j, "participants", true, &p.participants, ParseParticipant);
@@ -228,7 +128,7 @@ Result<ScheduleProblem> ScheduleProblemFromJson(const json& j) {
     return s;
   }
   if (const json* fairness = Reader::Member(j, "fairness")) {
-    if (!fairness->is_object()) return WrongType("fairness", "an object", *fairness);
+    if (!fairness->is_object()) return r.WrongType("fairness", "an object", *fairness);
     if (const json* d = Reader::Member(*fairness, "max_break_spread")) {
       int64_t n = 0;
       if (Status s = r.Int(*d, "fairness.max_break_spread", 0, 1'000'000, &n); !s.ok()) return s;

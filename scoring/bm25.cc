@@ -93,6 +93,21 @@ float Bm25Index::Weight(int doc, const std::string& term) const {
   return impl_->weights.coeff(doc, it->second);
 }
 
+std::vector<float> Bm25Index::Scores(
+    const std::vector<std::pair<std::string, float>>& query) const {
+  const Impl& x = *impl_;
+  std::vector<float> scores(static_cast<size_t>(x.weights.rows()), 0.0f);
+  for (const auto& [term, weight] : query) {
+    auto it = x.term_ids.find(term);
+    if (it == x.term_ids.end()) continue;
+    for (Eigen::SparseMatrix<float, Eigen::ColMajor, int>::InnerIterator p(x.weights, it->second);
+         p; ++p) {
+      scores[static_cast<size_t>(p.row())] += weight * p.value();
+    }
+  }
+  return scores;
+}
+
 std::vector<std::pair<int, float>> Bm25Index::TopK(const std::vector<std::string>& query,
                                                    int k) const {
   const Impl& x = *impl_;

@@ -47,6 +47,9 @@ class Bm25Index {
   // The k best documents for the query terms (repeats count once), highest score first; ties
   // go to the lower document number. Documents scoring 0 are left out.
   std::vector<std::pair<int, float>> TopK(const std::vector<std::string>& query, int k) const;
+  // Every document's score for a weighted query (term, weight): the weighted sum of the
+  // terms' weights in the document. Terms not in the index are ignored.
+  std::vector<float> Scores(const std::vector<std::pair<std::string, float>>& query) const;
 
  private:
   struct Impl;

@@ -1,0 +1,152 @@
+#include "engine/internal/json_reader.h"
+
+#include <cmath>
+
+namespace incontra::engine::internal {
+namespace {
+
+using nlohmann::json;
+
+const char* TypeName(const json& j) {
+  switch (j.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return "boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float: return "number";
+    case json::value_t::string: return "string";
+    case json::value_t::array: return "array";
+    case json::value_t::object: return "object";
+    default: return "invalid";
+  }
+}
+
+// Line and column of a byte offset, for parse errors a person can find in an editor.
+std::string Position(std::string_view text, size_t byte) {
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+}  // namespace
+
+Status JsonReader::Code(const char* code, const std::string& message) const {
+  return Status::InvalidArgument(prefix_ + "." + code, message);
+}
+
+Status JsonReader::WrongType(const std::string& path, const char* expected, const json& got) const {
+  return Code("wrong_type", path + ": expected " + expected + ", got " + TypeName(got));
+}
+
+Status JsonReader::Missing(const std::string& path) const {
+  return Code("missing_field", path + ": required");
+}
+
+Status JsonReader::Invalid(const std::string& path, const std::string& rule) const {
+  return Code("invalid_value", path + ": " + rule);
+}
+
+Status JsonReader::Id(const json& j, const std::string& path, std::string* out) const {
+  if (!j.is_string()) return WrongType(path, "a string id", j);
+  const auto& s = j.get_ref<const std::string&>();
+  if (s.empty() || s.size() > kMaxIdBytes) {
+    return Code("invalid_id", path + ": an id is a non-empty string of at most 128 bytes");
+  }
+  *out = s;
+  return Status::Ok();
+}
+
+Status JsonReader::Text(const json& j, const std::string& path, std::string* out,
+                        size_t max_bytes) const {
+  if (!j.is_string()) return WrongType(path, "a string", j);
+  const auto& s = j.get_ref<const std::string&>();
+  if (s.size() > max_bytes) {
+    return Invalid(path, "a text is at most " + std::to_string(max_bytes) + " bytes");
+  }
+  *out = s;
+  return Status::Ok();
+}
+
+Status JsonReader::IdList(const json& j, const std::string& path,
+                          std::vector<std::string>* out) const {
+  if (!j.is_array()) return WrongType(path, "an array of ids", j);
+  out->reserve(j.size());
+  for (size_t i = 0; i < j.size(); ++i) {
+    std::string id;
+    if (Status s = Id(j[i], path + "[" + std::to_string(i) + "]", &id); !s.ok()) return s;
+    out->push_back(std::move(id));
+  }
+  return Status::Ok();
+}
+
+Status JsonReader::TextList(const json& j, const std::string& path,
+                            std::vector<std::string>* out) const {
+  if (!j.is_array()) return WrongType(path, "an array of strings", j);
+  if (j.size() > kMaxListItems) {
+    return Invalid(path, "at most " + std::to_string(kMaxListItems) + " items");
+  }
+  out->reserve(j.size());
+  for (size_t i = 0; i < j.size(); ++i) {
+    std::string text;
+    if (Status s = Text(j[i], path + "[" + std::to_string(i) + "]", &text); !s.ok()) return s;
+    out->push_back(std::move(text));
+  }
+  return Status::Ok();
+}
+
+Status JsonReader::Int(const json& j, const std::string& path, int64_t min, int64_t max,
+                       int64_t* out) const {
+  if (!j.is_number()) return WrongType(path, "an integer", j);
+  // 3.0 is an integer to a person; 3.5 is not. Range is checked on the double first, so a
+  // huge value never reaches an overflowing conversion.
+  double d = j.get<double>();
+  if (j.is_number_float() && d != std::floor(d)) return WrongType(path, "an integer", j);
+  if (d < static_cast<double>(min) || d > static_cast<double>(max)) {
+    return Invalid(path, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  *out = j.is_number_float() ? static_cast<int64_t>(d) : j.get<int64_t>();
+  return Status::Ok();
+}
+
+Status JsonReader::Number(const json& j, const std::string& path, double min, double max,
+                          double* out) const {
+  if (!j.is_number()) return WrongType(path, "a number", j);
+  double d = j.get<double>();
+  if (!std::isfinite(d) || d < min || d > max) {
+    return Invalid(path, "must be a number between " + std::to_string(min) + " and " +
+                             std::to_string(max));
+  }
+  *out = d;
+  return Status::Ok();
+}
+
+const json* JsonReader::Member(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+Status ParseJsonText(std::string_view text, const std::string& prefix, json* out) {
+  try {
+    *out = json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ...";
+    // keep its explanation and give the position as line and column.
+    std::string what = e.what();
+    if (auto colon = what.find("syntax error"); colon != std::string::npos) {
+      what = what.substr(colon);
+    }
+    return Status::InvalidArgument(prefix + ".malformed_json",
+                                   Position(text, e.byte == 0 ? 0 : e.byte - 1) + ": " + what);
+  }
+  return Status::Ok();
+}
+
+}  // namespace incontra::engine::internal
