@@ -2,7 +2,8 @@
 // administrations are looking for. Plain values; matching.h ranks them.
 //
 // Fields FORMATS.md does not name are kept in `extra` and written back unchanged, so a file
-// read and written again loses nothing.
+// read and written again loses nothing; known fields that are empty ("", [], null) mean the
+// same as absent and are written as absent.
 //
 // Thread-safety: plain values.
 //

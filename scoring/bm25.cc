@@ -19,6 +19,7 @@ struct Bm25Index::Impl {
   std::vector<Pending> pending;
   // After Finish: documents x terms, column-major, so a column is a term's posting list.
   Eigen::SparseMatrix<float, Eigen::ColMajor, int> weights;
+  std::vector<float> idf;  // per term
   bool finished = false;
 };
 
@@ -73,9 +74,12 @@ void Bm25Index::Finish() {
                             static_cast<float>(value * (x.k1 + 1.0) / (value + x.k1)));
     }
   }
+  x.idf.resize(df.size());
+  for (size_t t = 0; t < df.size(); ++t) {
+    x.idf[t] = static_cast<float>(std::log(1.0 + (n - df[t] + 0.5) / (df[t] + 0.5)));
+  }
   for (auto& t : triplets) {
-    double idf = std::log(1.0 + (n - df[t.col()] + 0.5) / (df[t.col()] + 0.5));
-    t = Eigen::Triplet<float, int>(t.row(), t.col(), static_cast<float>(t.value() * idf));
+    t = Eigen::Triplet<float, int>(t.row(), t.col(), t.value() * x.idf[static_cast<size_t>(t.col())]);
   }
   x.weights.resize(static_cast<int>(n), static_cast<int>(x.term_ids.size()));
   x.weights.setFromTriplets(triplets.begin(), triplets.end());
@@ -108,19 +112,9 @@ std::vector<float> Bm25Index::Scores(
   return scores;
 }
 
-std::vector<std::pair<int, float>> Bm25Index::TopK(const std::vector<std::string>& query,
-                                                   int k) const {
-  const Impl& x = *impl_;
-  std::vector<float> scores(static_cast<size_t>(x.weights.rows()), 0.0f);
-  std::unordered_set<int> seen;
-  for (const std::string& term : query) {
-    auto it = x.term_ids.find(term);
-    if (it == x.term_ids.end() || !seen.insert(it->second).second) continue;
-    for (Eigen::SparseMatrix<float, Eigen::ColMajor, int>::InnerIterator p(x.weights, it->second);
-         p; ++p) {
-      scores[static_cast<size_t>(p.row())] += p.value();
-    }
-  }
+namespace {
+
+std::vector<std::pair<int, float>> Best(const std::vector<float>& scores, int k) {
   std::vector<std::pair<int, float>> hits;
   for (size_t d = 0; d < scores.size(); ++d) {
     if (scores[d] > 0.0f) hits.emplace_back(static_cast<int>(d), scores[d]);
@@ -133,5 +127,39 @@ std::vector<std::pair<int, float>> Bm25Index::TopK(const std::vector<std::string
   hits.resize(keep);
   return hits;
 }
+
+}  // namespace
+
+std::vector<std::pair<int, float>> Bm25Index::TopK(const std::vector<std::string>& query,
+                                                   int k) const {
+  std::vector<std::pair<std::string, float>> weighted;
+  std::unordered_set<std::string> seen;
+  for (const std::string& term : query) {
+    if (seen.insert(term).second) weighted.emplace_back(term, 1.0f);
+  }
+  return Best(Scores(weighted), k);
+}
+
+std::vector<std::pair<int, float>> Bm25Index::TopKWeighted(
+    const std::vector<std::pair<std::string, float>>& query, int k) const {
+  return Best(Scores(query), k);
+}
+
+double Bm25Index::UpperBound(const std::vector<std::pair<std::string, float>>& query) const {
+  double bound = 0;
+  for (const auto& [term, weight] : query) {
+    if (int id = TermId(term); id >= 0) {
+      bound += weight * impl_->idf[static_cast<size_t>(id)] * (impl_->k1 + 1.0);
+    }
+  }
+  return bound;
+}
+
+int Bm25Index::TermId(const std::string& term) const {
+  auto it = impl_->term_ids.find(term);
+  return it == impl_->term_ids.end() ? -1 : it->second;
+}
+
+int Bm25Index::terms() const { return static_cast<int>(impl_->term_ids.size()); }
 
 }  // namespace incontra::scoring

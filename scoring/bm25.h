@@ -47,6 +47,15 @@ class Bm25Index {
   // The k best documents for the query terms (repeats count once), highest score first; ties
   // go to the lower document number. Documents scoring 0 are left out.
   std::vector<std::pair<int, float>> TopK(const std::vector<std::string>& query, int k) const;
+  // The same for a weighted query (term, weight); repeated terms add up.
+  std::vector<std::pair<int, float>> TopKWeighted(
+      const std::vector<std::pair<std::string, float>>& query, int k) const;
+  // A bound no document's score reaches: the sum over the query's known terms of
+  // weight x idf x (k1 + 1). Scores divided by it fall in [0, 1).
+  double UpperBound(const std::vector<std::pair<std::string, float>>& query) const;
+  // The id of a term, -1 when the index does not have it; ids run from 0 to terms() - 1.
+  int TermId(const std::string& term) const;
+  int terms() const;
   // Every document's score for a weighted query (term, weight): the weighted sum of the
   // terms' weights in the document. Terms not in the index are ignored.
   std::vector<float> Scores(const std::vector<std::pair<std::string, float>>& query) const;

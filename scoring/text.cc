@@ -10,27 +10,6 @@
 namespace incontra::scoring {
 namespace {
 
-// Keeps only well-formed UTF-8, so utf8proc_map never refuses the text.
-std::string ValidUtf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
-  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(text.size());
-  while (left > 0) {
-    utf8proc_int32_t cp = 0;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
-    if (n < 0) {  // not a character: skip one byte and resynchronise
-      ++p;
-      --left;
-      continue;
-    }
-    out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
-    p += n;
-    left -= n;
-  }
-  return out;
-}
-
 bool IsWordCharacter(utf8proc_int32_t cp) {
   switch (utf8proc_category(cp)) {
     case UTF8PROC_CATEGORY_LU:
@@ -82,6 +61,26 @@ bool HasDigit(std::string_view token) {
 }
 
 }  // namespace
+
+std::string ValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(text.size());
+  while (left > 0) {
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n < 0) {  // not a character: skip one byte and resynchronise
+      ++p;
+      --left;
+      continue;
+    }
+    out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+    p += n;
+    left -= n;
+  }
+  return out;
+}
 
 std::string Fold(std::string_view text, bool strip_accents) {
   std::string valid = ValidUtf8(text);
@@ -161,7 +160,8 @@ std::string Analyzer::Stem(std::string_view word, Language language) {
 }
 
 std::vector<std::string> Analyzer::Terms(std::string_view text,
-                                         std::optional<Language> language) {
+                                         std::optional<Language> language,
+                                         std::vector<std::string>* surface) {
   std::vector<std::string> words = Tokenize(Fold(text, /*strip_accents=*/false));
   std::vector<std::string> plain;
   plain.reserve(words.size());
@@ -176,6 +176,7 @@ std::vector<std::string> Analyzer::Terms(std::string_view text,
       continue;
     }
     terms.push_back(Stem(words[i], lang));
+    if (surface) surface->push_back(words[i]);
   }
   return terms;
 }

@@ -24,6 +24,9 @@ namespace incontra::scoring {
 
 enum class Language { kItalian, kEnglish };
 
+// The well-formed UTF-8 of a text: invalid sequences dropped, byte by byte.
+std::string ValidUtf8(std::string_view text);
+
 // NFKC, case folding, control characters removed; accents stripped too when `strip_accents`.
 // Invalid UTF-8 sequences are dropped, never passed on.
 std::string Fold(std::string_view text, bool strip_accents);
@@ -48,8 +51,11 @@ class Analyzer {
 
   // Terms of a text: folded, tokenized, without stop words, stemmed in `language` (detected
   // when not given), accents stripped. Order and repeats are kept.
+  // When `words` is given, it receives the word each term was made from (folded, accents
+  // kept: "manutenzione" for "manutenzion"), one per term.
   std::vector<std::string> Terms(std::string_view text,
-                                 std::optional<Language> language = std::nullopt);
+                                 std::optional<Language> language = std::nullopt,
+                                 std::vector<std::string>* words = nullptr);
 
   // One word's stem (the word folded first), accents stripped.
   std::string Stem(std::string_view word, Language language);

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "scoring/text.h"
+
 namespace incontra::engine::internal {
 namespace {
 
@@ -120,8 +122,9 @@ Status JsonReader::Number(const json& j, const std::string& path, double min, do
   if (!j.is_number()) return WrongType(path, "a number", j);
   double d = j.get<double>();
   if (!std::isfinite(d) || d < min || d > max) {
-    return Invalid(path, "must be a number between " + std::to_string(min) + " and " +
-                             std::to_string(max));
+    nlohmann::json bounds = {min, max};  // prints 0 and 1e+15, not 0.000000
+    return Invalid(path, "must be a number between " + bounds[0].dump() + " and " +
+                             bounds[1].dump());
   }
   *out = d;
   return Status::Ok();
@@ -134,17 +137,33 @@ const json* JsonReader::Member(const json& obj, const char* key) {
 }
 
 Status ParseJsonText(std::string_view text, const std::string& prefix, json* out) {
+  // Deep nesting would overflow the stack of whatever walks the value recursively later
+  // (copies, dumps); no record of ours nests deeper than a few levels.
+  struct TooDeep {};
+  auto limit_depth = [](int depth, json::parse_event_t, json&) {
+    if (depth > kMaxJsonDepth) throw TooDeep{};
+    return true;
+  };
   try {
-    *out = json::parse(text.begin(), text.end());
+    *out = json::parse(text.begin(), text.end(), limit_depth);
   } catch (const json::parse_error& e) {
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ...";
-    // keep its explanation and give the position as line and column.
+    // keep its explanation and give the position as line and column. It may quote the bad
+    // bytes, which need not be UTF-8: a message must be.
     std::string what = e.what();
     if (auto colon = what.find("syntax error"); colon != std::string::npos) {
       what = what.substr(colon);
     }
+    return Status::InvalidArgument(
+        prefix + ".malformed_json",
+        Position(text, e.byte == 0 ? 0 : e.byte - 1) + ": " + scoring::ValidUtf8(what));
+  } catch (const json::exception& e) {  // out_of_range.406: a number beyond a double
     return Status::InvalidArgument(prefix + ".malformed_json",
-                                   Position(text, e.byte == 0 ? 0 : e.byte - 1) + ": " + what);
+                                   "a number is out of range: " + scoring::ValidUtf8(e.what()));
+  } catch (const TooDeep&) {
+    return Status::InvalidArgument(prefix + ".malformed_json",
+                                   "nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                       " levels");
   }
   return Status::Ok();
 }

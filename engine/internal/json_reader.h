@@ -48,7 +48,9 @@ class JsonReader {
   std::string prefix_;
 };
 
-// Parses one JSON text; on a syntax error, "<prefix>.malformed_json" with the line and column.
+constexpr int kMaxJsonDepth = 64;
+
+// Parses one JSON text, at most kMaxJsonDepth levels deep; on a syntax error, "<prefix>.malformed_json" with the line and column.
 Status ParseJsonText(std::string_view text, const std::string& prefix, nlohmann::json* out);
 
 }  // namespace incontra::engine::internal

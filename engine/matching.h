@@ -1,0 +1,93 @@
+// Who should meet whom: ranks participants for a PA need, or counterparts for a participant,
+// reciprocal and explained. The scores come from scoring::Scorer; this file adds the domain:
+// which kinds may meet, which side seeks and which offers, and what a person reads in `why`.
+//
+// For a need: the need's title, description and codes against each participant's supply
+// (name, description, offers, codes), times the owner's context: suppliers whose texts read
+// like this buyer's own needs (local firms, the buyer's kind of work) rank higher.
+// For a participant A and a counterpart B, two directions: A's seeks (for a PA, also its
+// needs) against B's offers, and B's seeks against A's offers. When both exist the score is
+// their geometric mean, so a match must make sense for both sides; when one exists, that one;
+// when neither, the profiles' similarity.
+// Rules: never a participant with itself, never two PAs (KindsMayMeet), a need never to its
+// owner nor to a PA; only candidates with some text or code in common are ranked.
+//
+// Thread-safety: immutable after Create; every const function may be called from any thread.
+//
+// Usage:
+//   auto matcher = Matcher::Create(participants, needs, /*labels=*/nullptr);
+//   auto ranking = matcher->ForAllNeeds({.top = 10});
+//   std::cout << MatchesToJson("need", needs[0].id, ranking[0], matcher->participants());
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/profile.h"
+#include "scoring/cpv_labels.h"
+#include "scoring/status.h"
+
+namespace incontra::engine {
+
+struct MatchOptions {
+  int top = 20;
+  std::optional<Kind> kind;  // only counterparts of this kind
+  int threads = 2;           // for the ForAll functions
+};
+
+struct ScoreWeights {
+  double cpv = 0.3;      // share of the codes in a direction's score when both sides have codes
+  double context = 0.7;  // how strongly the owner's context scales a need's ranking
+};
+
+struct Why {
+  double text = 0;                // text similarity in [0, 1)
+  std::optional<double> cpv;      // code similarity in [0, 1], when both sides have codes
+  std::optional<double> context;  // need queries: the owner's context, <= 0
+  // Participant queries: A's seeks vs B's offers, and A's offers vs B's seeks, when they exist.
+  std::optional<double> seeks_offers, offers_seeks;
+  std::vector<std::string> terms;  // the query's words that drove the match
+  std::vector<std::string> codes;  // "query code ~ candidate code"
+};
+
+struct Match {
+  size_t participant = 0;  // index into Matcher::participants()
+  double score = 0;
+  Why why;
+};
+
+class Matcher {
+ public:
+  // Needs whose owner is not a participant are ranked all the same (their owner's context
+  // comes from its needs). `labels` may be null; when given it must outlive the Matcher.
+  // Error code match.duplicate_id when two participants or two needs share an id.
+  static Result<Matcher> Create(std::vector<Participant> participants, std::vector<Need> needs,
+                                const scoring::CpvLabels* labels, ScoreWeights weights = {},
+                                int threads = 2);
+  Matcher(Matcher&&) noexcept;
+  ~Matcher();
+
+  const std::vector<Participant>& participants() const;
+  const std::vector<Need>& needs() const;
+
+  std::vector<Match> ForNeed(size_t need, const MatchOptions& options) const;
+  std::vector<Match> ForParticipant(size_t participant, const MatchOptions& options) const;
+  // Every need (participant), in input order, on options.threads threads.
+  std::vector<std::vector<Match>> ForAllNeeds(const MatchOptions& options) const;
+  std::vector<std::vector<Match>> ForAllParticipants(const MatchOptions& options) const;
+
+ private:
+  Matcher();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// One line of the batch match result (FORMATS.md): {"<key>": id, "matches": [...]}.
+nlohmann::json MatchesToJson(const char* key, const std::string& id,
+                             const std::vector<Match>& matches,
+                             const std::vector<Participant>& participants);
+
+}  // namespace incontra::engine

@@ -1,0 +1,338 @@
+#include "scoring/scorer.h"
+
+#include <Eigen/SparseCore>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <thread>
+#include <unordered_map>
+
+#include "scoring/bm25.h"
+#include "scoring/text.h"
+
+namespace incontra::scoring {
+namespace {
+
+bool HasDigit(const std::string& t) {
+  return std::any_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Numbers in procurement texts are years, amounts, protocol and tender ids: they name one
+// contract, never a kind of supply, so they only add noise to matching.
+std::vector<std::string> MatchTerms(Analyzer& analyzer, const std::string& text) {
+  std::vector<std::string> terms = analyzer.Terms(text);
+  terms.erase(std::remove_if(terms.begin(), terms.end(), HasDigit), terms.end());
+  return terms;
+}
+
+std::vector<std::string> Concat(Analyzer& analyzer, const std::vector<std::string>& texts,
+                                std::unordered_map<std::string, std::string>* words = nullptr) {
+  std::vector<std::string> out;
+  for (const std::string& t : texts) {
+    std::vector<std::string> surface;
+    std::vector<std::string> terms = analyzer.Terms(t, std::nullopt, &surface);
+    for (size_t k = 0; k < terms.size(); ++k) {
+      if (HasDigit(terms[k])) continue;
+      if (words) words->emplace(terms[k], surface[k]);
+      out.push_back(std::move(terms[k]));
+    }
+  }
+  return out;
+}
+
+std::vector<CpvCode> ParseCodes(const std::vector<std::string>& codes) {
+  std::vector<CpvCode> out;
+  for (const std::string& c : codes) {
+    if (auto code = ParseCpv(c); code.ok()) out.push_back(*code);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, float>> Counted(const std::vector<std::string>& terms) {
+  std::unordered_map<std::string, float> counts;
+  for (const std::string& t : terms) counts[t] += 1.0f;
+  std::vector<std::pair<std::string, float>> out(counts.begin(), counts.end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Runs body(i) for i in [0, n) on `threads` threads, in contiguous chunks.
+template <typename Body>
+void ParallelFor(size_t n, int threads, Body body) {
+  const size_t workers = std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(threads), n));
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < workers; ++w) {
+    pool.emplace_back([&, w] {
+      for (size_t i = n * w / workers; i < n * (w + 1) / workers; ++i) body(i, w);
+    });
+  }
+  for (size_t i = 0; i < n / workers; ++i) body(i, size_t{0});
+  for (std::thread& t : pool) t.join();
+}
+
+// Per side: each candidate's codes, and postings by division for the codes' similarity.
+struct CodeSide {
+  std::vector<std::vector<CpvCode>> codes;
+  std::unordered_map<std::string, std::vector<std::pair<int, int>>> by_division;
+};
+
+}  // namespace
+
+struct Scorer::Impl {
+  ScorerOptions options;
+  const CpvLabels* labels = nullptr;
+  size_t n = 0;
+  Bm25Index supply, demand;
+  CodeSide supply_codes, demand_codes;
+  std::vector<bool> supply_text, demand_text;  // whether a side has any term
+  // Context: candidates x supply words, each row the word frequencies divided by the row's
+  // length; the background probability of each word.
+  Eigen::SparseMatrix<float, Eigen::RowMajor, int> frequencies;
+  std::vector<double> background;
+  std::unordered_map<std::string, int> context_words;
+
+  Impl(const ScorerOptions& o)
+      : options(o),
+        supply({{"name", o.name_weight, 0.5},
+                {"description", o.description_weight, 0.75},
+                {"offers", o.offers_weight, 0.75},
+                {"labels", o.label_weight, 0.75}},
+               o.k1),
+        demand({{"seeks", o.seeks_weight, 0.75}, {"labels", o.label_weight, 0.75}}, o.k1) {}
+
+  const Bm25Index& Index(Side side) const { return side == Side::kSupply ? supply : demand; }
+  const CodeSide& Codes(Side side) const {
+    return side == Side::kSupply ? supply_codes : demand_codes;
+  }
+
+  std::vector<std::string> LabelTerms(Analyzer& analyzer, const std::vector<std::string>& codes) {
+    std::vector<std::string> out;
+    if (!labels) return out;
+    for (const std::string& c : codes) {
+      auto terms = MatchTerms(analyzer, labels->LabelText(c));
+      out.insert(out.end(), terms.begin(), terms.end());
+    }
+    return out;
+  }
+};
+
+struct Scorer::Contexts::Impl {
+  const Scorer::Impl* scorer = nullptr;
+  std::vector<Eigen::VectorXf> weights;  // per asker, over context words
+  std::vector<float> constant;           // per asker: log(mu / (N + mu))
+  std::vector<float> best;               // per candidate: best log-likelihood over askers
+};
+
+Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
+               ScorerOptions options)
+    : impl_(std::make_unique<Impl>(options)) {
+  Impl& x = *impl_;
+  x.labels = labels;
+  x.n = candidates.size();
+  // Analysis is the costly part and is independent per candidate: spread it over threads,
+  // each with its own stemmers; indexing below is sequential.
+  struct Analysed {
+    std::vector<std::string> name, description, offers, supply_labels, seeks, demand_labels;
+  };
+  std::vector<Analysed> analysed(x.n);
+  std::vector<std::unique_ptr<Analyzer>> analyzers;
+  for (int t = 0; t < std::max(1, options.threads); ++t) {
+    analyzers.push_back(std::make_unique<Analyzer>());
+  }
+  ParallelFor(x.n, options.threads, [&](size_t i, size_t worker) {
+    Analyzer& a = *analyzers[worker];
+    const Profile& p = candidates[i];
+    Analysed& out = analysed[i];
+    out.name = MatchTerms(a, p.name);
+    out.description = MatchTerms(a, p.description);
+    out.offers = Concat(a, p.offers);
+    out.supply_labels = x.LabelTerms(a, p.supply_cpv);
+    out.seeks = Concat(a, p.seeks);
+    out.demand_labels = x.LabelTerms(a, p.demand_cpv);
+  });
+  std::vector<Eigen::Triplet<float, int>> triplets;
+  std::vector<double> word_totals;
+  double total = 0;
+  for (size_t i = 0; i < x.n; ++i) {
+    Analysed& a = analysed[i];
+    x.supply.Add({a.name, a.description, a.offers, a.supply_labels});
+    x.demand.Add({a.seeks, a.demand_labels});
+    x.supply_text.push_back(!a.name.empty() || !a.description.empty() || !a.offers.empty() ||
+                            !a.supply_labels.empty());
+    x.demand_text.push_back(!a.seeks.empty() || !a.demand_labels.empty());
+    // The context model reads what a candidate's own texts say it supplies.
+    const double length = static_cast<double>(a.description.size() + a.offers.size());
+    for (const auto* f : {&a.description, &a.offers}) {
+      for (const std::string& t : *f) {
+        auto [it, fresh] = x.context_words.emplace(t, static_cast<int>(word_totals.size()));
+        if (fresh) word_totals.push_back(0);
+        word_totals[static_cast<size_t>(it->second)] += 1;
+        total += 1;
+        triplets.emplace_back(static_cast<int>(i), it->second, static_cast<float>(1.0 / length));
+      }
+    }
+    for (Side side : {Side::kSupply, Side::kDemand}) {
+      CodeSide& cs = side == Side::kSupply ? x.supply_codes : x.demand_codes;
+      cs.codes.push_back(ParseCodes(side == Side::kSupply ? candidates[i].supply_cpv
+                                                          : candidates[i].demand_cpv));
+      for (size_t c = 0; c < cs.codes.back().size(); ++c) {
+        cs.by_division[cs.codes.back()[c].digits.substr(0, 2)].emplace_back(static_cast<int>(i),
+                                                                           static_cast<int>(c));
+      }
+    }
+    a = Analysed();  // free as we go
+  }
+  x.supply.Finish();
+  x.demand.Finish();
+  x.frequencies.resize(static_cast<int>(x.n), static_cast<int>(word_totals.size()));
+  x.frequencies.setFromTriplets(triplets.begin(), triplets.end());  // duplicates add up
+  x.background.resize(word_totals.size());
+  for (size_t w = 0; w < word_totals.size(); ++w) x.background[w] = word_totals[w] / total;
+}
+
+Scorer::~Scorer() = default;
+Scorer::Scorer(Scorer&&) noexcept = default;
+
+size_t Scorer::size() const { return impl_->n; }
+
+Query Scorer::Analyze(const std::vector<std::string>& texts,
+                      const std::vector<std::string>& cpv) const {
+  thread_local Analyzer analyzer;
+  Query q;
+  std::vector<std::string> terms = Concat(analyzer, texts, &q.words);
+  std::vector<std::string> labels = impl_->LabelTerms(analyzer, cpv);
+  terms.insert(terms.end(), labels.begin(), labels.end());
+  q.terms = Counted(terms);
+  q.cpv = ParseCodes(cpv);
+  return q;
+}
+
+bool Scorer::HasSide(size_t i, Side side) const {
+  const auto& has_text = side == Side::kSupply ? impl_->supply_text : impl_->demand_text;
+  return has_text[i] || !impl_->Codes(side).codes[i].empty();
+}
+
+void Scorer::Text(Side side, const Query& query, float* out) const {
+  const Bm25Index& index = impl_->Index(side);
+  const double bound = index.UpperBound(query.terms);
+  if (bound <= 0) {
+    std::fill(out, out + impl_->n, 0.0f);
+    return;
+  }
+  std::vector<float> scores = index.Scores(query.terms);
+  const float scale = static_cast<float>(1.0 / bound);
+  for (size_t i = 0; i < impl_->n; ++i) out[i] = scores[i] * scale;
+}
+
+void Scorer::Cpv(Side side, const Query& query, float* out) const {
+  std::fill(out, out + impl_->n, 0.0f);
+  if (query.cpv.empty()) return;
+  const CodeSide& cs = impl_->Codes(side);
+  std::unordered_map<int, float> best;
+  for (const CpvCode& q : query.cpv) {
+    best.clear();
+    auto it = cs.by_division.find(q.digits.substr(0, 2));
+    if (it == cs.by_division.end()) continue;
+    for (auto [candidate, code] : it->second) {
+      float s = static_cast<float>(
+          CpvSimilarity(q, cs.codes[static_cast<size_t>(candidate)][static_cast<size_t>(code)]));
+      float& b = best[candidate];
+      b = std::max(b, s);
+    }
+    for (auto [candidate, s] : best) out[candidate] += s;
+  }
+  const float share = 1.0f / static_cast<float>(query.cpv.size());
+  for (size_t i = 0; i < impl_->n; ++i) out[i] *= share;
+}
+
+std::vector<std::string> Scorer::DrivingTerms(Side side, const Query& query, size_t i,
+                                              size_t n) const {
+  const Bm25Index& index = impl_->Index(side);
+  std::vector<std::pair<float, std::string>> weighted;
+  for (const auto& [term, weight] : query.terms) {
+    float w = index.Weight(static_cast<int>(i), term) * weight;
+    if (w <= 0) continue;
+    auto word = query.words.find(term);
+    weighted.emplace_back(w, word == query.words.end() ? term : word->second);
+  }
+  std::sort(weighted.begin(), weighted.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::vector<std::string> out;
+  for (size_t k = 0; k < weighted.size() && k < n; ++k) out.push_back(weighted[k].second);
+  return out;
+}
+
+std::vector<Scorer::CodeMatch> Scorer::DrivingCodes(Side side, const Query& query, size_t i,
+                                                    size_t n) const {
+  std::vector<CodeMatch> out;
+  for (const CpvCode& q : query.cpv) {
+    const CpvCode* best = nullptr;
+    double best_s = 0;
+    for (const CpvCode& c : impl_->Codes(side).codes[i]) {
+      double s = CpvSimilarity(q, c);
+      if (s > best_s) best_s = s, best = &c;
+    }
+    if (best) out.push_back({q.digits, best->digits, best_s});
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const CodeMatch& a, const CodeMatch& b) { return a.similarity > b.similarity; });
+  if (out.size() > n) out.resize(n);
+  return out;
+}
+
+Scorer::Contexts Scorer::BuildContexts(
+    const std::vector<std::vector<std::string>>& asker_texts) const {
+  const Impl& x = *impl_;
+  auto impl = std::make_shared<Contexts::Impl>();
+  impl->scorer = impl_.get();
+  const double mu = x.options.context_smoothing;
+  const size_t vocabulary = x.background.size();
+  std::vector<std::vector<std::string>> terms(asker_texts.size());
+  std::vector<std::unique_ptr<Analyzer>> analyzers;
+  for (int t = 0; t < std::max(1, x.options.threads); ++t) {
+    analyzers.push_back(std::make_unique<Analyzer>());
+  }
+  ParallelFor(asker_texts.size(), x.options.threads, [&](size_t a, size_t worker) {
+    terms[a] = Concat(*analyzers[worker], asker_texts[a]);
+  });
+  for (const std::vector<std::string>& words : terms) {
+    // The asker's words that candidates also use; a word no candidate uses changes every
+    // candidate's likelihood alike, through the constant.
+    Eigen::VectorXf w = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(vocabulary));
+    for (const std::string& t : words) {
+      if (auto it = x.context_words.find(t); it != x.context_words.end()) w[it->second] += 1.0f;
+    }
+    for (Eigen::Index v = 0; v < w.size(); ++v) {
+      if (w[v] > 0) w[v] = static_cast<float>(std::log1p(w[v] / (mu * x.background[static_cast<size_t>(v)])));
+    }
+    impl->weights.push_back(std::move(w));
+    impl->constant.push_back(
+        static_cast<float>(std::log(mu / (static_cast<double>(words.size()) + mu))));
+  }
+  impl->best.assign(x.n, -std::numeric_limits<float>::infinity());
+  for (size_t a = 0; a < impl->weights.size(); ++a) {
+    Eigen::VectorXf ll = x.frequencies * impl->weights[a];
+    for (size_t i = 0; i < x.n; ++i) {
+      impl->best[i] = std::max(impl->best[i], ll[static_cast<Eigen::Index>(i)] + impl->constant[a]);
+    }
+  }
+  Contexts contexts;
+  contexts.impl_ = std::move(impl);
+  return contexts;
+}
+
+size_t Scorer::Contexts::askers() const { return impl_ ? impl_->weights.size() : 0; }
+
+void Scorer::Contexts::Scores(size_t asker, float* out) const {
+  const Scorer::Impl& x = *impl_->scorer;
+  Eigen::VectorXf ll = x.frequencies * impl_->weights[asker];
+  for (size_t i = 0; i < x.n; ++i) {
+    // A candidate with no text of its own reads like nobody: no context.
+    bool has_text = x.frequencies.outerIndexPtr()[i + 1] > x.frequencies.outerIndexPtr()[i];
+    out[i] = has_text ? ll[static_cast<Eigen::Index>(i)] + impl_->constant[asker] - impl_->best[i]
+                      : 0.0f;
+  }
+}
+
+}  // namespace incontra::scoring
