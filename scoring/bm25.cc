@@ -89,6 +89,10 @@ void Bm25Index::Finish() {
   x.finished = true;
 }
 
+float Bm25Index::Weight(int doc, int term_id) const {
+  return impl_->weights.coeff(doc, term_id);
+}
+
 int Bm25Index::documents() const { return static_cast<int>(impl_->weights.rows()); }
 
 float Bm25Index::Weight(int doc, const std::string& term) const {

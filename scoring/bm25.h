@@ -44,6 +44,7 @@ class Bm25Index {
   int documents() const;
   // The weight of `term` in document `doc` (0 when absent), for explanations.
   float Weight(int doc, const std::string& term) const;
+  float Weight(int doc, int term_id) const;
   // The k best documents for the query terms (repeats count once), highest score first; ties
   // go to the lower document number. Documents scoring 0 are left out.
   std::vector<std::pair<int, float>> TopK(const std::vector<std::string>& query, int k) const;

@@ -245,21 +245,32 @@ void Scorer::Cpv(Side side, const Query& query, float* out) const {
   for (size_t i = 0; i < impl_->n; ++i) out[i] *= share;
 }
 
-std::vector<std::string> Scorer::DrivingTerms(Side side, const Query& query, size_t i,
-                                              size_t n) const {
+std::vector<std::vector<std::string>> Scorer::DrivingTerms(Side side, const Query& query,
+                                                           const std::vector<size_t>& candidates,
+                                                           size_t n) const {
   const Bm25Index& index = impl_->Index(side);
-  std::vector<std::pair<float, std::string>> weighted;
-  for (const auto& [term, weight] : query.terms) {
-    float w = index.Weight(static_cast<int>(i), term) * weight;
-    if (w <= 0) continue;
-    auto word = query.words.find(term);
-    weighted.emplace_back(w, word == query.words.end() ? term : word->second);
+  std::vector<std::pair<int, const std::pair<std::string, float>*>> known;
+  for (const auto& term : query.terms) {
+    if (int id = index.TermId(term.first); id >= 0) known.emplace_back(id, &term);
   }
-  std::sort(weighted.begin(), weighted.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  });
-  std::vector<std::string> out;
-  for (size_t k = 0; k < weighted.size() && k < n; ++k) out.push_back(weighted[k].second);
+  std::vector<std::vector<std::string>> out;
+  for (size_t i : candidates) {
+    std::vector<std::pair<float, const std::string*>> weighted;
+    for (const auto& [id, term] : known) {
+      float w = index.Weight(static_cast<int>(i), id) * term->second;
+      if (w > 0) weighted.emplace_back(w, &term->first);
+    }
+    std::sort(weighted.begin(), weighted.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : *a.second < *b.second;
+    });
+    std::vector<std::string> words;
+    for (size_t k = 0; k < weighted.size() && words.size() < n; ++k) {
+      auto word = query.words.find(*weighted[k].second);
+      const std::string& w = word == query.words.end() ? *weighted[k].second : word->second;
+      if (std::find(words.begin(), words.end(), w) == words.end()) words.push_back(w);
+    }
+    out.push_back(std::move(words));
+  }
   return out;
 }
 

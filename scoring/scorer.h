@@ -76,8 +76,11 @@ class Scorer {
   void Text(Side side, const Query& query, float* out) const;
   void Cpv(Side side, const Query& query, float* out) const;
 
-  // The words of the query terms that weigh most in candidate i's side, most first, at most n.
-  std::vector<std::string> DrivingTerms(Side side, const Query& query, size_t i, size_t n) const;
+  // For each candidate, the words of the query terms that weigh most in its side, most first,
+  // at most n each.
+  std::vector<std::vector<std::string>> DrivingTerms(Side side, const Query& query,
+                                                     const std::vector<size_t>& candidates,
+                                                     size_t n) const;
   // Shared codes, best first: (query code, candidate code, similarity), at most n.
   struct CodeMatch {
     std::string query_code, candidate_code;

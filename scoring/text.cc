@@ -83,6 +83,22 @@ std::string ValidUtf8(std::string_view text) {
 }
 
 std::string Fold(std::string_view text, bool strip_accents) {
+  // Most words are plain ASCII, where folding is lower-casing and dropping control
+  // characters; utf8proc is needed only for the rest.
+  if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+      if (c >= 'A' && c <= 'Z') {
+        out.push_back(static_cast<char>(c - 'A' + 'a'));
+      } else if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) {
+        out.push_back(c);
+      } else if (c == '\n' || c == '\t' || c == '\r') {
+        out.push_back(' ');  // utf8proc's STRIPCC turns these into spaces too
+      }
+    }
+    return out;
+  }
   std::string valid = ValidUtf8(text);
   int options = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
                 UTF8PROC_STRIPCC | UTF8PROC_IGNORE | UTF8PROC_LUMP;

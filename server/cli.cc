@@ -1,6 +1,8 @@
 #include "server/cli.h"
 
 #include <boost/program_options.hpp>
+#include <cmath>
+#include <optional>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,8 +12,12 @@
 #include <string>
 
 #include "engine/event_generator.h"
+#include "engine/matching.h"
+#include "engine/profile_json.h"
 #include "engine/schedule_json.h"
 #include "engine/scheduler.h"
+#include "scoring/cpv_labels.h"
+#include "scoring/text.h"
 
 namespace incontra::server {
 namespace {
@@ -37,6 +43,12 @@ constexpr const char* kUsage =
     "       [--effort N]\n"
     "      generate a Connext-like event (500 firms, 2,500 meetings), schedule it and print\n"
     "      a summary\n"
+    "\n"
+    "  match --participants P.jsonl [--needs N.jsonl] [--top K] [--for needs|participants]\n"
+    "        [--kind KIND] [--cpv-labels F] [-o RANKING.jsonl] [--threads N]\n"
+    "      rank participants for every need, or counterparts for every participant, with why\n"
+    "  cpv suggest TEXT --cpv-labels F [--top K]\n"
+    "      propose CPV 2008 codes for a free text\n"
     "\n"
     "Run 'incontra <command> --help' for a command's options.\n";
 
@@ -82,6 +94,15 @@ Status WriteOutput(const std::string& path, const std::string& text, std::ostrea
     std::remove(tmp.c_str());
     return Status::IoError("output.unwritable", path + ": " + ec.message());
   }
+  return Status::Ok();
+}
+
+Status CheckWritable(const std::string& output) {
+  if (output.empty() || output == "-") return Status::Ok();
+  std::ofstream probe(output + ".tmp", std::ios::binary | std::ios::trunc);
+  if (!probe) return Status::IoError("output.unwritable", output + ": cannot be written");
+  probe.close();
+  std::remove((output + ".tmp").c_str());
   return Status::Ok();
 }
 
@@ -158,14 +179,7 @@ int Schedule(int argc, const char* const* argv, std::ostream& out, std::ostream&
   if (!problem.ok()) return Fail(err, problem.status());
   if (Status s = engine::ValidateProblem(*problem); !s.ok()) return Fail(err, s);
   // An output that cannot be written is found out before the search, not after it.
-  if (!output.empty() && output != "-") {
-    std::ofstream probe(output + ".tmp", std::ios::binary | std::ios::trunc);
-    if (!probe) {
-      return Fail(err, Status::IoError("output.unwritable", output + ": cannot be written"));
-    }
-    probe.close();
-    std::remove((output + ".tmp").c_str());
-  }
+  if (Status s = CheckWritable(output); !s.ok()) return Fail(err, s);
   ScheduleResult result =
       engine::Solve(*problem, {.seed = seed,
                                .time_limit_ms = time_limit_ms,
@@ -270,6 +284,146 @@ int Demo(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   return kExitOk;
 }
 
+Result<scoring::CpvLabels> LoadLabels(const std::string& path) {
+  auto text = ReadInput(path);
+  if (!text.ok()) return text.status();
+  auto labels = scoring::CpvLabels::Parse(*text);
+  if (!labels.ok()) {
+    return Status::InvalidArgument(labels.status().code(), path + ": " + labels.status().message());
+  }
+  return labels;
+}
+
+int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  std::string participants_path, needs_path, labels_path, output, target = "needs", kind_name;
+  int top = 20, threads = 2;
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")(
+      "participants", po::value(&participants_path)->required(),
+      "participants, JSON Lines (FORMATS.md Participant)")(
+      "needs", po::value(&needs_path), "needs, JSON Lines (FORMATS.md Need)")(
+      "top", po::value(&top)->default_value(20), "matches per line, best first")(
+      "for", po::value(&target)->default_value("needs"),
+      "'needs': rank participants for every need; 'participants': rank counterparts for "
+      "every participant")("kind", po::value(&kind_name),
+                           "only counterparts of this kind: pa, company, research, other")(
+      "cpv-labels", po::value(&labels_path),
+      "the CPV 2008 list with labels (TSV); codes then add their label words to the text")(
+      "output,o", po::value(&output),
+      "write the ranking here (default: standard output); written whole or not at all")(
+      "threads", po::value(&threads)->default_value(2), "threads used for ranking");
+  po::positional_options_description none;
+  po::variables_map vm;
+  int code = kExitOk;
+  const char* usage =
+      "Usage: incontra match --participants P.jsonl [--needs N.jsonl] [--top K] "
+      "[--for needs|participants] [--kind KIND] [--cpv-labels F] [-o RANKING.jsonl]\n\n"
+      "Ranks who should meet whom (FORMATS.md batch match result, one JSON line per need or\n"
+      "participant). A bad line in any file refuses the whole run (exit 2).\n";
+  if (!ParseOptions(argc, argv, options, none, &vm, out, err, usage, &code)) return code;
+  if (top < 0 || top > 10'000 || threads < 1) {
+    return Fail(err, Status::InvalidArgument(
+                         "cli.bad_option", "--top: 0 to 10000; --threads: at least 1"));
+  }
+  if (target != "needs" && target != "participants") {
+    return Fail(err, Status::InvalidArgument("cli.bad_option",
+                                             "--for: 'needs' or 'participants', not '" + target +
+                                                 "'"));
+  }
+  if (target == "needs" && needs_path.empty()) {
+    return Fail(err, Status::InvalidArgument("cli.bad_option",
+                                             "--needs: required to rank participants for needs"));
+  }
+  engine::MatchOptions match_options{.top = top, .kind = std::nullopt, .threads = threads};
+  if (!kind_name.empty()) {
+    match_options.kind = engine::KindFromName(kind_name);
+    if (!match_options.kind) {
+      return Fail(err, Status::InvalidArgument("cli.bad_option",
+                                               "--kind: one of pa, company, research, other"));
+    }
+  }
+  // Errors in a file name the file, then the line: "needs.jsonl: line 3: title: required".
+  auto in_file = [](const std::string& path, const Status& s) {
+    return Status::InvalidArgument(s.code(), path + ": " + s.message());
+  };
+  auto participants_text = ReadInput(participants_path);
+  if (!participants_text.ok()) return Fail(err, participants_text.status());
+  auto participants = engine::ParseParticipantsJsonl(*participants_text);
+  if (!participants.ok()) return Fail(err, in_file(participants_path, participants.status()));
+  std::vector<engine::Need> needs;
+  if (!needs_path.empty()) {
+    auto needs_text = ReadInput(needs_path);
+    if (!needs_text.ok()) return Fail(err, needs_text.status());
+    auto parsed = engine::ParseNeedsJsonl(*needs_text);
+    if (!parsed.ok()) return Fail(err, in_file(needs_path, parsed.status()));
+    needs = std::move(*parsed);
+  }
+  std::optional<scoring::CpvLabels> labels;
+  if (!labels_path.empty()) {
+    auto loaded = LoadLabels(labels_path);
+    if (!loaded.ok()) return Fail(err, loaded.status());
+    labels.emplace(std::move(*loaded));
+  }
+  if (Status s = CheckWritable(output); !s.ok()) return Fail(err, s);
+  auto matcher = engine::Matcher::Create(std::move(*participants), std::move(needs),
+                                         labels ? &*labels : nullptr, {}, threads);
+  if (!matcher.ok()) return Fail(err, matcher.status());
+  const bool for_needs = target == "needs";
+  auto ranking = for_needs ? matcher->ForAllNeeds(match_options)
+                           : matcher->ForAllParticipants(match_options);
+  std::string text;
+  for (size_t i = 0; i < ranking.size(); ++i) {
+    const std::string& id = for_needs ? matcher->needs()[i].id : matcher->participants()[i].id;
+    text += engine::MatchesToJson(for_needs ? "need" : "participant", id, ranking[i],
+                                  matcher->participants())
+                .dump();
+    text += "\n";
+  }
+  if (Status s = WriteOutput(output, text, out); !s.ok()) return Fail(err, s);
+  return kExitOk;
+}
+
+int Cpv(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  std::string action, text, labels_path;
+  int top = 10;
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")(
+      "action", po::value(&action)->required(), "suggest")(
+      "text", po::value(&text)->required(), "the free text to find codes for")(
+      "cpv-labels", po::value(&labels_path)->required(),
+      "the CPV 2008 list with Italian and English labels (TSV)")(
+      "top", po::value(&top)->default_value(10), "how many codes");
+  po::positional_options_description positional;
+  positional.add("action", 1).add("text", 1);
+  po::variables_map vm;
+  int code = kExitOk;
+  const char* usage =
+      "Usage: incontra cpv suggest TEXT --cpv-labels F [--top K]\n\n"
+      "Proposes CPV 2008 codes for a free text in Italian or English, best first, as one JSON\n"
+      "object.\n";
+  if (!ParseOptions(argc, argv, options, positional, &vm, out, err, usage, &code)) return code;
+  if (action != "suggest") {
+    return Fail(err, Status::InvalidArgument("cli.unknown_command",
+                                             "cpv " + action + ": the cpv command is 'suggest'"));
+  }
+  if (top < 1 || top > 1000) {
+    return Fail(err, Status::InvalidArgument("cli.bad_option", "--top: 1 to 1000"));
+  }
+  auto labels = LoadLabels(labels_path);
+  if (!labels.ok()) return Fail(err, labels.status());
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& s : labels->Suggest(text, top)) {
+    const auto* e = labels->Find(s.code8);
+    list.push_back({{"code", e->code},
+                    {"score", std::round(s.score * 1e4) / 1e4},
+                    {"label_it", e->label_it},
+                    {"label_en", e->label_en}});
+  }
+  out << nlohmann::json{{"text", scoring::ValidUtf8(text)}, {"suggestions", list}}.dump(2)
+      << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -285,6 +439,8 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   // Each subcommand sees its own name as argv[0].
   if (command == "schedule") return Schedule(argc - 1, argv + 1, out, err);
   if (command == "demo") return Demo(argc - 1, argv + 1, out, err);
+  if (command == "match") return Match(argc - 1, argv + 1, out, err);
+  if (command == "cpv") return Cpv(argc - 1, argv + 1, out, err);
   err << "error: cli.unknown_command: '" << command << "' is not a command\n\n" << kUsage;
   return kExitBadInput;
 }

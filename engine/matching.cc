@@ -1,0 +1,375 @@
+#include "engine/matching.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <numeric>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "scoring/scorer.h"
+
+namespace incontra::engine {
+
+using scoring::Query;
+using scoring::Scorer;
+using scoring::Side;
+
+namespace {
+
+constexpr size_t kWhyTerms = 8;
+constexpr size_t kWhyCodes = 5;
+
+std::vector<std::string> Join(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+}  // namespace
+
+struct Matcher::Impl {
+  std::vector<Participant> participants;
+  std::vector<Need> needs;
+  ScoreWeights weights;
+  std::unique_ptr<Scorer> scorer;
+  std::unordered_map<std::string, size_t> participant_index;
+  // Needs by owner id, for a PA's demand side; the owners with needs, for the contexts.
+  std::unordered_map<std::string, std::vector<size_t>> needs_of;
+  std::unordered_map<std::string, size_t> asker_of_owner;
+  Scorer::Contexts contexts;
+
+  // What the participant looks for: seeks, and for the owner of needs, the needs.
+  std::pair<std::vector<std::string>, std::vector<std::string>> Demand(const Participant& p) const {
+    std::vector<std::string> texts = p.seeks;
+    std::vector<std::string> codes = p.kind == Kind::kPa ? p.cpv : std::vector<std::string>{};
+    if (auto it = needs_of.find(p.id); it != needs_of.end()) {
+      for (size_t n : it->second) {
+        texts.push_back(needs[n].title);
+        if (!needs[n].description.empty()) texts.push_back(needs[n].description);
+        codes = Join(std::move(codes), needs[n].cpv);
+      }
+    }
+    return {texts, codes};
+  }
+  // What it offers. The name is left out of a query: it names, it does not describe.
+  std::pair<std::vector<std::string>, std::vector<std::string>> Supply(const Participant& p) const {
+    std::vector<std::string> texts = p.offers;
+    if (!p.description.empty()) texts.push_back(p.description);
+    return {texts, p.kind == Kind::kPa ? std::vector<std::string>{} : p.cpv};
+  }
+
+  // One direction's score: text, blended with codes when both sides have some.
+  double Blend(float text, float cpv, bool codes) const {
+    return codes ? (1.0 - weights.cpv) * text + weights.cpv * cpv : text;
+  }
+
+  std::vector<size_t> owner_index;  // per need: its owner's participant index, or npos
+  std::vector<char> has_codes;       // per participant: any supply code
+  std::vector<Kind> kinds;           // per participant, packed for the ranking loops
+
+  struct Scratch {  // per thread, reused across queries
+    std::vector<float> a, b, c, d, context, factor;
+    std::vector<std::pair<double, size_t>> best;
+    size_t context_asker = static_cast<size_t>(-1);
+  };
+
+  std::vector<Match> RankNeed(size_t n, const MatchOptions& options, Scratch& s) const;
+  std::vector<Match> RankParticipant(size_t p, const MatchOptions& options, Scratch& s) const;
+};
+
+Matcher::Matcher() : impl_(std::make_unique<Impl>()) {}
+Matcher::Matcher(Matcher&&) noexcept = default;
+Matcher::~Matcher() = default;
+
+const std::vector<Participant>& Matcher::participants() const { return impl_->participants; }
+const std::vector<Need>& Matcher::needs() const { return impl_->needs; }
+
+Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vector<Need> needs,
+                                const scoring::CpvLabels* labels, ScoreWeights weights,
+                                int threads) {
+  Matcher m;
+  Impl& x = *m.impl_;
+  x.participants = std::move(participants);
+  x.needs = std::move(needs);
+  x.weights = weights;
+  for (size_t i = 0; i < x.participants.size(); ++i) {
+    if (!x.participant_index.emplace(x.participants[i].id, i).second) {
+      return Status::InvalidArgument("match.duplicate_id",
+                                     "participants: id '" + x.participants[i].id + "' twice");
+    }
+  }
+  std::unordered_set<std::string> need_ids;
+  std::vector<std::vector<std::string>> asker_texts;
+  for (size_t n = 0; n < x.needs.size(); ++n) {
+    const Need& need = x.needs[n];
+    if (!need_ids.insert(need.id).second) {
+      return Status::InvalidArgument("match.duplicate_id", "needs: id '" + need.id + "' twice");
+    }
+    if (need.owner.empty()) continue;
+    x.needs_of[need.owner].push_back(n);
+    auto [it, fresh] = x.asker_of_owner.emplace(need.owner, asker_texts.size());
+    if (fresh) asker_texts.emplace_back();
+    asker_texts[it->second].push_back(need.title);
+    if (!need.description.empty()) asker_texts[it->second].push_back(need.description);
+  }
+  std::vector<scoring::Profile> profiles;
+  profiles.reserve(x.participants.size());
+  for (const Participant& p : x.participants) {
+    auto [demand, demand_cpv] = x.Demand(p);
+    profiles.push_back({p.name, p.description, p.offers, std::move(demand),
+                        p.kind == Kind::kPa ? std::vector<std::string>{} : p.cpv,
+                        std::move(demand_cpv)});
+  }
+  for (const Need& need : x.needs) {
+    auto it = x.participant_index.find(need.owner);
+    x.owner_index.push_back(it == x.participant_index.end() ? static_cast<size_t>(-1) : it->second);
+  }
+  for (const Participant& p : x.participants) {
+    x.has_codes.push_back(p.kind != Kind::kPa && !p.cpv.empty());
+    x.kinds.push_back(p.kind);
+  }
+  scoring::ScorerOptions options;
+  options.threads = threads;
+  x.scorer = std::make_unique<Scorer>(profiles, labels, options);
+  if (asker_texts.size() >= 2) x.contexts = x.scorer->BuildContexts(asker_texts);
+  return m;
+}
+
+namespace {
+
+// The k best (score, then lower index) of scored candidates, as matches without a why yet.
+std::vector<Match> TopMatches(std::vector<std::pair<double, size_t>>* scored, int top) {
+  auto better = [](const std::pair<double, size_t>& a, const std::pair<double, size_t>& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  };
+  size_t keep = std::min(scored->size(), static_cast<size_t>(std::max(top, 0)));
+  auto cut = scored->begin() + static_cast<long>(keep);
+  std::nth_element(scored->begin(), cut, scored->end(), better);
+  std::sort(scored->begin(), cut, better);
+  std::vector<Match> out(keep);
+  for (size_t k = 0; k < keep; ++k) {
+    out[k].score = (*scored)[k].first;
+    out[k].participant = (*scored)[k].second;
+  }
+  return out;
+}
+
+std::vector<std::string> CodeWords(const std::vector<Scorer::CodeMatch>& codes) {
+  std::vector<std::string> out;
+  for (const auto& c : codes) {
+    out.push_back(c.query_code == c.candidate_code ? c.query_code
+                                                   : c.query_code + " ~ " + c.candidate_code);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options,
+                                           Scratch& s) const {
+  const Need& need = needs[n];
+  const size_t size = participants.size();
+  Query q = scorer->Analyze({need.title, need.description}, need.cpv);
+  s.a.resize(size);
+  s.b.resize(size);
+  scorer->Text(Side::kSupply, q, s.a.data());
+  scorer->Cpv(Side::kSupply, q, s.b.data());
+  const bool with_context = contexts.askers() > 0 && asker_of_owner.count(need.owner);
+  if (with_context) {
+    size_t asker = asker_of_owner.at(need.owner);
+    if (s.context_asker != asker) {  // needs come grouped by owner: compute once per owner
+      s.context.resize(size);
+      contexts.Scores(asker, s.context.data());
+      // The context is a per-word log-likelihood ratio, so exp() maps it to (0, 1]: the
+      // score stays a share.
+      s.factor.resize(size);
+      for (size_t i = 0; i < size; ++i) s.factor[i] = std::exp(weights.context * s.context[i]);
+      s.context_asker = asker;
+    }
+  }
+  // Score every candidate into (score, index) first; Match objects only for the best.
+  const size_t owner = owner_index[n];
+  s.best.clear();
+  for (size_t i = 0; i < size; ++i) {
+    if (s.a[i] <= 0 && s.b[i] <= 0) continue;
+    const Kind kind = kinds[i];
+    if (kind == Kind::kPa || i == owner || (options.kind && kind != *options.kind)) continue;
+    const bool codes = !q.cpv.empty() && has_codes[i];
+    double score = Blend(s.a[i], s.b[i], codes);
+    if (score <= 0) continue;
+    if (with_context) score *= s.factor[i];
+    s.best.emplace_back(score, i);
+  }
+  std::vector<Match> matches = TopMatches(&s.best, options.top);
+  std::vector<size_t> chosen;
+  for (const Match& m : matches) chosen.push_back(m.participant);
+  std::vector<std::vector<std::string>> terms =
+      scorer->DrivingTerms(Side::kSupply, q, chosen, kWhyTerms);
+  for (size_t k = 0; k < matches.size(); ++k) {
+    Match& m = matches[k];
+    const size_t i = m.participant;
+    m.why.terms = std::move(terms[k]);
+    m.why.text = s.a[i];
+    if (!q.cpv.empty() && has_codes[i]) m.why.cpv = s.b[i];
+    if (with_context) m.why.context = s.context[i];
+  }
+  for (Match& m : matches) {
+    m.why.codes = CodeWords(scorer->DrivingCodes(Side::kSupply, q, m.participant, kWhyCodes));
+  }
+  return matches;
+}
+
+std::vector<Match> Matcher::Impl::RankParticipant(size_t a, const MatchOptions& options,
+                                                  Scratch& s) const {
+  const Participant& me = participants[a];
+  const size_t size = participants.size();
+  auto [demand_texts, demand_codes] = Demand(me);
+  auto [supply_texts, supply_codes] = Supply(me);
+  Query seeks = scorer->Analyze(demand_texts, demand_codes);
+  Query offers = scorer->Analyze(supply_texts, supply_codes);
+  const bool i_seek = !seeks.terms.empty() || !seeks.cpv.empty();
+  const bool i_offer = !offers.terms.empty() || !offers.cpv.empty();
+  s.a.resize(size);
+  s.b.resize(size);
+  s.c.resize(size);
+  s.d.resize(size);
+  scorer->Text(Side::kSupply, seeks, s.a.data());    // my seeks vs their offers
+  scorer->Cpv(Side::kSupply, seeks, s.b.data());
+  scorer->Text(Side::kDemand, offers, s.c.data());   // my offers vs their seeks
+  scorer->Cpv(Side::kDemand, offers, s.d.data());
+  // Neither side seeks anything: fall back to how alike the two profiles are.
+  std::vector<float> alike;
+  std::vector<Match> matches;
+  for (size_t i = 0; i < size; ++i) {
+    const Participant& p = participants[i];
+    if (i == a || !KindsMayMeet(me.kind, p.kind)) continue;
+    if (options.kind && p.kind != *options.kind) continue;
+    const bool forward = i_seek && scorer->HasSide(i, Side::kSupply);
+    const bool backward = i_offer && scorer->HasSide(i, Side::kDemand);
+    Match m;
+    m.participant = i;
+    if (forward) {
+      bool codes = !seeks.cpv.empty() && !p.cpv.empty() && p.kind != Kind::kPa;
+      m.why.seeks_offers = Blend(s.a[i], s.b[i], codes);
+    }
+    if (backward) {
+      bool codes = !offers.cpv.empty() && scorer->HasSide(i, Side::kDemand);
+      m.why.offers_seeks = Blend(s.c[i], s.d[i], codes);
+    }
+    if (forward && backward) {
+      m.score = std::sqrt(*m.why.seeks_offers * *m.why.offers_seeks);
+      m.why.text = std::sqrt(static_cast<double>(s.a[i]) * s.c[i]);
+    } else if (forward) {
+      m.score = *m.why.seeks_offers;
+      m.why.text = s.a[i];
+    } else if (backward) {
+      m.score = *m.why.offers_seeks;
+      m.why.text = s.c[i];
+    } else if (i_offer && scorer->HasSide(i, Side::kSupply)) {
+      if (alike.empty()) {
+        alike.resize(size);
+        scorer->Text(Side::kSupply, offers, alike.data());
+      }
+      m.score = m.why.text = alike[i];
+    }
+    if (m.score <= 0) continue;
+    matches.push_back(std::move(m));
+  }
+  std::sort(matches.begin(), matches.end(), [](const Match& x, const Match& y) {
+    return x.score != y.score ? x.score > y.score : x.participant < y.participant;
+  });
+  if (matches.size() > static_cast<size_t>(std::max(options.top, 0))) {
+    matches.resize(static_cast<size_t>(std::max(options.top, 0)));
+  }
+  for (Match& m : matches) {
+    // Explain with what this participant looks for when it does, else with what it offers.
+    const bool by_seeks = m.why.seeks_offers.has_value();
+    const Query& q = by_seeks ? seeks : offers;
+    const Side side = by_seeks || !m.why.offers_seeks ? Side::kSupply : Side::kDemand;
+    m.why.terms = std::move(scorer->DrivingTerms(side, q, {m.participant}, kWhyTerms)[0]);
+    m.why.codes = CodeWords(scorer->DrivingCodes(side, q, m.participant, kWhyCodes));
+    if (!q.cpv.empty() && !m.why.codes.empty()) {
+      m.why.cpv = scorer->DrivingCodes(side, q, m.participant, 1)[0].similarity;
+    }
+  }
+  return matches;
+}
+
+std::vector<Match> Matcher::ForNeed(size_t need, const MatchOptions& options) const {
+  Impl::Scratch s;
+  return impl_->RankNeed(need, options, s);
+}
+
+std::vector<Match> Matcher::ForParticipant(size_t participant, const MatchOptions& options) const {
+  Impl::Scratch s;
+  return impl_->RankParticipant(participant, options, s);
+}
+
+namespace {
+
+// Runs rank(i, scratch) for every i in `order` on `threads` threads, each with its own scratch;
+// results land at out[i]. Work goes out in contiguous chunks of `order`, so a thread ranking
+// needs sorted by owner computes each owner's context once.
+template <typename Scratch, typename Rank>
+std::vector<std::vector<Match>> RankAll(const std::vector<size_t>& order, int threads, Rank rank) {
+  std::vector<std::vector<Match>> out(order.size());
+  std::atomic<size_t> next{0};
+  constexpr size_t kChunk = 32;
+  auto work = [&] {
+    Scratch scratch;
+    for (size_t start; (start = next.fetch_add(kChunk)) < order.size();) {
+      for (size_t k = start; k < std::min(order.size(), start + kChunk); ++k) {
+        out[order[k]] = rank(order[k], scratch);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::vector<Match>> Matcher::ForAllNeeds(const MatchOptions& options) const {
+  std::vector<size_t> order(impl_->needs.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return impl_->needs[a].owner < impl_->needs[b].owner;
+  });
+  return RankAll<Impl::Scratch>(order, options.threads, [&](size_t n, Impl::Scratch& s) {
+    return impl_->RankNeed(n, options, s);
+  });
+}
+
+std::vector<std::vector<Match>> Matcher::ForAllParticipants(const MatchOptions& options) const {
+  std::vector<size_t> order(impl_->participants.size());
+  std::iota(order.begin(), order.end(), 0);
+  return RankAll<Impl::Scratch>(order, options.threads, [&](size_t p, Impl::Scratch& s) {
+    return impl_->RankParticipant(p, options, s);
+  });
+}
+
+nlohmann::json MatchesToJson(const char* key, const std::string& id,
+                             const std::vector<Match>& matches,
+                             const std::vector<Participant>& participants) {
+  nlohmann::json list = nlohmann::json::array();
+  auto round = [](double v) { return std::round(v * 1e4) / 1e4; };
+  for (const Match& m : matches) {
+    nlohmann::json why = {{"text", round(m.why.text)}};
+    if (m.why.cpv) why["cpv"] = round(*m.why.cpv);
+    if (m.why.context) why["context"] = round(*m.why.context);
+    if (m.why.seeks_offers) why["seeks_offers"] = round(*m.why.seeks_offers);
+    if (m.why.offers_seeks) why["offers_seeks"] = round(*m.why.offers_seeks);
+    why["terms"] = m.why.terms;
+    if (!m.why.codes.empty()) why["codes"] = m.why.codes;
+    list.push_back({{"participant", participants[m.participant].id},
+                    {"score", round(m.score)},
+                    {"why", std::move(why)}});
+  }
+  return {{key, id}, {"matches", std::move(list)}};
+}
+
+}  // namespace incontra::engine
