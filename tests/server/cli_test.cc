@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -281,6 +282,147 @@ TEST_CASE("cli schedule --help exits 0 and mentions every option") {
     CAPTURE(name);
     CHECK(MentionsOption(run.out, name));
   }
+}
+
+}  // namespace
+}  // namespace incontra::server
+
+// --- incontra match and incontra cpv suggest --------------------------------------------------
+
+namespace incontra::server {
+namespace {
+
+const char* kParticipants =
+    R"({"id": "pa1", "kind": "pa", "name": "Comune di Prova", "seeks": ["pulizia degli uffici comunali"]}
+{"id": "clean", "kind": "company", "name": "Splendor Srl", "offers": ["pulizia di uffici e scuole"], "seeks": ["comuni e scuole"]}
+{"id": "green", "kind": "company", "name": "Verde Srl", "offers": ["manutenzione del verde pubblico", "potatura alberi"]}
+{"id": "pa2", "kind": "pa", "name": "Comune Due", "offers": ["pulizia"]}
+)";
+const char* kNeeds =
+    R"({"id": "n1", "owner": "pa1", "title": "Servizio di manutenzione del verde pubblico"}
+{"id": "n2", "owner": "pa1", "title": "Pulizia uffici comunali 2027"}
+)";
+
+std::vector<json> Lines(const std::string& text) {
+  std::vector<json> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(ParseResult(line));
+  return out;
+}
+
+std::string Ids(const json& line) {
+  std::string out;
+  for (const json& m : line["matches"]) out += (out.empty() ? "" : ",") + m["participant"].get<std::string>();
+  return out;
+}
+
+TEST_CASE("cli match ranks participants for every need, with why, never a PA") {
+  TempDir dir;
+  WriteFile(dir / "p.jsonl", kParticipants);
+  WriteFile(dir / "n.jsonl", kNeeds);
+  Run run = Incontra(dir, "match --participants " + Quote(dir / "p.jsonl") + " --needs " +
+                              Quote(dir / "n.jsonl") + " --top 5");
+  REQUIRE_MESSAGE(run.code == 0, run.err);
+  std::vector<json> lines = Lines(run.out);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0]["need"] == "n1");
+  CHECK(lines[1]["need"] == "n2");
+  // Only companies match needs; the text decides which first.
+  CHECK(Ids(lines[0]) == "green");
+  CHECK(Ids(lines[1]) == "clean");
+  const json& why = lines[0]["matches"][0]["why"];
+  CHECK(why["text"].get<double>() > 0);
+  // The need's own words (not stems) that the winner shares, whatever their order.
+  std::vector<std::string> terms = why["terms"];
+  std::sort(terms.begin(), terms.end());
+  CHECK(terms == std::vector<std::string>{"manutenzione", "pubblico", "verde"});
+}
+
+TEST_CASE("cli match --for participants is reciprocal and keeps two PAs apart") {
+  TempDir dir;
+  WriteFile(dir / "p.jsonl", kParticipants);
+  WriteFile(dir / "n.jsonl", kNeeds);
+  Run run = Incontra(dir, "match --for participants --participants " + Quote(dir / "p.jsonl") +
+                              " --needs " + Quote(dir / "n.jsonl") + " -o " +
+                              Quote(dir / "r.jsonl"));
+  REQUIRE_MESSAGE(run.code == 0, run.err);
+  CHECK(run.out.empty());
+  std::vector<json> lines = Lines(ReadFile(dir / "r.jsonl"));
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0]["participant"] == "pa1");
+  // pa1 seeks cleaning (and its needs add green care); never pa2, never itself.
+  CHECK(Ids(lines[0]).find("pa") == std::string::npos);
+  CHECK(Ids(lines[0]).rfind("clean", 0) == 0);
+  const json& both = lines[0]["matches"][0]["why"];
+  REQUIRE(both.contains("seeks_offers"));
+  REQUIRE(both.contains("offers_seeks") == false);  // pa1 offers nothing
+  // clean seeks "comuni e scuole": its ranking includes pa1 and not itself.
+  CHECK(lines[1]["participant"] == "clean");
+  CHECK(Ids(lines[1]).find("clean") == std::string::npos);
+}
+
+TEST_CASE("cli match --kind keeps only that kind") {
+  TempDir dir;
+  WriteFile(dir / "p.jsonl", kParticipants);
+  Run run = Incontra(dir, "match --for participants --kind pa --participants " +
+                              Quote(dir / "p.jsonl"));
+  REQUIRE_MESSAGE(run.code == 0, run.err);
+  for (const json& line : Lines(run.out)) {
+    for (const json& m : line["matches"]) CHECK(m["participant"].get<std::string>().rfind("pa", 0) == 0);
+  }
+}
+
+TEST_CASE("cli match refuses a bad line with its file and line number, exit 2, no output") {
+  TempDir dir;
+  WriteFile(dir / "p.jsonl", kParticipants);
+  WriteFile(dir / "n.jsonl", std::string(kNeeds) + "\n{\"id\": \"n3\"}\n");
+  Run run = Incontra(dir, "match --participants " + Quote(dir / "p.jsonl") + " --needs " +
+                              Quote(dir / "n.jsonl") + " -o " + Quote(dir / "r.jsonl"));
+  CHECK(run.code == 2);
+  CHECK(run.err == "error: need.missing_field: " + (dir / "n.jsonl") + ": line 4: title: required\n");
+  CHECK_FALSE(fs::exists(dir / "r.jsonl"));
+
+  WriteFile(dir / "bad.jsonl", "{\"id\": \"x\", \"kind\": \"company\"}\n{\"id\": \"y\", \"kind\": 3}\n");
+  run = Incontra(dir, "match --for participants --participants " + Quote(dir / "bad.jsonl"));
+  CHECK(run.code == 2);
+  CHECK(StartsWith(run.err, "error: participant.wrong_type: " + (dir / "bad.jsonl") + ": line 2: kind"));
+}
+
+TEST_CASE("cli match refuses bad options with exit 2") {
+  TempDir dir;
+  WriteFile(dir / "p.jsonl", kParticipants);
+  const std::string p = " --participants " + Quote(dir / "p.jsonl");
+  for (const std::string& args : {"match" + p, "match" + p + " --needs x --top -1",
+                                  "match" + p + " --for everyone", "match" + p + " --kind robot",
+                                  std::string("match --needs x")}) {
+    Run run = Incontra(dir, args);
+    CHECK_MESSAGE(run.code == 2, args);
+    CHECK_MESSAGE(StartsWith(run.err, "error: cli.bad_option"), args << ": " << run.err);
+  }
+}
+
+TEST_CASE("cli cpv suggest proposes codes for Italian and English texts") {
+  TempDir dir;
+  WriteFile(dir / "cpv.tsv",
+            "code\tcode8\tparent\tlevel\ttype\tlabel_en\tlabel_it\n"
+            "90900000-6\t90900000\t\t2\t1\tCleaning and sanitation services\tServizi di pulizia e di igienizzazione\n"
+            "90919300-5\t90919300\t90900000-6\t5\t1\tSchool cleaning services\tServizi di pulizia di scuole\n"
+            "77310000-6\t77310000\t\t3\t1\tPlanting and maintenance services of green areas\tServizi di piantagione e manutenzione di zone verdi\n");
+  for (std::string text : {"pulizia delle scuole", "cleaning of schools"}) {
+    Run run = Incontra(dir, "cpv suggest " + Quote(text) + " --cpv-labels " + Quote(dir / "cpv.tsv"));
+    REQUIRE_MESSAGE(run.code == 0, run.err);
+    json result = ParseResult(run.out);
+    REQUIRE(!result["suggestions"].empty());
+    CHECK_MESSAGE(result["suggestions"][0]["code"] == "90919300-5", text);
+    for (const json& s : result["suggestions"]) CHECK(s["code"] != "77310000-6");
+  }
+  Run missing = Incontra(dir, "cpv suggest pulizia");
+  CHECK(missing.code == 2);
+  CHECK(Contains(missing.err, "cpv-labels"));
+  WriteFile(dir / "broken.tsv", "code\tcode8\n");
+  Run broken = Incontra(dir, "cpv suggest pulizia --cpv-labels " + Quote(dir / "broken.tsv"));
+  CHECK(broken.code == 2);
+  CHECK(StartsWith(broken.err, "error: cpv_labels.malformed: "));
 }
 
 }  // namespace
