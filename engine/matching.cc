@@ -20,11 +20,53 @@ namespace {
 
 constexpr size_t kWhyTerms = 8;
 constexpr size_t kWhyCodes = 5;
+// A match only one side can vouch for (the other states nothing it seeks) counts as if the
+// silent side's direction were half as good: the geometric mean of x and x/2. So a match
+// that fits both ways ranks above an equally good one-way match.
+const double kOneWay = std::sqrt(0.5);
 
 std::vector<std::string> Join(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
 }
+
+bool Better(const std::pair<double, size_t>& a, const std::pair<double, size_t>& b) {
+  return a.first != b.first ? a.first > b.first : a.second < b.second;
+}
+
+// The k best candidates seen so far (score, then lower index), in a heap whose top is the
+// worst kept: most candidates of a large event cost one comparison with it.
+class BestK {
+ public:
+  void Reset(int k) {
+    k_ = static_cast<size_t>(std::max(k, 0));
+    heap_.clear();
+  }
+  void Offer(double score, size_t i) {
+    if (heap_.size() < k_) {
+      heap_.emplace_back(score, i);
+      std::push_heap(heap_.begin(), heap_.end(), Better);
+    } else if (k_ > 0 && Better({score, i}, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), Better);
+      heap_.back() = {score, i};
+      std::push_heap(heap_.begin(), heap_.end(), Better);
+    }
+  }
+  // Best first, as matches without a why yet.
+  std::vector<Match> Take() {
+    std::sort(heap_.begin(), heap_.end(), Better);
+    std::vector<Match> out(heap_.size());
+    for (size_t k = 0; k < heap_.size(); ++k) {
+      out[k].score = heap_[k].first;
+      out[k].participant = heap_[k].second;
+    }
+    return out;
+  }
+
+ private:
+  size_t k_ = 0;
+  std::vector<std::pair<double, size_t>> heap_;
+};
 
 }  // namespace
 
@@ -65,12 +107,13 @@ struct Matcher::Impl {
   }
 
   std::vector<size_t> owner_index;  // per need: its owner's participant index, or npos
-  std::vector<char> has_codes;       // per participant: any supply code
+  std::vector<char> has_codes;         // per participant: any supply code
+  std::vector<char> has_demand_codes;  // per participant: any code it looks for
   std::vector<Kind> kinds;           // per participant, packed for the ranking loops
 
   struct Scratch {  // per thread, reused across queries
     std::vector<float> a, b, c, d, context, factor;
-    std::vector<std::pair<double, size_t>> best;
+    BestK best;
     size_t context_asker = static_cast<size_t>(-1);
   };
 
@@ -127,6 +170,7 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
   }
   for (const Participant& p : x.participants) {
     x.has_codes.push_back(p.kind != Kind::kPa && !p.cpv.empty());
+    x.has_demand_codes.push_back(!x.Demand(p).second.empty());
     x.kinds.push_back(p.kind);
   }
   scoring::ScorerOptions options;
@@ -138,22 +182,6 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
 
 namespace {
 
-// The k best (score, then lower index) of scored candidates, as matches without a why yet.
-std::vector<Match> TopMatches(std::vector<std::pair<double, size_t>>* scored, int top) {
-  auto better = [](const std::pair<double, size_t>& a, const std::pair<double, size_t>& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  };
-  size_t keep = std::min(scored->size(), static_cast<size_t>(std::max(top, 0)));
-  auto cut = scored->begin() + static_cast<long>(keep);
-  std::nth_element(scored->begin(), cut, scored->end(), better);
-  std::sort(scored->begin(), cut, better);
-  std::vector<Match> out(keep);
-  for (size_t k = 0; k < keep; ++k) {
-    out[k].score = (*scored)[k].first;
-    out[k].participant = (*scored)[k].second;
-  }
-  return out;
-}
 
 std::vector<std::string> CodeWords(const std::vector<Scorer::CodeMatch>& codes) {
   std::vector<std::string> out;
@@ -174,7 +202,8 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   s.a.resize(size);
   s.b.resize(size);
   scorer->Text(Side::kSupply, q, s.a.data());
-  scorer->Cpv(Side::kSupply, q, s.b.data());
+  const bool any_codes = !q.cpv.empty();
+  if (any_codes) scorer->Cpv(Side::kSupply, q, s.b.data());
   const bool with_context = contexts.askers() > 0 && asker_of_owner.count(need.owner);
   if (with_context) {
     size_t asker = asker_of_owner.at(need.owner);
@@ -190,18 +219,18 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   }
   // Score every candidate into (score, index) first; Match objects only for the best.
   const size_t owner = owner_index[n];
-  s.best.clear();
+  s.best.Reset(options.top);
   for (size_t i = 0; i < size; ++i) {
-    if (s.a[i] <= 0 && s.b[i] <= 0) continue;
+    if (s.a[i] <= 0 && (!any_codes || s.b[i] <= 0)) continue;
     const Kind kind = kinds[i];
     if (kind == Kind::kPa || i == owner || (options.kind && kind != *options.kind)) continue;
-    const bool codes = !q.cpv.empty() && has_codes[i];
-    double score = Blend(s.a[i], s.b[i], codes);
+    const bool codes = any_codes && has_codes[i];
+    double score = Blend(s.a[i], codes ? s.b[i] : 0.0f, codes);
     if (score <= 0) continue;
     if (with_context) score *= s.factor[i];
-    s.best.emplace_back(score, i);
+    s.best.Offer(score, i);
   }
-  std::vector<Match> matches = TopMatches(&s.best, options.top);
+  std::vector<Match> matches = s.best.Take();
   std::vector<size_t> chosen;
   for (const Match& m : matches) chosen.push_back(m.participant);
   std::vector<std::vector<std::string>> terms =
@@ -211,7 +240,7 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     const size_t i = m.participant;
     m.why.terms = std::move(terms[k]);
     m.why.text = s.a[i];
-    if (!q.cpv.empty() && has_codes[i]) m.why.cpv = s.b[i];
+    if (any_codes && has_codes[i]) m.why.cpv = s.b[i];
     if (with_context) m.why.context = s.context[i];
   }
   for (Match& m : matches) {
@@ -250,28 +279,30 @@ std::vector<Match> Matcher::Impl::RankParticipant(size_t a, const MatchOptions& 
     Match m;
     m.participant = i;
     if (forward) {
-      bool codes = !seeks.cpv.empty() && !p.cpv.empty() && p.kind != Kind::kPa;
+      bool codes = !seeks.cpv.empty() && has_codes[i];
       m.why.seeks_offers = Blend(s.a[i], s.b[i], codes);
     }
     if (backward) {
-      bool codes = !offers.cpv.empty() && scorer->HasSide(i, Side::kDemand);
+      bool codes = !offers.cpv.empty() && has_demand_codes[i];
       m.why.offers_seeks = Blend(s.c[i], s.d[i], codes);
     }
     if (forward && backward) {
       m.score = std::sqrt(*m.why.seeks_offers * *m.why.offers_seeks);
       m.why.text = std::sqrt(static_cast<double>(s.a[i]) * s.c[i]);
     } else if (forward) {
-      m.score = *m.why.seeks_offers;
+      m.score = *m.why.seeks_offers * kOneWay;
       m.why.text = s.a[i];
     } else if (backward) {
-      m.score = *m.why.offers_seeks;
+      m.score = *m.why.offers_seeks * kOneWay;
       m.why.text = s.c[i];
     } else if (i_offer && scorer->HasSide(i, Side::kSupply)) {
       if (alike.empty()) {
         alike.resize(size);
         scorer->Text(Side::kSupply, offers, alike.data());
       }
-      m.score = m.why.text = alike[i];
+      // Alike profiles are weaker evidence still: as if both directions were half as good.
+      m.why.text = alike[i];
+      m.score = 0.5 * alike[i];
     }
     if (m.score <= 0) continue;
     matches.push_back(std::move(m));

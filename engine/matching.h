@@ -7,8 +7,9 @@
 // like this buyer's own needs (local firms, the buyer's kind of work) rank higher.
 // For a participant A and a counterpart B, two directions: A's seeks (for a PA, also its
 // needs) against B's offers, and B's seeks against A's offers. When both exist the score is
-// their geometric mean, so a match must make sense for both sides; when one exists, that one;
-// when neither, the profiles' similarity.
+// their geometric mean, so a match must make sense for both sides; when only one exists (the
+// other side states nothing it seeks), that one times 1/sqrt(2), as if the silent side's
+// direction were half as good; when neither, half the profiles' similarity.
 // Rules: never a participant with itself, never two PAs (KindsMayMeet), a need never to its
 // owner nor to a PA; only candidates with some text or code in common are ranked.
 //

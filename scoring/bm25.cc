@@ -103,17 +103,24 @@ float Bm25Index::Weight(int doc, const std::string& term) const {
 
 std::vector<float> Bm25Index::Scores(
     const std::vector<std::pair<std::string, float>>& query) const {
+  std::vector<float> scores(static_cast<size_t>(impl_->weights.rows()));
+  Scores(query, 1.0f, scores.data());
+  return scores;
+}
+
+void Bm25Index::Scores(const std::vector<std::pair<std::string, float>>& query, float scale,
+                       float* out) const {
   const Impl& x = *impl_;
-  std::vector<float> scores(static_cast<size_t>(x.weights.rows()), 0.0f);
+  std::fill(out, out + x.weights.rows(), 0.0f);
   for (const auto& [term, weight] : query) {
     auto it = x.term_ids.find(term);
     if (it == x.term_ids.end()) continue;
+    const float w = weight * scale;
     for (Eigen::SparseMatrix<float, Eigen::ColMajor, int>::InnerIterator p(x.weights, it->second);
          p; ++p) {
-      scores[static_cast<size_t>(p.row())] += weight * p.value();
+      out[p.row()] += w * p.value();
     }
   }
-  return scores;
 }
 
 namespace {

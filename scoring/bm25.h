@@ -60,6 +60,9 @@ class Bm25Index {
   // Every document's score for a weighted query (term, weight): the weighted sum of the
   // terms' weights in the document. Terms not in the index are ignored.
   std::vector<float> Scores(const std::vector<std::pair<std::string, float>>& query) const;
+  // The same into out[0, documents()), scaled by `scale`, without allocating.
+  void Scores(const std::vector<std::pair<std::string, float>>& query, float scale,
+              float* out) const;
 
  private:
   struct Impl;

@@ -86,7 +86,9 @@ Result<CpvLabels> CpvLabels::Parse(std::string_view tsv) {
     }
     x.entries.push_back(std::move(e));
   }
-  if (x.entries.empty()) return malformed(line_number, "no codes");
+  if (x.entries.empty()) {
+    return Status::InvalidArgument("cpv_labels.malformed", "the list has no codes");
+  }
   Analyzer analyzer;
   for (const Entry& e : x.entries) {
     std::vector<std::string> ancestors;

@@ -219,9 +219,7 @@ void Scorer::Text(Side side, const Query& query, float* out) const {
     std::fill(out, out + impl_->n, 0.0f);
     return;
   }
-  std::vector<float> scores = index.Scores(query.terms);
-  const float scale = static_cast<float>(1.0 / bound);
-  for (size_t i = 0; i < impl_->n; ++i) out[i] = scores[i] * scale;
+  index.Scores(query.terms, static_cast<float>(1.0 / bound), out);
 }
 
 void Scorer::Cpv(Side side, const Query& query, float* out) const {
@@ -321,12 +319,19 @@ Scorer::Contexts Scorer::BuildContexts(
     impl->constant.push_back(
         static_cast<float>(std::log(mu / (static_cast<double>(words.size()) + mu))));
   }
-  impl->best.assign(x.n, -std::numeric_limits<float>::infinity());
-  for (size_t a = 0; a < impl->weights.size(); ++a) {
+  // The best asker per candidate: one sparse product per asker, askers spread over threads.
+  const size_t workers = static_cast<size_t>(std::max(1, x.options.threads));
+  std::vector<std::vector<float>> best(workers, std::vector<float>(x.n, -std::numeric_limits<float>::infinity()));
+  ParallelFor(impl->weights.size(), x.options.threads, [&](size_t a, size_t worker) {
     Eigen::VectorXf ll = x.frequencies * impl->weights[a];
+    std::vector<float>& b = best[worker];
     for (size_t i = 0; i < x.n; ++i) {
-      impl->best[i] = std::max(impl->best[i], ll[static_cast<Eigen::Index>(i)] + impl->constant[a]);
+      b[i] = std::max(b[i], ll[static_cast<Eigen::Index>(i)] + impl->constant[a]);
     }
+  });
+  impl->best = std::move(best[0]);
+  for (size_t w = 1; w < workers; ++w) {
+    for (size_t i = 0; i < x.n; ++i) impl->best[i] = std::max(impl->best[i], best[w][i]);
   }
   Contexts contexts;
   contexts.impl_ = std::move(impl);

@@ -1,0 +1,453 @@
+// Matching (engine/matching.h): who may be matched with whom, reciprocity, a PA's needs as its
+// demand, exact top-k against a full ranking on a random corpus with owner contexts, the same
+// results on one thread and two, duplicate ids, and the batch result's JSON shape.
+#include "engine/matching.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/profile.h"
+
+namespace incontra::engine {
+namespace {
+
+Participant P(std::string id, Kind kind, std::vector<std::string> offers,
+              std::vector<std::string> seeks = {}, std::string description = "",
+              std::vector<std::string> cpv = {}) {
+  Participant p;
+  p.id = std::move(id);
+  p.kind = kind;
+  p.name = p.id;
+  p.description = std::move(description);
+  p.offers = std::move(offers);
+  p.seeks = std::move(seeks);
+  p.cpv = std::move(cpv);
+  return p;
+}
+
+Need N(std::string id, std::string owner, std::string title, std::vector<std::string> cpv = {}) {
+  Need n;
+  n.id = std::move(id);
+  n.owner = std::move(owner);
+  n.title = std::move(title);
+  n.cpv = std::move(cpv);
+  return n;
+}
+
+Matcher Make(std::vector<Participant> participants, std::vector<Need> needs) {
+  auto matcher = Matcher::Create(std::move(participants), std::move(needs), nullptr);
+  REQUIRE_MESSAGE(matcher.ok(), matcher.status().ToString());
+  return std::move(*matcher);
+}
+
+MatchOptions Top(int top, std::optional<Kind> kind = std::nullopt, int threads = 2) {
+  MatchOptions o;
+  o.top = top;
+  o.kind = kind;
+  o.threads = threads;
+  return o;
+}
+
+// The matched ids, sorted: which participants, whatever the order.
+std::string IdSet(const Matcher& m, const std::vector<Match>& matches) {
+  std::set<std::string> ids;
+  for (const Match& x : matches) ids.insert(m.participants()[x.participant].id);
+  std::string out;
+  for (const std::string& id : ids) out += (out.empty() ? "" : " ") + id;
+  return out;
+}
+
+// The matched ids in ranking order.
+std::string Ids(const Matcher& m, const std::vector<Match>& matches) {
+  std::string out;
+  for (const Match& x : matches) out += (out.empty() ? "" : " ") + m.participants()[x.participant].id;
+  return out;
+}
+
+size_t IndexOf(const Matcher& m, const std::string& id) {
+  for (size_t i = 0; i < m.participants().size(); ++i) {
+    if (m.participants()[i].id == id) return i;
+  }
+  FAIL("no participant " << id);
+  return 0;
+}
+
+const Match* Find(const Matcher& m, const std::vector<Match>& matches, const std::string& id) {
+  for (const Match& x : matches) {
+    if (m.participants()[x.participant].id == id) return &x;
+  }
+  return nullptr;
+}
+
+// Every field of a match, doubles in hexadecimal so equal strings mean equal bits.
+std::string Hex(double v) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%a", v);
+  return buffer;
+}
+std::string Opt(const std::optional<double>& v) { return v ? Hex(*v) : "-"; }
+std::string Render(const std::vector<Match>& matches) {
+  std::string out;
+  for (const Match& m : matches) {
+    out += std::to_string(m.participant) + " " + Hex(m.score) + " text=" + Hex(m.why.text) +
+           " cpv=" + Opt(m.why.cpv) + " context=" + Opt(m.why.context) +
+           " so=" + Opt(m.why.seeks_offers) + " os=" + Opt(m.why.offers_seeks) + " terms=";
+    for (const std::string& t : m.why.terms) out += t + ",";
+    out += " codes=";
+    for (const std::string& c : m.why.codes) out += c + ",";
+    out += "\n";
+  }
+  return out;
+}
+
+// ---- Kinds ----
+
+struct KindsFixture {
+  Matcher m = Make(
+      {P("pa1", Kind::kPa, {}, {}, "servizi di pulizia delle scuole comunali"),
+       P("pa2", Kind::kPa, {"pulizia scuole"}),
+       P("c1", Kind::kCompany, {"servizi di pulizia scuole"}),
+       P("c2", Kind::kCompany, {"pulizia di scuole e palestre"}, {"pulizia delle scuole"}),
+       P("r1", Kind::kResearch, {"ricerca su pulizia e igiene delle scuole"}),
+       P("o1", Kind::kOther, {"pulizia di scuole e uffici"}),
+       P("v1", Kind::kCompany, {"manutenzione del verde"})},
+      {N("n1", "pa1", "Servizi di pulizia delle scuole"),
+       N("n2", "c2", "Pulizia delle scuole"),       // owned by a company
+       N("n3", "nobody", "Pulizia delle scuole")});  // an owner that is not a participant
+};
+
+TEST_CASE("matching kinds: a need goes to neither a pa nor its owner") {
+  KindsFixture f;
+  // Everyone but the PAs shares words with n1 (v1 shares none).
+  CHECK(IdSet(f.m, f.m.ForNeed(0, Top(20))) == "c1 c2 o1 r1");
+  CHECK(IdSet(f.m, f.m.ForNeed(1, Top(20))) == "c1 o1 r1");  // c2 owns n2
+  CHECK(IdSet(f.m, f.m.ForNeed(2, Top(20))) == "c1 c2 o1 r1");
+}
+
+TEST_CASE("matching kinds: the kind filter of a need query") {
+  KindsFixture f;
+  CHECK(IdSet(f.m, f.m.ForNeed(0, Top(20, Kind::kResearch))) == "r1");
+  CHECK(IdSet(f.m, f.m.ForNeed(0, Top(20, Kind::kCompany))) == "c1 c2");
+  CHECK(IdSet(f.m, f.m.ForNeed(0, Top(20, Kind::kOther))) == "o1");
+  CHECK(f.m.ForNeed(0, Top(20, Kind::kPa)).empty());
+}
+
+TEST_CASE("matching kinds: never oneself, never pa with pa, the kind filter of a participant "
+          "query") {
+  KindsFixture f;
+  const auto& ps = f.m.participants();
+  size_t seen = 0;
+  for (std::optional<Kind> kind : {std::optional<Kind>(), std::optional<Kind>(Kind::kPa),
+                                   std::optional<Kind>(Kind::kCompany),
+                                   std::optional<Kind>(Kind::kResearch)}) {
+    const auto all = f.m.ForAllParticipants(Top(20, kind));
+    REQUIRE(all.size() == ps.size());
+    for (size_t a = 0; a < ps.size(); ++a) {
+      CAPTURE(ps[a].id);
+      for (const Match& x : all[a]) {
+        CAPTURE(ps[x.participant].id);
+        CHECK(x.participant != a);
+        CHECK_FALSE((ps[a].kind == Kind::kPa && ps[x.participant].kind == Kind::kPa));
+        if (kind) CHECK(ps[x.participant].kind == *kind);
+        ++seen;
+      }
+    }
+  }
+  CHECK(seen > 20);  // the loops above checked something
+  // pa1 seeks through its need: cleaning suppliers, and no PA although pa2 writes like them.
+  CHECK(IdSet(f.m, f.m.ForParticipant(0, Top(20))) == "c1 c2 o1 r1");
+  // A company ranks the PAs, which may meet it.
+  const std::string c1 = IdSet(f.m, f.m.ForParticipant(2, Top(20)));
+  CHECK(c1.find("pa1") != std::string::npos);
+  CHECK(c1.find("c1") == std::string::npos);
+}
+
+// ---- Reciprocity ----
+
+TEST_CASE("matching reciprocity: a counterpart that fits both ways ranks first") {
+  const std::string x = "consulenza legale sugli appalti pubblici";
+  const std::string y = "sviluppo software gestionale";
+  Matcher m = Make(
+      {P("A", Kind::kCompany, {y}, {x}),
+       P("B", Kind::kCompany, {x}, {y}),
+       P("C", Kind::kCompany, {x}),                                     // seeks nothing
+       P("D", Kind::kCompany, {x}, {"fornitura di arredi per ufficio"}),  // seeks elsewhere
+       P("E", Kind::kCompany, {"manutenzione del verde pubblico"}, {"mezzi agricoli"}),
+       P("F", Kind::kCompany, {"pulizia di uffici"}, {"detergenti e attrezzature"}),
+       P("G", Kind::kResearch, {"ricerca sui materiali"}, {"laboratori di prova"})},
+      {});
+  const auto ranking = m.ForParticipant(0, Top(10));
+  CAPTURE(Ids(m, ranking));
+  CAPTURE(Render(ranking));
+  REQUIRE_FALSE(ranking.empty());
+  CHECK(m.participants()[ranking[0].participant].id == "B");
+  const Match* b = Find(m, ranking, "B");
+  const Match* c = Find(m, ranking, "C");
+  REQUIRE(b != nullptr);
+  REQUIRE(c != nullptr);
+  CHECK(b->score > c->score);
+  const Match* d = Find(m, ranking, "D");
+  if (d) CHECK(b->score > d->score);
+  REQUIRE(b->why.seeks_offers.has_value());
+  REQUIRE(b->why.offers_seeks.has_value());
+  CHECK(*b->why.seeks_offers > 0);
+  CHECK(*b->why.offers_seeks > 0);
+  CHECK(std::abs(b->score - std::sqrt(*b->why.seeks_offers * *b->why.offers_seeks)) <= 1e-9);
+  CHECK(c->why.seeks_offers.has_value());
+  CHECK_FALSE(c->why.offers_seeks.has_value());  // C seeks nothing
+  // And the other way round: B finds A first, for the same two reasons.
+  const auto from_b = m.ForParticipant(1, Top(10));
+  REQUIRE_FALSE(from_b.empty());
+  CHECK(m.participants()[from_b[0].participant].id == "A");
+  CHECK(from_b[0].why.seeks_offers.has_value());
+  CHECK(from_b[0].why.offers_seeks.has_value());
+}
+
+TEST_CASE("matching reciprocity: codes weigh in a direction only when both sides have some") {
+  // B has no codes at all, so A's codes cannot be compared with anything of B's: A's adding a
+  // code must not change how A's offers fit B's seeks, nor B's score.
+  auto ranking_of_a = [](std::vector<std::string> a_codes) {
+    Matcher m = Make({P("A", Kind::kCompany, {"sviluppo software gestionale"},
+                        {"consulenza legale appalti"}, "", std::move(a_codes)),
+                      P("B", Kind::kCompany, {"consulenza legale appalti"},
+                        {"sviluppo software gestionale"}),
+                      P("E", Kind::kCompany, {"manutenzione verde"}, {"mezzi agricoli"})},
+                     {});
+    const auto ranking = m.ForParticipant(0, Top(10));
+    REQUIRE(ranking.size() == 1);
+    REQUIRE(ranking[0].why.offers_seeks.has_value());
+    return ranking[0];
+  };
+  const Match without = ranking_of_a({}), with = ranking_of_a({"72212000"});
+  CHECK(*with.why.offers_seeks == doctest::Approx(*without.why.offers_seeks).epsilon(1e-6));
+  CHECK(with.score == doctest::Approx(without.score).epsilon(1e-6));
+}
+
+TEST_CASE("matching reciprocity: a PA's needs are its demand") {
+  Matcher m = Make({P("comune", Kind::kPa, {}),
+                    P("verde", Kind::kCompany, {"manutenzione del verde", "servizi di giardinaggio"}),
+                    P("pulito", Kind::kCompany, {"servizi di pulizia di uffici e scuole"}),
+                    P("bit", Kind::kCompany, {"servizi informatici"}),
+                    P("ateneo", Kind::kResearch, {"servizi di formazione"})},
+                   {N("bando", "comune", "servizi di pulizia")});
+  const auto ranking = m.ForParticipant(IndexOf(m, "comune"), Top(10));
+  CAPTURE(Ids(m, ranking));
+  REQUIRE_FALSE(ranking.empty());
+  CHECK(m.participants()[ranking[0].participant].id == "pulito");
+  CHECK(ranking[0].why.seeks_offers.has_value());
+  CHECK(std::find(ranking[0].why.terms.begin(), ranking[0].why.terms.end(), "pulizia") !=
+        ranking[0].why.terms.end());
+}
+
+// ---- A random corpus: several owners, so the contexts are active ----
+
+const std::vector<std::vector<std::string>> kThemes = {
+    {"strade", "asfalto", "segnaletica", "ponti", "gallerie", "scavi"},
+    {"parchi", "giardini", "verde", "potatura", "alberi", "irrigazione"},
+    {"software", "reti", "server", "portale", "dati", "sicurezza"},
+    {"mense", "pasti", "cucina", "alimenti", "scuole", "trasporti"},
+    {"pulizia", "uffici", "rifiuti", "disinfestazione", "igiene", "edifici"},
+    {"formazione", "consulenza", "traduzioni", "stampa", "manifesti", "eventi"}};
+const std::vector<std::string> kCodes = {"45233000", "45233141", "77310000", "77311000",
+                                         "72212000", "72000000", "55523100", "90910000"};
+
+std::string ThemeText(std::mt19937& rng, size_t theme, size_t words) {
+  std::string text;
+  for (size_t w = 0; w < words; ++w) {
+    // Mostly the theme's words, sometimes another theme's: candidates overlap.
+    const size_t t = rng() % 4 == 0 ? rng() % kThemes.size() : theme;
+    text += (w ? " " : "") + kThemes[t][rng() % kThemes[t].size()];
+  }
+  return text;
+}
+
+struct RandomCorpus {
+  Matcher m;
+  size_t owners = 0;
+};
+
+RandomCorpus MakeRandomCorpus(unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<Participant> participants;
+  const size_t kOwners = kThemes.size();
+  for (size_t o = 0; o < kOwners; ++o) {
+    participants.push_back(P("pa" + std::to_string(o), Kind::kPa, {}, {}, ThemeText(rng, o, 4)));
+  }
+  const Kind kinds[] = {Kind::kCompany, Kind::kCompany, Kind::kResearch, Kind::kOther};
+  while (participants.size() < 300) {
+    const size_t theme = rng() % kThemes.size();
+    const std::string id = "p" + std::to_string(participants.size());
+    std::vector<std::string> offers, seeks, cpv;
+    for (size_t k = 1 + rng() % 3; k > 0; --k) offers.push_back(ThemeText(rng, theme, 1 + rng() % 4));
+    for (size_t k = rng() % 2; k > 0; --k) seeks.push_back(ThemeText(rng, rng() % kThemes.size(), 2));
+    if (rng() % 2) cpv.push_back(kCodes[rng() % kCodes.size()]);
+    participants.push_back(P(id, kinds[rng() % 4], offers, seeks,
+                             rng() % 2 ? ThemeText(rng, theme, 1 + rng() % 6) : "", cpv));
+    if (rng() % 10 == 0) {  // a twin with the same texts: its scores tie with the original's
+      Participant twin = participants.back();
+      twin.id += "-twin";
+      participants.push_back(std::move(twin));
+    }
+  }
+  std::vector<Need> needs;
+  for (size_t n = 0; n < 30; ++n) {  // interleaved owners, so needs do not come grouped
+    const size_t owner = n % kOwners;
+    Need need = N("n" + std::to_string(n), "pa" + std::to_string(owner),
+                  ThemeText(rng, owner, 2 + rng() % 3));
+    if (rng() % 3 == 0) need.cpv.push_back(kCodes[rng() % kCodes.size()]);
+    if (rng() % 2) need.description = ThemeText(rng, owner, 3);
+    needs.push_back(std::move(need));
+  }
+  return {Make(std::move(participants), std::move(needs)), kOwners};
+}
+
+TEST_CASE("matching top-k: the first k of the full ranking, ordered, positive, owners' context") {
+  RandomCorpus corpus = MakeRandomCorpus(11);
+  const Matcher& m = corpus.m;
+  const auto& ps = m.participants();
+  const int everyone = static_cast<int>(ps.size());
+  size_t ties = 0, with_context = 0, negative_context = 0, matched = 0;
+  for (size_t n = 0; n < m.needs().size(); ++n) {
+    CAPTURE(m.needs()[n].id);
+    const std::vector<Match> full = m.ForNeed(n, Top(everyone));
+    REQUIRE(full.size() < ps.size());  // not cut: the PAs at least are out
+    matched += full.size();
+    for (size_t k = 0; k < full.size(); ++k) {
+      CAPTURE(k);
+      const Match& x = full[k];
+      CHECK(x.score > 0);
+      CHECK(ps[x.participant].kind != Kind::kPa);
+      CHECK(ps[x.participant].id != m.needs()[n].owner);
+      if (x.why.context) {
+        ++with_context;
+        CHECK(*x.why.context <= 0);
+        if (*x.why.context < 0) ++negative_context;
+      }
+      if (k > 0) {
+        CHECK(x.score <= full[k - 1].score);
+        if (x.score == full[k - 1].score) {
+          ++ties;
+          CHECK(x.participant > full[k - 1].participant);
+        }
+      }
+    }
+    for (int top : {0, 1, 2, 5, 17, 60}) {
+      CAPTURE(top);
+      const std::vector<Match> first(
+          full.begin(), full.begin() + std::min<long>(top, static_cast<long>(full.size())));
+      CHECK(Render(m.ForNeed(n, Top(top))) == Render(first));
+    }
+  }
+  CHECK(matched > 30 * 20);
+  CHECK(ties > 0);              // twins tie, so the tie order was checked
+  CHECK(with_context > 0);      // several owners: contexts are on
+  CHECK(negative_context > 0);  // and they tell candidates apart
+}
+
+TEST_CASE("matching threads: ForAllNeeds on one thread and two equals ForNeed per need") {
+  RandomCorpus corpus = MakeRandomCorpus(12);
+  const Matcher& m = corpus.m;
+  std::string one_by_one;
+  for (size_t n = 0; n < m.needs().size(); ++n) {
+    one_by_one += m.needs()[n].id + ":\n" + Render(m.ForNeed(n, Top(10)));
+  }
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    const auto all = m.ForAllNeeds(Top(10, std::nullopt, threads));
+    REQUIRE(all.size() == m.needs().size());
+    std::string rendered;
+    for (size_t n = 0; n < all.size(); ++n) rendered += m.needs()[n].id + ":\n" + Render(all[n]);
+    CHECK(rendered == one_by_one);
+  }
+  CHECK(one_by_one.size() > 30 * 10 * 20);  // the rankings are not empty
+
+  std::string participants_one_by_one;
+  for (size_t p = 0; p < m.participants().size(); ++p) {
+    participants_one_by_one += Render(m.ForParticipant(p, Top(5)));
+  }
+  for (int threads : {1, 2}) {
+    CAPTURE(threads);
+    std::string rendered;
+    for (const auto& r : m.ForAllParticipants(Top(5, std::nullopt, threads))) rendered += Render(r);
+    CHECK(rendered == participants_one_by_one);
+  }
+}
+
+// ---- Errors and JSON ----
+
+TEST_CASE("matching create: duplicate participant or need ids are refused") {
+  {
+    auto m = Matcher::Create({P("a", Kind::kCompany, {"x"}), P("b", Kind::kCompany, {"y"}),
+                              P("a", Kind::kResearch, {"z"})},
+                             {}, nullptr);
+    REQUIRE_FALSE(m.ok());
+    CHECK(m.status().code() == "match.duplicate_id");
+    CHECK(m.status().message().find("'a'") != std::string::npos);
+  }
+  {
+    auto m = Matcher::Create({P("a", Kind::kPa, {})},
+                             {N("n1", "a", "pulizia"), N("n2", "a", "verde"), N("n1", "a", "x")},
+                             nullptr);
+    REQUIRE_FALSE(m.ok());
+    CHECK(m.status().code() == "match.duplicate_id");
+    CHECK(m.status().message().find("'n1'") != std::string::npos);
+  }
+  // A need may share an id with a participant: they are different records.
+  auto ok = Matcher::Create({P("x", Kind::kPa, {})}, {N("x", "x", "pulizia")}, nullptr);
+  CHECK(ok.ok());
+}
+
+TEST_CASE("matching json: the batch result line of FORMATS.md") {
+  Matcher m = Make({P("comune", Kind::kPa, {}, {"servizi di pulizia"}),
+                    P("pulito", Kind::kCompany, {"servizi di pulizia di scuole"}, {}, "",
+                          {"90919300"}),
+                    P("bit", Kind::kCompany, {"servizi informatici"}, {"servizi di pulizia"})},
+                   {N("bando-1", "comune", "Servizi di pulizia delle scuole", {"90910000"})});
+  for (const bool by_need : {true, false}) {
+    CAPTURE(by_need);
+    const auto matches = by_need ? m.ForNeed(0, Top(10)) : m.ForParticipant(0, Top(10));
+    REQUIRE(matches.size() == 2);
+    const nlohmann::json j = by_need
+                                 ? MatchesToJson("need", "bando-1", matches, m.participants())
+                                 : MatchesToJson("participant", "comune", matches, m.participants());
+    REQUIRE(j.is_object());
+    CHECK(j.size() == 2);
+    CHECK(j[by_need ? "need" : "participant"] == (by_need ? "bando-1" : "comune"));
+    REQUIRE(j["matches"].is_array());
+    REQUIRE(j["matches"].size() == matches.size());
+    for (size_t k = 0; k < matches.size(); ++k) {
+      CAPTURE(k);
+      const nlohmann::json& x = j["matches"][k];
+      CHECK(x.size() == 3);
+      CHECK(x["participant"] == m.participants()[matches[k].participant].id);
+      REQUIRE(x["score"].is_number());
+      CHECK(std::abs(x["score"].get<double>() - matches[k].score) <= 0.5e-4);
+      if (k > 0) CHECK(x["score"].get<double>() <= j["matches"][k - 1]["score"].get<double>());
+      const nlohmann::json& why = x["why"];
+      REQUIRE(why.is_object());
+      REQUIRE(why["text"].is_number());
+      CHECK(std::abs(why["text"].get<double>() - matches[k].why.text) <= 0.5e-4);
+      REQUIRE(why["terms"].is_array());
+      CHECK(why["terms"] == nlohmann::json(matches[k].why.terms));
+      CHECK(why.contains("cpv") == matches[k].why.cpv.has_value());
+      CHECK(why.contains("codes") == !matches[k].why.codes.empty());
+    }
+    // The cleaning company, with words and codes in common, explains itself in both.
+    const nlohmann::json& first = j["matches"][0];
+    CHECK(first["participant"] == "pulito");
+    CHECK(first["why"]["terms"].size() >= 1);
+    if (by_need) {
+      CHECK(first["why"]["codes"] == nlohmann::json({"90910000 ~ 90919300"}));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace incontra::engine
