@@ -173,7 +173,7 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
     x.has_demand_codes.push_back(!x.Demand(p).second.empty());
     x.kinds.push_back(p.kind);
   }
-  scoring::ScorerOptions options;
+  scoring::ScorerOptions options = weights.scorer;
   options.threads = threads;
   x.scorer = std::make_unique<Scorer>(profiles, labels, options);
   if (asker_texts.size() >= 2) x.contexts = x.scorer->BuildContexts(asker_texts);

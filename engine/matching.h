@@ -29,6 +29,7 @@
 
 #include "engine/profile.h"
 #include "scoring/cpv_labels.h"
+#include "scoring/scorer.h"
 #include "scoring/status.h"
 
 namespace incontra::engine {
@@ -42,6 +43,7 @@ struct MatchOptions {
 struct ScoreWeights {
   double cpv = 0.3;      // share of the codes in a direction's score when both sides have codes
   double context = 0.7;  // how strongly the owner's context scales a need's ranking
+  scoring::ScorerOptions scorer;  // text weighting; its `threads` is replaced by Create's
 };
 
 struct Why {
