@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <thread>
 #include <unordered_map>
@@ -383,24 +384,88 @@ std::vector<std::vector<Match>> Matcher::ForAllParticipants(const MatchOptions& 
   });
 }
 
+namespace {
+
+void AppendString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+      out->append(escaped);
+    } else {
+      out->push_back(c);  // ids and words are valid UTF-8: the codecs and Fold see to it
+    }
+  }
+  out->push_back('"');
+}
+
+// Four decimals are what a person compares; trailing zeros go.
+void AppendNumber(std::string* out, double v) {
+  char buffer[32];
+  int n = std::snprintf(buffer, sizeof buffer, "%.4f", v);
+  while (n > 1 && buffer[n - 1] == '0') --n;
+  if (n > 1 && buffer[n - 1] == '.') --n;
+  std::string_view text(buffer, static_cast<size_t>(n));
+  out->append(text == "-0" ? "0" : text);
+}
+
+void AppendField(std::string* out, const char* key, double v) {
+  out->append(",\"").append(key).append("\":");
+  AppendNumber(out, v);
+}
+
+void AppendList(std::string* out, const std::vector<std::string>& items) {
+  out->push_back('[');
+  for (size_t k = 0; k < items.size(); ++k) {
+    if (k) out->push_back(',');
+    AppendString(out, items[k]);
+  }
+  out->push_back(']');
+}
+
+}  // namespace
+
+std::string MatchesJsonLine(const char* key, const std::string& id,
+                            const std::vector<Match>& matches,
+                            const std::vector<Participant>& participants) {
+  // Written by hand: a batch writes hundreds of thousands of matches, and building a json
+  // value for each costs more than ranking them.
+  std::string out = "{\"";
+  out.append(key).append("\":");
+  AppendString(&out, id);
+  out.append(",\"matches\":[");
+  for (size_t k = 0; k < matches.size(); ++k) {
+    const Match& m = matches[k];
+    if (k) out.push_back(',');
+    out.append("{\"participant\":");
+    AppendString(&out, participants[m.participant].id);
+    AppendField(&out, "score", m.score);
+    out.append(",\"why\":{\"text\":");
+    AppendNumber(&out, m.why.text);
+    if (m.why.cpv) AppendField(&out, "cpv", *m.why.cpv);
+    if (m.why.context) AppendField(&out, "context", *m.why.context);
+    if (m.why.seeks_offers) AppendField(&out, "seeks_offers", *m.why.seeks_offers);
+    if (m.why.offers_seeks) AppendField(&out, "offers_seeks", *m.why.offers_seeks);
+    out.append(",\"terms\":");
+    AppendList(&out, m.why.terms);
+    if (!m.why.codes.empty()) {
+      out.append(",\"codes\":");
+      AppendList(&out, m.why.codes);
+    }
+    out.append("}}");
+  }
+  out.append("]}");
+  return out;
+}
+
 nlohmann::json MatchesToJson(const char* key, const std::string& id,
                              const std::vector<Match>& matches,
                              const std::vector<Participant>& participants) {
-  nlohmann::json list = nlohmann::json::array();
-  auto round = [](double v) { return std::round(v * 1e4) / 1e4; };
-  for (const Match& m : matches) {
-    nlohmann::json why = {{"text", round(m.why.text)}};
-    if (m.why.cpv) why["cpv"] = round(*m.why.cpv);
-    if (m.why.context) why["context"] = round(*m.why.context);
-    if (m.why.seeks_offers) why["seeks_offers"] = round(*m.why.seeks_offers);
-    if (m.why.offers_seeks) why["offers_seeks"] = round(*m.why.offers_seeks);
-    why["terms"] = m.why.terms;
-    if (!m.why.codes.empty()) why["codes"] = m.why.codes;
-    list.push_back({{"participant", participants[m.participant].id},
-                    {"score", round(m.score)},
-                    {"why", std::move(why)}});
-  }
-  return {{key, id}, {"matches", std::move(list)}};
+  return nlohmann::json::parse(MatchesJsonLine(key, id, matches, participants));
 }
 
 }  // namespace incontra::engine

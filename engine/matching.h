@@ -88,7 +88,11 @@ class Matcher {
   std::unique_ptr<Impl> impl_;
 };
 
-// One line of the batch match result (FORMATS.md): {"<key>": id, "matches": [...]}.
+// One line of the batch match result (FORMATS.md): {"<key>": id, "matches": [...]}, numbers
+// to four decimals; MatchesJsonLine is the same as compact text, without a newline.
+std::string MatchesJsonLine(const char* key, const std::string& id,
+                            const std::vector<Match>& matches,
+                            const std::vector<Participant>& participants);
 nlohmann::json MatchesToJson(const char* key, const std::string& id,
                              const std::vector<Match>& matches,
                              const std::vector<Participant>& participants);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace incontra::scoring {
@@ -153,6 +154,10 @@ Language DetectLanguage(const std::vector<std::string>& tokens) {
 struct Analyzer::Stemmers {
   sb_stemmer* italian = sb_stemmer_new("italian", "UTF_8");
   sb_stemmer* english = sb_stemmer_new("english", "UTF_8");
+  // Words repeat across a corpus far more than they vary: stems are remembered per language,
+  // up to a bound so a hostile stream of distinct words cannot grow it without end.
+  std::unordered_map<std::string, std::string> cache[2];
+  static constexpr size_t kMaxCached = 1 << 20;
   ~Stemmers() {
     sb_stemmer_delete(italian);
     sb_stemmer_delete(english);
@@ -163,6 +168,16 @@ Analyzer::Analyzer() : stemmers_(std::make_unique<Stemmers>()) {}
 Analyzer::~Analyzer() = default;
 
 std::string Analyzer::Stem(std::string_view word, Language language) {
+  auto& cache = stemmers_->cache[language == Language::kItalian ? 0 : 1];
+  std::string key(word);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  std::string stem = StemUncached(word, language);
+  if (cache.size() >= Stemmers::kMaxCached) cache.clear();
+  cache.emplace(std::move(key), stem);
+  return stem;
+}
+
+std::string Analyzer::StemUncached(std::string_view word, Language language) {
   std::string folded = Fold(word, /*strip_accents=*/false);
   sb_stemmer* stemmer = language == Language::kItalian ? stemmers_->italian : stemmers_->english;
   if (!stemmer || folded.empty() || HasDigit(folded)) return Fold(folded, true);

@@ -61,6 +61,7 @@ class Analyzer {
   std::string Stem(std::string_view word, Language language);
 
  private:
+  std::string StemUncached(std::string_view word, Language language);
   struct Stemmers;
   std::unique_ptr<Stemmers> stemmers_;
 };

@@ -10,6 +10,8 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "engine/event_generator.h"
 #include "engine/matching.h"
@@ -371,13 +373,29 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   const bool for_needs = target == "needs";
   auto ranking = for_needs ? matcher->ForAllNeeds(match_options)
                            : matcher->ForAllParticipants(match_options);
+  // Lines are written on every thread, then joined in input order.
+  std::vector<std::string> lines(ranking.size());
+  auto write = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      const std::string& id = for_needs ? matcher->needs()[i].id : matcher->participants()[i].id;
+      lines[i] = engine::MatchesJsonLine(for_needs ? "need" : "participant", id, ranking[i],
+                                         matcher->participants());
+      lines[i].push_back('\n');
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) {
+    pool.emplace_back(write, ranking.size() * t / threads, ranking.size() * (t + 1) / threads);
+  }
+  write(0, ranking.size() / threads);
+  for (std::thread& t : pool) t.join();
+  size_t bytes = 0;
+  for (const std::string& line : lines) bytes += line.size();
   std::string text;
-  for (size_t i = 0; i < ranking.size(); ++i) {
-    const std::string& id = for_needs ? matcher->needs()[i].id : matcher->participants()[i].id;
-    text += engine::MatchesToJson(for_needs ? "need" : "participant", id, ranking[i],
-                                  matcher->participants())
-                .dump();
-    text += "\n";
+  text.reserve(bytes);
+  for (std::string& line : lines) {
+    text += line;
+    std::string().swap(line);
   }
   if (Status s = WriteOutput(output, text, out); !s.ok()) return Fail(err, s);
   return kExitOk;
