@@ -19,6 +19,7 @@
 #include "engine/schedule_json.h"
 #include "engine/scheduler.h"
 #include "scoring/cpv_labels.h"
+#include "storage/store.h"
 #include "scoring/text.h"
 
 namespace incontra::server {
@@ -51,6 +52,12 @@ constexpr const char* kUsage =
     "      rank participants for every need, or counterparts for every participant, with why\n"
     "  cpv suggest TEXT --cpv-labels F [--top K]\n"
     "      propose CPV 2008 codes for a free text\n"
+    "  import FILE.jsonl --event E [--kind participant|need] [--data DIR]\n"
+    "      store participants or needs in the database, all or nothing\n"
+    "  export --event E [--kind KIND] [--data DIR] [-o FILE.jsonl]\n"
+    "      write an event's records as JSON Lines\n"
+    "  backup DIR [--data DIR]    an openable copy of the database (RocksDB checkpoint)\n"
+    "  restore BACKUP [--data DIR]    make a backup the database (DIR must be empty)\n"
     "\n"
     "Run 'incontra <command> --help' for a command's options.\n";
 
@@ -442,6 +449,144 @@ int Cpv(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   return kExitOk;
 }
 
+constexpr const char* kDefaultData = "./incontra-data";
+
+std::optional<storage::RecordKind> RecordKindFromName(const std::string& name) {
+  using storage::RecordKind;
+  for (RecordKind k : {RecordKind::kParticipant, RecordKind::kNeed, RecordKind::kRequest,
+                       RecordKind::kMeeting}) {
+    if (storage::RecordKindName(k) == name) return k;
+  }
+  return std::nullopt;
+}
+
+int Import(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  std::string file, event, kind_name = "participant", data = kDefaultData;
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")(
+      "file", po::value(&file)->required(), "JSON Lines of participants or needs (FORMATS.md)")(
+      "event", po::value(&event)->required(), "the event (created when missing)")(
+      "kind", po::value(&kind_name)->default_value("participant"), "participant or need")(
+      "data", po::value(&data)->default_value(kDefaultData), "the database folder");
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map vm;
+  int code = kExitOk;
+  const char* usage =
+      "Usage: incontra import FILE.jsonl --event E [--kind participant|need] [--data DIR]\n\n"
+      "Stores every record of FILE in the event, all or nothing: a bad line refuses the whole\n"
+      "file (exit 2) with its line number and reason, and nothing is written.\n";
+  if (!ParseOptions(argc, argv, options, positional, &vm, out, err, usage, &code)) return code;
+  if (kind_name != "participant" && kind_name != "need") {
+    return Fail(err, Status::InvalidArgument("cli.bad_option", "--kind: participant or need"));
+  }
+  if (event.empty() || event.size() > 128) {
+    return Fail(err, Status::InvalidArgument("cli.bad_option",
+                                             "--event: a non-empty id of at most 128 bytes"));
+  }
+  auto text = ReadInput(file);
+  if (!text.ok()) return Fail(err, text.status());
+  std::vector<nlohmann::json> records;
+  auto in_file = [&](const Status& s) {
+    return Status::InvalidArgument(s.code(), file + ": " + s.message());
+  };
+  if (kind_name == "participant") {
+    auto parsed = engine::ParseParticipantsJsonl(*text);
+    if (!parsed.ok()) return Fail(err, in_file(parsed.status()));
+    for (const auto& p : *parsed) records.push_back(engine::ParticipantToJson(p));
+  } else {
+    auto parsed = engine::ParseNeedsJsonl(*text);
+    if (!parsed.ok()) return Fail(err, in_file(parsed.status()));
+    for (const auto& n : *parsed) records.push_back(engine::NeedToJson(n));
+  }
+  auto store = storage::Store::Open(data);
+  if (!store.ok()) return Fail(err, store.status());
+  if (Status s = (*store)->Import(event, *RecordKindFromName(kind_name), records); !s.ok()) {
+    return Fail(err, s);
+  }
+  out << nlohmann::json{{"event", event}, {"kind", kind_name}, {"imported", records.size()},
+                        {"seq", (*store)->last_sequence()}}
+             .dump()
+      << "\n";
+  return kExitOk;
+}
+
+int Export(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  std::string event, kind_name, data = kDefaultData, output;
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")(
+      "event", po::value(&event)->required(), "the event")(
+      "kind", po::value(&kind_name),
+      "participant, need, request or meeting: the records alone, as import reads them; "
+      "without it every kind, each line {\"kind\": ..., \"record\": ...}")(
+      "data", po::value(&data)->default_value(kDefaultData), "the database folder")(
+      "output,o", po::value(&output), "write here (default: standard output)");
+  po::positional_options_description none;
+  po::variables_map vm;
+  int code = kExitOk;
+  const char* usage = "Usage: incontra export --event E [--kind KIND] [--data DIR] [-o FILE]\n";
+  if (!ParseOptions(argc, argv, options, none, &vm, out, err, usage, &code)) return code;
+  std::vector<storage::RecordKind> kinds;
+  if (!kind_name.empty()) {
+    auto kind = RecordKindFromName(kind_name);
+    if (!kind) {
+      return Fail(err, Status::InvalidArgument(
+                           "cli.bad_option", "--kind: participant, need, request or meeting"));
+    }
+    kinds.push_back(*kind);
+  } else {
+    kinds = {storage::RecordKind::kParticipant, storage::RecordKind::kNeed,
+             storage::RecordKind::kRequest, storage::RecordKind::kMeeting};
+  }
+  if (Status s = CheckWritable(output); !s.ok()) return Fail(err, s);
+  auto store = storage::Store::Open(data, {.sync = true, .create_if_missing = false});
+  if (!store.ok()) return Fail(err, store.status());
+  if (auto e = (*store)->GetEvent(event); !e.ok()) {
+    return Fail(err, Status::NotFound("storage.unknown_event", "no event '" + event + "'"));
+  }
+  std::string text;
+  for (storage::RecordKind kind : kinds) {
+    auto records = (*store)->List(kind, event);
+    if (!records.ok()) return Fail(err, records.status());
+    for (const auto& r : *records) {
+      text += (kind_name.empty()
+                   ? nlohmann::json{{"kind", storage::RecordKindName(kind)}, {"record", r}}
+                   : r)
+                  .dump();
+      text += "\n";
+    }
+  }
+  if (Status s = WriteOutput(output, text, out); !s.ok()) return Fail(err, s);
+  return kExitOk;
+}
+
+// backup and restore: one folder argument and --data.
+int BackupOrRestore(bool backup, int argc, const char* const* argv, std::ostream& out,
+                    std::ostream& err) {
+  std::string dir, data = kDefaultData;
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")(
+      "dir", po::value(&dir)->required(), backup ? "the backup folder to create" : "the backup")(
+      "data", po::value(&data)->default_value(kDefaultData), "the database folder");
+  po::positional_options_description positional;
+  positional.add("dir", 1);
+  po::variables_map vm;
+  int code = kExitOk;
+  const char* usage = backup ? "Usage: incontra backup DIR [--data DIR]\n"
+                             : "Usage: incontra restore BACKUP [--data DIR]\n";
+  if (!ParseOptions(argc, argv, options, positional, &vm, out, err, usage, &code)) return code;
+  if (!backup) {
+    if (Status s = storage::RestoreBackup(dir, data); !s.ok()) return Fail(err, s);
+    out << "restored " << dir << " into " << data << "\n";
+    return kExitOk;
+  }
+  auto store = storage::Store::Open(data, {.sync = true, .create_if_missing = false});
+  if (!store.ok()) return Fail(err, store.status());
+  if (Status s = (*store)->Backup(dir); !s.ok()) return Fail(err, s);
+  out << "backed up " << data << " (seq " << (*store)->last_sequence() << ") to " << dir << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -459,6 +604,10 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (command == "demo") return Demo(argc - 1, argv + 1, out, err);
   if (command == "match") return Match(argc - 1, argv + 1, out, err);
   if (command == "cpv") return Cpv(argc - 1, argv + 1, out, err);
+  if (command == "import") return Import(argc - 1, argv + 1, out, err);
+  if (command == "export") return Export(argc - 1, argv + 1, out, err);
+  if (command == "backup") return BackupOrRestore(true, argc - 1, argv + 1, out, err);
+  if (command == "restore") return BackupOrRestore(false, argc - 1, argv + 1, out, err);
   err << "error: cli.unknown_command: '" << command << "' is not a command\n\n" << kUsage;
   return kExitBadInput;
 }

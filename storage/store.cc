@@ -1,0 +1,480 @@
+#include "storage/store.h"
+
+#include <openssl/sha.h>
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <mutex>
+#include <unordered_set>
+
+#include "storage/internal/key_codec.h"
+
+namespace incontra::storage {
+namespace {
+
+namespace fs = std::filesystem;
+using internal::KeyBuilder;
+using internal::KeyReader;
+using nlohmann::json;
+
+constexpr uint64_t kSchema = 1;
+constexpr const char* kFormatKey = "incontra.format";
+constexpr const char* kFormatName = "incontra-db";
+
+// Column families, in the order of RecordKind, then the feed. "default" holds the format.
+const std::vector<std::string>& FamilyNames() {
+  static const std::vector<std::string> names = {"events",   "participants", "needs",
+                                                 "requests", "meetings",     "schedules",
+                                                 "api_keys", "feed"};
+  return names;
+}
+constexpr size_t kFeedFamily = 7;
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  return Status::IoError("storage.io", what + ": " + s.ToString());
+}
+
+std::string Encode(const json& record) {
+  std::vector<uint8_t> bytes = json::to_cbor(json{{"schema", kSchema}, {"record", record}});
+  return std::string(bytes.begin(), bytes.end());
+}
+
+Result<json> Decode(const std::string& value, const std::string& where) {
+  json envelope = json::from_cbor(value, /*strict=*/true, /*allow_exceptions=*/false);
+  if (envelope.is_discarded() || !envelope.is_object() || !envelope.contains("record")) {
+    return Status::Internal("storage.corrupt", where + ": not an Incontra record");
+  }
+  if (envelope.value("schema", uint64_t{0}) > kSchema) {
+    return Status::InvalidArgument("storage.newer_schema",
+                                   where + ": written by a newer Incontra (schema " +
+                                       std::to_string(envelope.value("schema", uint64_t{0})) + ")");
+  }
+  return std::move(envelope["record"]);
+}
+
+std::string Sha256Hex(std::string_view secret) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : digest) {
+    out.push_back(hex[c >> 4]);
+    out.push_back(hex[c & 15]);
+  }
+  return out;
+}
+
+Status RecordId(const json& record, std::string* id) {
+  if (!record.is_object()) {
+    return Status::InvalidArgument("storage.invalid_record", "a record is a JSON object");
+  }
+  auto it = record.find("id");
+  if (it == record.end() || !it->is_string() || it->get_ref<const std::string&>().empty() ||
+      it->get_ref<const std::string&>().size() > 128) {
+    return Status::InvalidArgument("storage.invalid_record",
+                                   "id: a non-empty string of at most 128 bytes");
+  }
+  *id = it->get<std::string>();
+  return Status::Ok();
+}
+
+bool Mentions(const json& record, const std::string& participant) {
+  for (const char* key : {"from", "to"}) {
+    auto it = record.find(key);
+    if (it != record.end() && it->is_string() && *it == participant) return true;
+  }
+  auto it = record.find("participants");
+  if (it != record.end() && it->is_array()) {
+    for (const json& p : *it) {
+      if (p.is_string() && p == participant) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view RecordKindName(RecordKind kind) {
+  switch (kind) {
+    case RecordKind::kEvent: return "event";
+    case RecordKind::kParticipant: return "participant";
+    case RecordKind::kNeed: return "need";
+    case RecordKind::kRequest: return "request";
+    case RecordKind::kMeeting: return "meeting";
+    case RecordKind::kSchedule: return "schedule";
+    case RecordKind::kApiKey: return "api_key";
+  }
+  return "record";
+}
+
+struct Store::Impl {
+  StoreOptions options;
+  std::string dir;
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> families;  // FamilyNames() order
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> all_handles;
+  mutable std::mutex write_mutex;  // seq assignment and commit order are one
+  uint64_t last_seq = 0;
+
+  rocksdb::ColumnFamilyHandle* Family(RecordKind kind) const {
+    return families[static_cast<size_t>(kind)];
+  }
+
+  // One logical change under construction: records and their feed entries.
+  struct Change {
+    rocksdb::WriteBatch batch;
+    std::vector<storage::Change> feed;
+  };
+  void PutRecord(Change* c, RecordKind kind, std::string_view event, const std::string& id,
+                 const json& record) {
+    c->batch.Put(Family(kind), KeyBuilder().Str(event).Str(id).Take(), Encode(record));
+    c->feed.push_back({0, std::string(RecordKindName(kind)), std::string(event), id, "put"});
+  }
+  void DeleteRecord(Change* c, RecordKind kind, std::string_view event, const std::string& id) {
+    c->batch.Delete(Family(kind), KeyBuilder().Str(event).Str(id).Take());
+    c->feed.push_back({0, std::string(RecordKindName(kind)), std::string(event), id, "delete"});
+  }
+  Status Commit(Change* c) {
+    std::lock_guard<std::mutex> lock(write_mutex);
+    uint64_t seq = last_seq;
+    for (storage::Change& f : c->feed) {
+      f.seq = ++seq;
+      json entry = {{"seq", f.seq}, {"kind", f.kind}, {"event", f.event}, {"id", f.id},
+                    {"op", f.op}};
+      c->batch.Put(families[kFeedFamily], KeyBuilder().U64(f.seq).Take(), Encode(entry));
+    }
+    rocksdb::WriteOptions write;
+    write.sync = options.sync;
+    if (Status s = FromRocks(db->Write(write, &c->batch), "write"); !s.ok()) return s;
+    last_seq = seq;
+    return Status::Ok();
+  }
+
+  Result<json> Read(rocksdb::ColumnFamilyHandle* family, const std::string& key,
+                    const std::string& what) const {
+    std::string value;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), family, key, &value);
+    if (s.IsNotFound()) return Status::NotFound("storage.not_found", what + ": not found");
+    if (Status st = FromRocks(s, what); !st.ok()) return st;
+    return Decode(value, what);
+  }
+
+  bool EventExists(std::string_view event) const {
+    std::string value;
+    return db->Get(rocksdb::ReadOptions(), Family(RecordKind::kEvent),
+                   KeyBuilder().Str(event).Take(), &value)
+        .ok();
+  }
+
+  // Every record of one kind under a key prefix, in key order.
+  Result<std::vector<std::pair<std::string, json>>> Scan(rocksdb::ColumnFamilyHandle* family,
+                                                         const std::string& prefix) const {
+    std::vector<std::pair<std::string, json>> out;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), family));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      auto record = Decode(it->value().ToString(), "scan");
+      if (!record.ok()) return record.status();
+      out.emplace_back(it->key().ToString(), std::move(*record));
+    }
+    if (Status s = FromRocks(it->status(), "scan"); !s.ok()) return s;
+    return out;
+  }
+};
+
+Store::Store() : impl_(std::make_unique<Impl>()) {}
+
+Store::~Store() {
+  if (!impl_->db) return;
+  // Closing flushes nothing acknowledged writes need (the WAL has them); errors on the way
+  // out have no one to report to, on purpose.
+  for (auto* h : impl_->all_handles) impl_->db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  impl_->db->Close().PermitUncheckedError();
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions options) {
+  std::unique_ptr<Store> store(new Store());
+  Impl& x = *store->impl_;
+  x.options = options;
+  x.dir = dir;
+  std::error_code ec;
+  const bool exists = fs::exists(dir, ec);
+  const bool fresh = !exists || fs::is_empty(dir, ec);
+  if (!fresh && !fs::exists(fs::path(dir) / "CURRENT", ec)) {
+    return Status::InvalidArgument("storage.not_incontra",
+                                   dir + ": not an Incontra database (no RocksDB files here)");
+  }
+  if (fresh && !options.create_if_missing) {
+    return Status::NotFound("storage.not_found", dir + ": no database here");
+  }
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = fresh;
+  db_options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()}};
+  for (const std::string& name : FamilyNames()) {
+    descriptors.push_back({name, rocksdb::ColumnFamilyOptions()});
+  }
+  if (!fresh) {
+    // Families written by a newer version must be opened too, or RocksDB refuses.
+    std::vector<std::string> existing;
+    rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).PermitUncheckedError();
+    for (const std::string& name : existing) {
+      bool known = name == rocksdb::kDefaultColumnFamilyName;
+      for (const std::string& n : FamilyNames()) known = known || n == name;
+      if (!known) descriptors.push_back({name, rocksdb::ColumnFamilyOptions()});
+    }
+  }
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, descriptors, &x.all_handles, &db);
+  if (!s.ok()) {
+    const std::string text = s.ToString();
+    if (s.IsIOError() && text.find("lock") != std::string::npos) {
+      return Status::IoError("storage.locked", dir + ": in use by another process (" + text + ")");
+    }
+    if (s.IsCorruption() || s.IsInvalidArgument()) {
+      return Status::InvalidArgument("storage.not_incontra", dir + ": " + text);
+    }
+    return FromRocks(s, dir);
+  }
+  x.db.reset(db);
+  x.meta = x.all_handles[0];
+  x.families.assign(x.all_handles.begin() + 1, x.all_handles.begin() + 1 + FamilyNames().size());
+
+  std::string format;
+  s = db->Get(rocksdb::ReadOptions(), x.meta, kFormatKey, &format);
+  if (s.IsNotFound()) {
+    if (!fresh) {
+      return Status::InvalidArgument("storage.not_incontra",
+                                     dir + ": a RocksDB database, but not Incontra's");
+    }
+    rocksdb::WriteOptions write;
+    write.sync = true;
+    json meta = {{"format", kFormatName}, {"schema", kSchema}};
+    if (Status st = FromRocks(db->Put(write, x.meta, kFormatKey, meta.dump()), dir); !st.ok()) {
+      return st;
+    }
+  } else if (Status st = FromRocks(s, dir); !st.ok()) {
+    return st;
+  } else {
+    json meta = json::parse(format, nullptr, false);
+    if (meta.is_discarded() || meta.value("format", "") != kFormatName) {
+      return Status::InvalidArgument("storage.not_incontra", dir + ": not an Incontra database");
+    }
+    if (meta.value("schema", uint64_t{0}) > kSchema) {
+      return Status::InvalidArgument(
+          "storage.newer_schema",
+          dir + ": written by a newer Incontra (schema " +
+              std::to_string(meta.value("schema", uint64_t{0})) + ", this one reads " +
+              std::to_string(kSchema) + "); upgrade Incontra to open it");
+    }
+  }
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions(), x.families[kFeedFamily]));
+  it->SeekToLast();
+  if (it->Valid()) {
+    KeyReader r(it->key().ToString());
+    r.U64(&x.last_seq);
+  }
+  if (Status st = FromRocks(it->status(), dir); !st.ok()) return st;
+  return store;
+}
+
+Status Store::PutEvent(const json& event) {
+  std::string id;
+  if (Status s = RecordId(event, &id); !s.ok()) return s;
+  Impl::Change c;
+  c.batch.Put(impl_->Family(RecordKind::kEvent), KeyBuilder().Str(id).Take(), Encode(event));
+  c.feed.push_back({0, "event", id, id, "put"});
+  return impl_->Commit(&c);
+}
+
+Result<json> Store::GetEvent(std::string_view id) const {
+  return impl_->Read(impl_->Family(RecordKind::kEvent), KeyBuilder().Str(id).Take(),
+                     "event '" + std::string(id) + "'");
+}
+
+Result<std::vector<std::string>> Store::ListEvents() const {
+  auto rows = impl_->Scan(impl_->Family(RecordKind::kEvent), "");
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> ids;
+  for (auto& [key, record] : *rows) ids.push_back(record.value("id", ""));
+  return ids;
+}
+
+Status Store::Put(RecordKind kind, std::string_view event, const json& record) {
+  std::string id;
+  if (Status s = RecordId(record, &id); !s.ok()) return s;
+  if (!impl_->EventExists(event)) {
+    return Status::NotFound("storage.unknown_event", "no event '" + std::string(event) + "'");
+  }
+  Impl::Change c;
+  impl_->PutRecord(&c, kind, event, id, record);
+  return impl_->Commit(&c);
+}
+
+Result<json> Store::Get(RecordKind kind, std::string_view event, std::string_view id) const {
+  return impl_->Read(impl_->Family(kind), KeyBuilder().Str(event).Str(id).Take(),
+                     std::string(RecordKindName(kind)) + " '" + std::string(id) + "'");
+}
+
+Result<std::vector<json>> Store::List(RecordKind kind, std::string_view event) const {
+  auto rows = impl_->Scan(impl_->Family(kind), KeyBuilder().Str(event).Take());
+  if (!rows.ok()) return rows.status();
+  std::vector<json> out;
+  for (auto& [key, record] : *rows) out.push_back(std::move(record));
+  return out;
+}
+
+Status Store::Delete(RecordKind kind, std::string_view event, std::string_view id) {
+  auto existing = Get(kind, event, id);
+  if (!existing.ok()) return existing.status();
+  Impl::Change c;
+  const std::string sid(id);
+  impl_->DeleteRecord(&c, kind, event, sid);
+  if (kind == RecordKind::kParticipant) {
+    for (RecordKind dependent : {RecordKind::kRequest, RecordKind::kMeeting}) {
+      auto rows = List(dependent, event);
+      if (!rows.ok()) return rows.status();
+      for (const json& r : *rows) {
+        if (Mentions(r, sid)) impl_->DeleteRecord(&c, dependent, event, r.value("id", ""));
+      }
+    }
+  }
+  return impl_->Commit(&c);
+}
+
+Status Store::Import(std::string_view event, RecordKind kind, const std::vector<json>& records) {
+  Impl::Change c;
+  if (!impl_->EventExists(event)) {
+    json e = {{"id", event}};
+    c.batch.Put(impl_->Family(RecordKind::kEvent), KeyBuilder().Str(event).Take(), Encode(e));
+    c.feed.push_back({0, "event", std::string(event), std::string(event), "put"});
+  }
+  std::unordered_set<std::string> ids;
+  for (size_t i = 0; i < records.size(); ++i) {
+    std::string id;
+    if (Status s = RecordId(records[i], &id); !s.ok()) {
+      return Status::InvalidArgument(s.code(), "record " + std::to_string(i + 1) + ": " + s.message());
+    }
+    if (!ids.insert(id).second) {
+      return Status::InvalidArgument("storage.invalid_record",
+                                     "record " + std::to_string(i + 1) + ": id '" + id + "' twice");
+    }
+    impl_->PutRecord(&c, kind, event, id, records[i]);
+  }
+  return impl_->Commit(&c);
+}
+
+Result<uint64_t> Store::PublishSchedule(std::string_view event, json schedule,
+                                        const std::vector<json>& meetings) {
+  if (!impl_->EventExists(event)) {
+    return Status::NotFound("storage.unknown_event", "no event '" + std::string(event) + "'");
+  }
+  auto old = List(RecordKind::kMeeting, event);
+  if (!old.ok()) return old.status();
+  uint64_t version = 1;
+  if (auto latest = GetSchedule(event); latest.ok()) version = latest->value("version", 0ull) + 1;
+  Impl::Change c;
+  std::unordered_set<std::string> kept;
+  for (const json& m : meetings) {
+    std::string id;
+    if (Status s = RecordId(m, &id); !s.ok()) return s;
+    kept.insert(id);
+    impl_->PutRecord(&c, RecordKind::kMeeting, event, id, m);
+  }
+  for (const json& m : *old) {
+    const std::string id = m.value("id", "");
+    if (!kept.count(id)) impl_->DeleteRecord(&c, RecordKind::kMeeting, event, id);
+  }
+  schedule["version"] = version;
+  // Versions sort by number under the event; "latest" is the last key of the prefix.
+  c.batch.Put(impl_->Family(RecordKind::kSchedule), KeyBuilder().Str(event).U64(version).Take(),
+              Encode(schedule));
+  c.feed.push_back({0, "schedule", std::string(event), std::to_string(version), "put"});
+  if (Status s = impl_->Commit(&c); !s.ok()) return s;
+  return version;
+}
+
+Result<json> Store::GetSchedule(std::string_view event) const {
+  auto rows = impl_->Scan(impl_->Family(RecordKind::kSchedule), KeyBuilder().Str(event).Take());
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) {
+    return Status::NotFound("storage.not_found", "event '" + std::string(event) +
+                                                     "': no schedule published");
+  }
+  return std::move(rows->back().second);
+}
+
+Status Store::PutApiKey(std::string_view key_id, std::string_view secret, const json& scope) {
+  if (key_id.empty() || secret.size() < 16) {
+    return Status::InvalidArgument("storage.invalid_record",
+                                   "an API key needs an id and a secret of at least 16 bytes");
+  }
+  Impl::Change c;
+  json record = {{"id", key_id}, {"scope", scope}};
+  c.batch.Put(impl_->Family(RecordKind::kApiKey), KeyBuilder().Str(Sha256Hex(secret)).Take(),
+              Encode(record));
+  c.feed.push_back({0, "api_key", "", std::string(key_id), "put"});
+  return impl_->Commit(&c);
+}
+
+Result<json> Store::FindApiKey(std::string_view secret) const {
+  return impl_->Read(impl_->Family(RecordKind::kApiKey), KeyBuilder().Str(Sha256Hex(secret)).Take(),
+                     "api key");
+}
+
+Result<std::vector<Change>> Store::Changes(uint64_t since, size_t limit) const {
+  std::vector<Change> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->families[kFeedFamily]));
+  for (it->Seek(KeyBuilder().U64(since + 1).Take()); it->Valid() && out.size() < limit;
+       it->Next()) {
+    auto entry = Decode(it->value().ToString(), "feed");
+    if (!entry.ok()) return entry.status();
+    out.push_back({(*entry)["seq"].get<uint64_t>(), (*entry)["kind"], (*entry)["event"],
+                   (*entry)["id"], (*entry)["op"]});
+  }
+  if (Status s = FromRocks(it->status(), "feed"); !s.ok()) return s;
+  return out;
+}
+
+uint64_t Store::last_sequence() const {
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
+  return impl_->last_seq;
+}
+
+Status Store::Backup(const std::string& dir) const {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    return Status::InvalidArgument("storage.backup_exists", dir + ": already exists");
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  if (Status s = FromRocks(rocksdb::Checkpoint::Create(impl_->db.get(), &raw), dir); !s.ok()) {
+    return s;
+  }
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return FromRocks(checkpoint->CreateCheckpoint(fs::absolute(dir).string()), dir);
+}
+
+Status RestoreBackup(const std::string& backup_dir, const std::string& data_dir) {
+  std::error_code ec;
+  if (fs::exists(data_dir, ec) && !fs::is_empty(data_dir, ec)) {
+    return Status::InvalidArgument("storage.restore_target",
+                                   data_dir + ": must not exist or be empty");
+  }
+  {  // the backup must be an Incontra database this version reads
+    auto check = Store::Open(backup_dir, {.sync = true, .create_if_missing = false});
+    if (!check.ok()) return check.status();
+  }
+  fs::create_directories(data_dir, ec);
+  fs::copy(backup_dir, data_dir, fs::copy_options::recursive, ec);
+  if (ec) return Status::IoError("storage.io", data_dir + ": " + ec.message());
+  auto reopened = Store::Open(data_dir, {.sync = true, .create_if_missing = false});
+  return reopened.ok() ? Status::Ok() : reopened.status();
+}
+
+}  // namespace incontra::storage
