@@ -37,22 +37,49 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   return Status::IoError("storage.io", what + ": " + s.ToString());
 }
 
+// A value is one byte of schema version, then the record as CBOR. The version byte lets a
+// newer schema be recognised and refused; CBOR keeps every field, known or not.
 std::string Encode(const json& record) {
-  std::vector<uint8_t> bytes = json::to_cbor(json{{"schema", kSchema}, {"record", record}});
-  return std::string(bytes.begin(), bytes.end());
+  std::string value(1, static_cast<char>(kSchema));
+  json::to_cbor(record, value);
+  return value;
 }
 
-Result<json> Decode(const std::string& value, const std::string& where) {
-  json envelope = json::from_cbor(value, /*strict=*/true, /*allow_exceptions=*/false);
-  if (envelope.is_discarded() || !envelope.is_object() || !envelope.contains("record")) {
-    return Status::Internal("storage.corrupt", where + ": not an Incontra record");
-  }
-  if (envelope.value("schema", uint64_t{0}) > kSchema) {
+Status CheckVersion(std::string_view value, const std::string& where) {
+  if (value.empty()) return Status::Internal("storage.corrupt", where + ": empty value");
+  const auto version = static_cast<unsigned char>(value[0]);
+  if (version > kSchema) {
     return Status::InvalidArgument("storage.newer_schema",
                                    where + ": written by a newer Incontra (schema " +
-                                       std::to_string(envelope.value("schema", uint64_t{0})) + ")");
+                                       std::to_string(version) + ")");
   }
-  return std::move(envelope["record"]);
+  return Status::Ok();
+}
+
+Result<json> Decode(std::string_view value, const std::string& where) {
+  if (Status s = CheckVersion(value, where); !s.ok()) return s;
+  json record = json::from_cbor(value.substr(1), /*strict=*/true, /*allow_exceptions=*/false);
+  if (record.is_discarded()) {
+    return Status::Internal("storage.corrupt", where + ": not an Incontra record");
+  }
+  return record;
+}
+
+// Feed entries are tiny and written once per record: packed with the key codec, not CBOR.
+std::string EncodeFeed(const Change& f) {
+  return std::string(1, static_cast<char>(kSchema)) +
+         KeyBuilder().Str(f.kind).Str(f.event).Str(f.id).Str(f.op).Take();
+}
+
+Result<Change> DecodeFeed(uint64_t seq, std::string_view value) {
+  if (Status s = CheckVersion(value, "feed"); !s.ok()) return s;
+  Change f;
+  f.seq = seq;
+  KeyReader r(value.substr(1));
+  if (!r.Str(&f.kind) || !r.Str(&f.event) || !r.Str(&f.id) || !r.Str(&f.op) || !r.done()) {
+    return Status::Internal("storage.corrupt", "feed entry " + std::to_string(seq));
+  }
+  return f;
 }
 
 std::string Sha256Hex(std::string_view secret) {
@@ -117,7 +144,10 @@ struct Store::Impl {
   std::vector<rocksdb::ColumnFamilyHandle*> families;  // FamilyNames() order
   rocksdb::ColumnFamilyHandle* meta = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> all_handles;
-  mutable std::mutex write_mutex;  // seq assignment and commit order are one
+  // Held by every change from its first read to its commit: what a change read (the meetings
+  // a cascade deletes, the version a schedule bumps) is still true when it commits, and seq
+  // order is commit order.
+  mutable std::mutex write_mutex;
   uint64_t last_seq = 0;
 
   rocksdb::ColumnFamilyHandle* Family(RecordKind kind) const {
@@ -138,14 +168,12 @@ struct Store::Impl {
     c->batch.Delete(Family(kind), KeyBuilder().Str(event).Str(id).Take());
     c->feed.push_back({0, std::string(RecordKindName(kind)), std::string(event), id, "delete"});
   }
+  // Call with write_mutex held.
   Status Commit(Change* c) {
-    std::lock_guard<std::mutex> lock(write_mutex);
     uint64_t seq = last_seq;
     for (storage::Change& f : c->feed) {
       f.seq = ++seq;
-      json entry = {{"seq", f.seq}, {"kind", f.kind}, {"event", f.event}, {"id", f.id},
-                    {"op", f.op}};
-      c->batch.Put(families[kFeedFamily], KeyBuilder().U64(f.seq).Take(), Encode(entry));
+      c->batch.Put(families[kFeedFamily], KeyBuilder().U64(f.seq).Take(), EncodeFeed(f));
     }
     rocksdb::WriteOptions write;
     write.sync = options.sync;
@@ -176,7 +204,7 @@ struct Store::Impl {
     std::vector<std::pair<std::string, json>> out;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), family));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      auto record = Decode(it->value().ToString(), "scan");
+      auto record = Decode(it->value().ToStringView(), "scan");
       if (!record.ok()) return record.status();
       out.emplace_back(it->key().ToString(), std::move(*record));
     }
@@ -189,8 +217,9 @@ Store::Store() : impl_(std::make_unique<Impl>()) {}
 
 Store::~Store() {
   if (!impl_->db) return;
-  // Closing flushes nothing acknowledged writes need (the WAL has them); errors on the way
-  // out have no one to report to, on purpose.
+  // Acknowledged writes are in the WAL already; flushing makes the next open fast instead of
+  // replaying it. Errors on the way out have no one to report to, on purpose.
+  impl_->db->Flush(rocksdb::FlushOptions(), impl_->all_handles).PermitUncheckedError();
   for (auto* h : impl_->all_handles) impl_->db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   impl_->db->Close().PermitUncheckedError();
 }
@@ -284,6 +313,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions 
 }
 
 Status Store::PutEvent(const json& event) {
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
   std::string id;
   if (Status s = RecordId(event, &id); !s.ok()) return s;
   Impl::Change c;
@@ -306,6 +336,7 @@ Result<std::vector<std::string>> Store::ListEvents() const {
 }
 
 Status Store::Put(RecordKind kind, std::string_view event, const json& record) {
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
   std::string id;
   if (Status s = RecordId(record, &id); !s.ok()) return s;
   if (!impl_->EventExists(event)) {
@@ -330,6 +361,7 @@ Result<std::vector<json>> Store::List(RecordKind kind, std::string_view event) c
 }
 
 Status Store::Delete(RecordKind kind, std::string_view event, std::string_view id) {
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
   auto existing = Get(kind, event, id);
   if (!existing.ok()) return existing.status();
   Impl::Change c;
@@ -348,13 +380,16 @@ Status Store::Delete(RecordKind kind, std::string_view event, std::string_view i
 }
 
 Status Store::Import(std::string_view event, RecordKind kind, const std::vector<json>& records) {
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
   Impl::Change c;
+  c.feed.reserve(records.size() + 1);
   if (!impl_->EventExists(event)) {
     json e = {{"id", event}};
     c.batch.Put(impl_->Family(RecordKind::kEvent), KeyBuilder().Str(event).Take(), Encode(e));
     c.feed.push_back({0, "event", std::string(event), std::string(event), "put"});
   }
   std::unordered_set<std::string> ids;
+  ids.reserve(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
     std::string id;
     if (Status s = RecordId(records[i], &id); !s.ok()) {
@@ -371,6 +406,7 @@ Status Store::Import(std::string_view event, RecordKind kind, const std::vector<
 
 Result<uint64_t> Store::PublishSchedule(std::string_view event, json schedule,
                                         const std::vector<json>& meetings) {
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
   if (!impl_->EventExists(event)) {
     return Status::NotFound("storage.unknown_event", "no event '" + std::string(event) + "'");
   }
@@ -410,6 +446,7 @@ Result<json> Store::GetSchedule(std::string_view event) const {
 }
 
 Status Store::PutApiKey(std::string_view key_id, std::string_view secret, const json& scope) {
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
   if (key_id.empty() || secret.size() < 16) {
     return Status::InvalidArgument("storage.invalid_record",
                                    "an API key needs an id and a secret of at least 16 bytes");
@@ -433,10 +470,12 @@ Result<std::vector<Change>> Store::Changes(uint64_t since, size_t limit) const {
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->families[kFeedFamily]));
   for (it->Seek(KeyBuilder().U64(since + 1).Take()); it->Valid() && out.size() < limit;
        it->Next()) {
-    auto entry = Decode(it->value().ToString(), "feed");
+    uint64_t seq = 0;
+    KeyReader key(it->key().ToStringView());
+    if (!key.U64(&seq)) return Status::Internal("storage.corrupt", "feed key");
+    auto entry = DecodeFeed(seq, it->value().ToStringView());
     if (!entry.ok()) return entry.status();
-    out.push_back({(*entry)["seq"].get<uint64_t>(), (*entry)["kind"], (*entry)["event"],
-                   (*entry)["id"], (*entry)["op"]});
+    out.push_back(std::move(*entry));
   }
   if (Status s = FromRocks(it->status(), "feed"); !s.ok()) return s;
   return out;
