@@ -25,6 +25,8 @@ constexpr size_t kWhyCodes = 5;
 // silent side's direction were half as good: the geometric mean of x and x/2. So a match
 // that fits both ways ranks above an equally good one-way match.
 const double kOneWay = std::sqrt(0.5);
+// Fewer needs than this say too little about an owner's usual words.
+constexpr size_t kMinOwnerNeeds = 20;
 
 std::vector<std::string> Join(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -81,6 +83,8 @@ struct Matcher::Impl {
   std::unordered_map<std::string, std::vector<size_t>> needs_of;
   std::unordered_map<std::string, size_t> asker_of_owner;
   Scorer::Contexts contexts;
+  // Per owner with at least kMinOwnerNeeds needs: per term, in how many of its needs it occurs.
+  std::unordered_map<std::string, std::unordered_map<std::string, int>> owner_terms;
 
   // What the participant looks for: seeks, and for the owner of needs, the needs.
   std::pair<std::vector<std::string>, std::vector<std::string>> Demand(const Participant& p) const {
@@ -112,8 +116,10 @@ struct Matcher::Impl {
   std::vector<char> has_demand_codes;  // per participant: any code it looks for
   std::vector<Kind> kinds;           // per participant, packed for the ranking loops
 
-  struct Scratch {  // per thread, reused across queries
-    std::vector<float> a, b, c, d, context, factor;
+  struct Scratch {  // per thread, reused across queries of one kind (needs or participants)
+    std::vector<float> a, b, c, d, context, factor, grams, phrases;
+    std::vector<int> touched;  // need ranking: candidates some component reached
+    std::vector<char> mark;
     BestK best;
     size_t context_asker = static_cast<size_t>(-1);
   };
@@ -178,6 +184,15 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
   options.threads = threads;
   x.scorer = std::make_unique<Scorer>(profiles, labels, options);
   if (asker_texts.size() >= 2) x.contexts = x.scorer->BuildContexts(asker_texts);
+  for (const auto& [owner, list] : x.needs_of) {
+    if (list.size() < kMinOwnerNeeds || weights.owner_boilerplate <= 0) continue;
+    auto& counts = x.owner_terms[owner];
+    for (size_t n : list) {
+      for (const auto& t : x.scorer->Analyze({x.needs[n].title, x.needs[n].description}, {}).terms) {
+        ++counts[t.first];
+      }
+    }
+  }
   return m;
 }
 
@@ -200,11 +215,41 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   const Need& need = needs[n];
   const size_t size = participants.size();
   Query q = scorer->Analyze({need.title, need.description}, need.cpv);
-  s.a.resize(size);
-  s.b.resize(size);
-  scorer->Text(Side::kSupply, q, s.a.data());
+  if (auto it = owner_terms.find(need.owner); it != owner_terms.end()) {
+    const double others = static_cast<double>(needs_of.at(need.owner).size() - 1);
+    for (auto& [term, weight] : q.terms) {
+      auto count = it->second.find(term);  // this need is among them: one less
+      if (count == it->second.end()) continue;
+      weight *= static_cast<float>(
+          std::exp(-weights.owner_boilerplate * (count->second - 1) / others));
+    }
+  }
+  // Sparse accumulation: only candidates some component reaches are touched, then zeroed.
+  for (auto* v : {&s.a, &s.b, &s.grams, &s.phrases}) v->resize(size, 0.0f);
+  s.mark.resize(size, 0);
+  s.touched.clear();
+  scorer->Text(Side::kSupply, q, s.a.data(), &s.touched);
+  const double words = 1.0 - weights.name_grams - weights.phrases;
+  if (words < 1.0) {
+    scorer->NameGrams(q, s.grams.data(), &s.touched);
+    scorer->BestPhrase(q, s.phrases.data(), &s.touched);
+  }
   const bool any_codes = !q.cpv.empty();
-  if (any_codes) scorer->Cpv(Side::kSupply, q, s.b.data());
+  if (any_codes) scorer->Cpv(Side::kSupply, q, s.b.data(), &s.touched);
+  size_t unique = 0;
+  for (int i : s.touched) {
+    if (s.mark[static_cast<size_t>(i)]) continue;
+    s.mark[static_cast<size_t>(i)] = 1;
+    s.touched[unique++] = i;
+  }
+  s.touched.resize(unique);
+  if (words < 1.0) {
+    for (int t : s.touched) {
+      const size_t i = static_cast<size_t>(t);
+      s.a[i] = static_cast<float>(words * s.a[i] + weights.name_grams * s.grams[i] +
+                                  weights.phrases * s.phrases[i]);
+    }
+  }
   const bool with_context = contexts.askers() > 0 && asker_of_owner.count(need.owner);
   if (with_context) {
     size_t asker = asker_of_owner.at(need.owner);
@@ -221,8 +266,8 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   // Score every candidate into (score, index) first; Match objects only for the best.
   const size_t owner = owner_index[n];
   s.best.Reset(options.top);
-  for (size_t i = 0; i < size; ++i) {
-    if (s.a[i] <= 0 && (!any_codes || s.b[i] <= 0)) continue;
+  for (int t : s.touched) {
+    const size_t i = static_cast<size_t>(t);
     const Kind kind = kinds[i];
     if (kind == Kind::kPa || i == owner || (options.kind && kind != *options.kind)) continue;
     const bool codes = any_codes && has_codes[i];
@@ -246,6 +291,11 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   }
   for (Match& m : matches) {
     m.why.codes = CodeWords(scorer->DrivingCodes(Side::kSupply, q, m.participant, kWhyCodes));
+  }
+  for (int t : s.touched) {
+    const size_t i = static_cast<size_t>(t);
+    s.a[i] = s.b[i] = s.grams[i] = s.phrases[i] = 0.0f;
+    s.mark[i] = 0;
   }
   return matches;
 }

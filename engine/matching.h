@@ -42,7 +42,14 @@ struct MatchOptions {
 
 struct ScoreWeights {
   double cpv = 0.3;      // share of the codes in a direction's score when both sides have codes
-  double context = 0.7;  // how strongly the owner's context scales a need's ranking
+  double context = 2.5;  // how strongly the owner's context scales a need's ranking
+  // A need's text score: words (BM25F) x (1 - name_grams - phrases) + name_grams x the name's
+  // character grams + phrases x the best single offer's word pairs (scoring/scorer.h).
+  double name_grams = 0.34, phrases = 0.15;
+  // A need's words that are the owner's boilerplate (in many of its other needs) weigh less:
+  // x exp(-owner_boilerplate x the share of its other needs with the word), for owners with
+  // enough needs to tell (kMinOwnerNeeds). The context still reads them.
+  double owner_boilerplate = 10;
   scoring::ScorerOptions scorer;  // text weighting; its `threads` is replaced by Create's
 };
 

@@ -109,16 +109,18 @@ std::vector<float> Bm25Index::Scores(
 }
 
 void Bm25Index::Scores(const std::vector<std::pair<std::string, float>>& query, float scale,
-                       float* out) const {
+                       float* out, std::vector<int>* touched) const {
   const Impl& x = *impl_;
-  std::fill(out, out + x.weights.rows(), 0.0f);
+  if (!touched) std::fill(out, out + x.weights.rows(), 0.0f);
   for (const auto& [term, weight] : query) {
     auto it = x.term_ids.find(term);
     if (it == x.term_ids.end()) continue;
     const float w = weight * scale;
     for (Eigen::SparseMatrix<float, Eigen::ColMajor, int>::InnerIterator p(x.weights, it->second);
          p; ++p) {
-      out[p.row()] += w * p.value();
+      float& o = out[p.row()];
+      if (touched && o == 0.0f) touched->push_back(p.row());
+      o += w * p.value();
     }
   }
 }
@@ -169,6 +171,12 @@ double Bm25Index::UpperBound(const std::vector<std::pair<std::string, float>>& q
 int Bm25Index::TermId(const std::string& term) const {
   auto it = impl_->term_ids.find(term);
   return it == impl_->term_ids.end() ? -1 : it->second;
+}
+
+int Bm25Index::DocumentFrequency(const std::string& term) const {
+  const int id = TermId(term);
+  if (id < 0) return 0;
+  return impl_->weights.outerIndexPtr()[id + 1] - impl_->weights.outerIndexPtr()[id];
 }
 
 int Bm25Index::terms() const { return static_cast<int>(impl_->term_ids.size()); }

@@ -56,13 +56,17 @@ class Bm25Index {
   double UpperBound(const std::vector<std::pair<std::string, float>>& query) const;
   // The id of a term, -1 when the index does not have it; ids run from 0 to terms() - 1.
   int TermId(const std::string& term) const;
+  // In how many documents a term occurs (0 when the index does not have it).
+  int DocumentFrequency(const std::string& term) const;
   int terms() const;
   // Every document's score for a weighted query (term, weight): the weighted sum of the
   // terms' weights in the document. Terms not in the index are ignored.
   std::vector<float> Scores(const std::vector<std::pair<std::string, float>>& query) const;
-  // The same into out[0, documents()), scaled by `scale`, without allocating.
-  void Scores(const std::vector<std::pair<std::string, float>>& query, float scale,
-              float* out) const;
+  // The same into out[0, documents()), scaled by `scale`, without allocating. With `touched`,
+  // out must be all zeros on entry and is not cleared: only the query's postings are added,
+  // and each document that was 0 before is appended to *touched (sparse accumulation).
+  void Scores(const std::vector<std::pair<std::string, float>>& query, float scale, float* out,
+              std::vector<int>* touched = nullptr) const;
 
  private:
   struct Impl;

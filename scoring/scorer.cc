@@ -40,6 +40,54 @@ std::vector<std::string> Concat(Analyzer& analyzer, const std::vector<std::strin
   return out;
 }
 
+bool IsStop(const std::string& token) {
+  return IsStopWord(token, Language::kItalian) || IsStopWord(token, Language::kEnglish);
+}
+
+// Character 4-grams of the words (folded, accents stripped, not stemmed), each word marked at
+// both ends; words under three letters and stop words left out.
+std::vector<std::string> NameGramTerms(const std::string& text) {
+  constexpr size_t kGram = 4;
+  std::vector<std::string> out;
+  for (const std::string& w : Tokenize(Fold(text, /*strip_accents=*/true))) {
+    if (w.size() < 3 || IsStop(w)) continue;
+    const std::string marked = "_" + w + "_";
+    if (marked.size() <= kGram) {
+      out.push_back(marked);
+      continue;
+    }
+    for (size_t k = 0; k + kGram <= marked.size(); ++k) out.push_back(marked.substr(k, kGram));
+  }
+  return out;
+}
+
+// Adjacent word pairs of a text (folded, not stemmed, stop words kept), a number standing for
+// its shape ("n.5300008" -> "n #ddddddd"): how a text is written, not only what it names.
+std::vector<std::string> PhraseTerms(const std::string& text) {
+  std::vector<std::string> words;
+  for (std::string w : Tokenize(Fold(text, /*strip_accents=*/true))) {
+    if (HasDigit(w)) {
+      std::string shape = "#";
+      for (char c : w) shape.push_back(c >= '0' && c <= '9' ? 'd' : 'a');
+      w = std::move(shape);
+    }
+    words.push_back(std::move(w));
+  }
+  std::vector<std::string> out;
+  for (size_t k = 0; k + 1 < words.size(); ++k) out.push_back(words[k] + " " + words[k + 1]);
+  return out;
+}
+
+// The context's words of some texts: their matching terms and their word pairs.
+std::vector<std::string> ContextTerms(Analyzer& analyzer, const std::vector<std::string>& texts) {
+  std::vector<std::string> out = Concat(analyzer, texts);
+  for (const std::string& t : texts) {
+    std::vector<std::string> phrases = PhraseTerms(t);
+    out.insert(out.end(), phrases.begin(), phrases.end());
+  }
+  return out;
+}
+
 std::vector<CpvCode> ParseCodes(const std::vector<std::string>& codes) {
   std::vector<CpvCode> out;
   for (const std::string& c : codes) {
@@ -83,6 +131,9 @@ struct Scorer::Impl {
   const CpvLabels* labels = nullptr;
   size_t n = 0;
   Bm25Index supply, demand;
+  Bm25Index names;    // per candidate: its name's character grams
+  Bm25Index offers;   // per single offer: its word pairs
+  std::vector<int> offer_candidate;  // offer document -> candidate
   CodeSide supply_codes, demand_codes;
   std::vector<bool> supply_text, demand_text;  // whether a side has any term
   // Context: candidates x supply words, each row the word frequencies divided by the row's
@@ -95,10 +146,12 @@ struct Scorer::Impl {
       : options(o),
         supply({{"name", o.name_weight, 0.5},
                 {"description", o.description_weight, 0.75},
-                {"offers", o.offers_weight, 0.75},
+                {"offers", o.offers_weight, o.offers_b},
                 {"labels", o.label_weight, 0.75}},
                o.k1),
-        demand({{"seeks", o.seeks_weight, 0.75}, {"labels", o.label_weight, 0.75}}, o.k1) {}
+        demand({{"seeks", o.seeks_weight, 0.75}, {"labels", o.label_weight, 0.75}}, o.k1),
+        names({{"grams", 1.0, 0.5}}, o.k1),
+        offers({{"phrases", 1.0, 0.75}}, o.k1) {}
 
   const Bm25Index& Index(Side side) const { return side == Side::kSupply ? supply : demand; }
   const CodeSide& Codes(Side side) const {
@@ -133,6 +186,8 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   // each with its own stemmers; indexing below is sequential.
   struct Analysed {
     std::vector<std::string> name, description, offers, supply_labels, seeks, demand_labels;
+    std::vector<std::string> grams, context;
+    std::vector<std::vector<std::string>> phrases;  // per offer
   };
   std::vector<Analysed> analysed(x.n);
   std::vector<std::unique_ptr<Analyzer>> analyzers;
@@ -149,6 +204,11 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     out.supply_labels = x.LabelTerms(a, p.supply_cpv);
     out.seeks = Concat(a, p.seeks);
     out.demand_labels = x.LabelTerms(a, p.demand_cpv);
+    out.grams = NameGramTerms(p.name);
+    for (const std::string& o : p.offers) out.phrases.push_back(PhraseTerms(o));
+    std::vector<std::string> own = p.offers;
+    if (!p.description.empty()) own.push_back(p.description);
+    out.context = ContextTerms(a, own);
   });
   std::vector<Eigen::Triplet<float, int>> triplets;
   std::vector<double> word_totals;
@@ -157,19 +217,22 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     Analysed& a = analysed[i];
     x.supply.Add({a.name, a.description, a.offers, a.supply_labels});
     x.demand.Add({a.seeks, a.demand_labels});
+    x.names.Add({a.grams});
+    for (const auto& phrases : a.phrases) {
+      x.offers.Add({phrases});
+      x.offer_candidate.push_back(static_cast<int>(i));
+    }
     x.supply_text.push_back(!a.name.empty() || !a.description.empty() || !a.offers.empty() ||
                             !a.supply_labels.empty());
     x.demand_text.push_back(!a.seeks.empty() || !a.demand_labels.empty());
     // The context model reads what a candidate's own texts say it supplies.
-    const double length = static_cast<double>(a.description.size() + a.offers.size());
-    for (const auto* f : {&a.description, &a.offers}) {
-      for (const std::string& t : *f) {
-        auto [it, fresh] = x.context_words.emplace(t, static_cast<int>(word_totals.size()));
-        if (fresh) word_totals.push_back(0);
-        word_totals[static_cast<size_t>(it->second)] += 1;
-        total += 1;
-        triplets.emplace_back(static_cast<int>(i), it->second, static_cast<float>(1.0 / length));
-      }
+    const double length = static_cast<double>(a.context.size());
+    for (const std::string& t : a.context) {
+      auto [it, fresh] = x.context_words.emplace(t, static_cast<int>(word_totals.size()));
+      if (fresh) word_totals.push_back(0);
+      word_totals[static_cast<size_t>(it->second)] += 1;
+      total += 1;
+      triplets.emplace_back(static_cast<int>(i), it->second, static_cast<float>(1.0 / length));
     }
     for (Side side : {Side::kSupply, Side::kDemand}) {
       CodeSide& cs = side == Side::kSupply ? x.supply_codes : x.demand_codes;
@@ -184,6 +247,8 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   }
   x.supply.Finish();
   x.demand.Finish();
+  x.names.Finish();
+  x.offers.Finish();
   x.frequencies.resize(static_cast<int>(x.n), static_cast<int>(word_totals.size()));
   x.frequencies.setFromTriplets(triplets.begin(), triplets.end());  // duplicates add up
   x.background.resize(word_totals.size());
@@ -203,6 +268,20 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
   std::vector<std::string> labels = impl_->LabelTerms(analyzer, cpv);
   terms.insert(terms.end(), labels.begin(), labels.end());
   q.terms = Counted(terms);
+  std::vector<std::string> grams, phrases;
+  for (const std::string& t : texts) {
+    for (std::string& g : NameGramTerms(t)) grams.push_back(std::move(g));
+    for (std::string& p : PhraseTerms(t)) phrases.push_back(std::move(p));
+  }
+  auto specific = [&](const Bm25Index& index, std::vector<std::pair<std::string, float>> terms) {
+    const double limit = impl_->options.common_share * index.documents();
+    terms.erase(std::remove_if(terms.begin(), terms.end(),
+                               [&](const auto& t) { return index.DocumentFrequency(t.first) > limit; }),
+                terms.end());
+    return terms;
+  };
+  q.grams = specific(impl_->names, Counted(grams));
+  q.phrases = specific(impl_->offers, Counted(phrases));
   q.cpv = ParseCodes(cpv);
   return q;
 }
@@ -212,20 +291,55 @@ bool Scorer::HasSide(size_t i, Side side) const {
   return has_text[i] || !impl_->Codes(side).codes[i].empty();
 }
 
-void Scorer::Text(Side side, const Query& query, float* out) const {
-  const Bm25Index& index = impl_->Index(side);
-  const double bound = index.UpperBound(query.terms);
+namespace {
+
+// Scores of a bounded index into out (dense, or sparse with `touched`), divided by the bound.
+void Bounded(const Bm25Index& index, const std::vector<std::pair<std::string, float>>& query,
+             size_t n, float* out, std::vector<int>* touched) {
+  const double bound = index.UpperBound(query);
   if (bound <= 0) {
-    std::fill(out, out + impl_->n, 0.0f);
+    if (!touched) std::fill(out, out + n, 0.0f);
     return;
   }
-  index.Scores(query.terms, static_cast<float>(1.0 / bound), out);
+  index.Scores(query, static_cast<float>(1.0 / bound), out, touched);
 }
 
-void Scorer::Cpv(Side side, const Query& query, float* out) const {
-  std::fill(out, out + impl_->n, 0.0f);
+}  // namespace
+
+void Scorer::Text(Side side, const Query& query, float* out, std::vector<int>* touched) const {
+  Bounded(impl_->Index(side), query.terms, impl_->n, out, touched);
+}
+
+void Scorer::NameGrams(const Query& query, float* out, std::vector<int>* touched) const {
+  Bounded(impl_->names, query.grams, impl_->n, out, touched);
+}
+
+void Scorer::BestPhrase(const Query& query, float* out, std::vector<int>* touched) const {
+  const Impl& x = *impl_;
+  if (!touched) std::fill(out, out + x.n, 0.0f);
+  const double bound = x.offers.UpperBound(query.phrases);
+  if (bound <= 0) return;
+  // Per offer, sparsely: a thread's scratch stays all zeros between calls.
+  thread_local std::vector<float> per_offer;
+  thread_local std::vector<int> offers_touched;
+  per_offer.resize(x.offer_candidate.size(), 0.0f);
+  offers_touched.clear();
+  x.offers.Scores(query.phrases, static_cast<float>(1.0 / bound), per_offer.data(),
+                  &offers_touched);
+  for (int d : offers_touched) {
+    const int candidate = x.offer_candidate[static_cast<size_t>(d)];
+    float& best = out[candidate];
+    if (touched && best == 0.0f) touched->push_back(candidate);
+    best = std::max(best, per_offer[static_cast<size_t>(d)]);
+    per_offer[static_cast<size_t>(d)] = 0.0f;
+  }
+}
+
+void Scorer::Cpv(Side side, const Query& query, float* out, std::vector<int>* touched) const {
+  if (!touched) std::fill(out, out + impl_->n, 0.0f);
   if (query.cpv.empty()) return;
   const CodeSide& cs = impl_->Codes(side);
+  const float share = 1.0f / static_cast<float>(query.cpv.size());
   std::unordered_map<int, float> best;
   for (const CpvCode& q : query.cpv) {
     best.clear();
@@ -237,10 +351,11 @@ void Scorer::Cpv(Side side, const Query& query, float* out) const {
       float& b = best[candidate];
       b = std::max(b, s);
     }
-    for (auto [candidate, s] : best) out[candidate] += s;
+    for (auto [candidate, s] : best) {
+      if (touched && out[candidate] == 0.0f && s > 0.0f) touched->push_back(candidate);
+      out[candidate] += s * share;
+    }
   }
-  const float share = 1.0f / static_cast<float>(query.cpv.size());
-  for (size_t i = 0; i < impl_->n; ++i) out[i] *= share;
 }
 
 std::vector<std::vector<std::string>> Scorer::DrivingTerms(Side side, const Query& query,
@@ -303,7 +418,7 @@ Scorer::Contexts Scorer::BuildContexts(
     analyzers.push_back(std::make_unique<Analyzer>());
   }
   ParallelFor(asker_texts.size(), x.options.threads, [&](size_t a, size_t worker) {
-    terms[a] = Concat(*analyzers[worker], asker_texts[a]);
+    terms[a] = ContextTerms(*analyzers[worker], asker_texts[a]);
   });
   for (const std::vector<std::string>& words : terms) {
     // The asker's words that candidates also use; a word no candidate uses changes every

@@ -8,10 +8,18 @@
 //   Text    BM25F (k1, field weights, length normalisation) divided by the query's upper
 //           bound, so a score is in [0, 1) and comparable across queries;
 //   Cpv     for each query code the best CpvSimilarity with the candidate's codes, averaged;
+//   NameGrams character 4-grams of the query's words against the candidate's name: names
+//           appear in titles truncated, glued or inflected ("Cance" / "CANCEDDA", "Video
+//           Type" / "Videotype", "falegname" / "FALEGNAMERIA"); BM25 over the grams, bounded;
+//   BestPhrase  word pairs (stop words kept, numbers as their shape) of the query against each
+//           single offer, the best offer counting: one earlier contract written like this
+//           one (same template, same phrase) says more than scattered words; bounded;
 //   Context how much more the candidate's supply text reads like the asker's own texts (a
 //           buyer's other needs) than like any other asker's: a multinomial model per asker,
 //           Dirichlet-smoothed, average log-likelihood per word, minus the best other asker's.
-//           Suppliers are local and are described in their buyers' words; this finds them.
+//           Its words are the matching terms plus word pairs as in BestPhrase, which carry the
+//           buyer's way of writing. Suppliers are local and are described in their buyers'
+//           words; this finds them.
 // Every function fills a dense vector with one score per candidate, so callers combine
 // components and take the top k exactly; nothing is quadratic in memory.
 //
@@ -45,9 +53,14 @@ enum class Side { kSupply, kDemand };
 
 struct ScorerOptions {
   double k1 = 0.8;
-  double name_weight = 1.0, description_weight = 1.0, offers_weight = 1.0, seeks_weight = 1.0;
+  double name_weight = 2.0, description_weight = 1.0, offers_weight = 1.0, seeks_weight = 1.0;
+  double offers_b = 0.65;     // length normalisation of the offers field
   double label_weight = 0.5;  // CPV label words, when labels are given
-  double context_smoothing = 8000;  // Dirichlet prior mass of the background language model
+  double context_smoothing = 100000;  // Dirichlet prior mass of the background language model
+  // Name grams and word pairs in more than this share of their documents are left out of a
+  // query: "serv" or "servizio di" say nothing about one supplier, and their long posting
+  // lists would make every query touch most candidates.
+  double common_share = 0.02;
   int threads = 2;
 };
 
@@ -56,6 +69,8 @@ struct Query {
   std::vector<std::pair<std::string, float>> terms;  // distinct, weight = occurrences
   std::vector<CpvCode> cpv;
   std::unordered_map<std::string, std::string> words;  // term -> the first word it came from
+  std::vector<std::pair<std::string, float>> grams;    // NameGrams' terms, weight = occurrences
+  std::vector<std::pair<std::string, float>> phrases;  // BestPhrase's terms, the same
 };
 
 class Scorer {
@@ -72,9 +87,15 @@ class Scorer {
   Query Analyze(const std::vector<std::string>& texts, const std::vector<std::string>& cpv) const;
   bool HasSide(size_t i, Side side) const;  // any text or code on that side
 
-  // Fill out[0, size()).
-  void Text(Side side, const Query& query, float* out) const;
-  void Cpv(Side side, const Query& query, float* out) const;
+  // Fill out[0, size()). With `touched` they accumulate sparsely instead: out must be all
+  // zeros on entry, only candidates the query reaches are written, and each is appended to
+  // *touched (possibly more than once across calls); the caller zeroes them afterwards. At
+  // scale this is what keeps a query from costing a pass over every candidate.
+  void Text(Side side, const Query& query, float* out, std::vector<int>* touched = nullptr) const;
+  void Cpv(Side side, const Query& query, float* out, std::vector<int>* touched = nullptr) const;
+  // Supply side only, each in [0, 1) (see the top of this file).
+  void NameGrams(const Query& query, float* out, std::vector<int>* touched = nullptr) const;
+  void BestPhrase(const Query& query, float* out, std::vector<int>* touched = nullptr) const;
 
   // For each candidate, the words of the query terms that weigh most in its side, most first,
   // at most n each.

@@ -5,7 +5,9 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include <cstdarg>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <unordered_set>
 
@@ -224,89 +226,138 @@ Store::~Store() {
   impl_->db->Close().PermitUncheckedError();
 }
 
+namespace {
+
+// Read-only checks must not leave a trace: RocksDB would otherwise write an info LOG.
+class SilentLogger : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+};
+
+std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors() {
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()}};
+  for (const std::string& name : FamilyNames()) {
+    descriptors.push_back({name, rocksdb::ColumnFamilyOptions()});
+  }
+  return descriptors;
+}
+
+Status Translate(const rocksdb::Status& s, const std::string& dir) {
+  const std::string text = s.ToString();
+  if (s.IsIOError() && text.find("lock") != std::string::npos) {
+    return Status::IoError("storage.locked", dir + ": in use by another process (" + text + ")");
+  }
+  if (s.IsCorruption() || s.IsInvalidArgument()) {
+    return Status::InvalidArgument("storage.not_incontra", dir + ": " + text);
+  }
+  return FromRocks(s, dir);
+}
+
+// Whether `dir` holds an Incontra database this version reads, without changing a byte of
+// it: a read-only open of the default family and a look at the format record.
+Status CheckFormat(const std::string& dir) {
+  rocksdb::Options options;
+  options.info_log = std::make_shared<SilentLogger>();
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(options, dir, &raw);
+  if (!s.ok()) return Translate(s, dir);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string format;
+  s = db->Get(rocksdb::ReadOptions(), kFormatKey, &format);
+  if (s.IsNotFound()) {
+    return Status::InvalidArgument("storage.not_incontra",
+                                   dir + ": a RocksDB database, but not Incontra's");
+  }
+  if (!s.ok()) return FromRocks(s, dir);
+  json meta = json::parse(format, nullptr, false);
+  if (meta.is_discarded() || !meta.is_object() || meta.value("format", "") != kFormatName) {
+    return Status::InvalidArgument("storage.not_incontra", dir + ": not an Incontra database");
+  }
+  const uint64_t schema = meta.value("schema", uint64_t{0});
+  if (schema > kSchema) {
+    return Status::InvalidArgument(
+        "storage.newer_schema", dir + ": written by a newer Incontra (schema " +
+                                    std::to_string(schema) + ", this one reads " +
+                                    std::to_string(kSchema) + "); upgrade Incontra to open it");
+  }
+  return Status::Ok();
+}
+
+// Creates a database in a sibling folder and renames it into place (rename(2) may replace an
+// empty folder), so a crash while creating leaves no folder or a complete one, never a
+// half-made database that would then be refused as foreign.
+Status Create(const std::string& dir) {
+  const std::string tmp = fs::path(dir).lexically_normal().string() + ".incontra-creating";
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, tmp, Descriptors(), &handles, &raw);
+  if (!s.ok()) return FromRocks(s, dir);
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  json meta = {{"format", kFormatName}, {"schema", kSchema}};
+  s = raw->Put(write, handles[0], kFormatKey, meta.dump());
+  for (auto* h : handles) raw->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  rocksdb::Status closed = raw->Close();
+  delete raw;
+  if (!s.ok()) return FromRocks(s, dir);
+  if (!closed.ok()) return FromRocks(closed, dir);
+  fs::rename(tmp, dir, ec);
+  if (ec) return Status::IoError("storage.io", dir + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions options) {
   std::unique_ptr<Store> store(new Store());
   Impl& x = *store->impl_;
   x.options = options;
   x.dir = dir;
   std::error_code ec;
-  const bool exists = fs::exists(dir, ec);
-  const bool fresh = !exists || fs::is_empty(dir, ec);
-  if (!fresh && !fs::exists(fs::path(dir) / "CURRENT", ec)) {
+  const bool fresh = !fs::exists(dir, ec) || fs::is_empty(dir, ec);
+  if (fresh) {
+    if (!options.create_if_missing) {
+      return Status::NotFound("storage.not_found", dir + ": no database here");
+    }
+    if (Status s = Create(dir); !s.ok()) return s;
+  } else if (!fs::exists(fs::path(dir) / "CURRENT", ec)) {
     return Status::InvalidArgument("storage.not_incontra",
                                    dir + ": not an Incontra database (no RocksDB files here)");
   }
-  if (fresh && !options.create_if_missing) {
-    return Status::NotFound("storage.not_found", dir + ": no database here");
-  }
+  // Refuse what is not ours before opening for writing, which would add our families to it.
+  if (Status s = CheckFormat(dir); !s.ok()) return s;
   rocksdb::DBOptions db_options;
-  db_options.create_if_missing = fresh;
   db_options.create_missing_column_families = true;
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()}};
-  for (const std::string& name : FamilyNames()) {
-    descriptors.push_back({name, rocksdb::ColumnFamilyOptions()});
-  }
-  if (!fresh) {
-    // Families written by a newer version must be opened too, or RocksDB refuses.
-    std::vector<std::string> existing;
-    rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).PermitUncheckedError();
-    for (const std::string& name : existing) {
-      bool known = name == rocksdb::kDefaultColumnFamilyName;
-      for (const std::string& n : FamilyNames()) known = known || n == name;
-      if (!known) descriptors.push_back({name, rocksdb::ColumnFamilyOptions()});
-    }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = Descriptors();
+  // Families written by a newer version must be opened too, or RocksDB refuses.
+  std::vector<std::string> existing;
+  rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).PermitUncheckedError();
+  for (const std::string& name : existing) {
+    bool known = name == rocksdb::kDefaultColumnFamilyName;
+    for (const std::string& n : FamilyNames()) known = known || n == name;
+    if (!known) descriptors.push_back({name, rocksdb::ColumnFamilyOptions()});
   }
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir, descriptors, &x.all_handles, &db);
-  if (!s.ok()) {
-    const std::string text = s.ToString();
-    if (s.IsIOError() && text.find("lock") != std::string::npos) {
-      return Status::IoError("storage.locked", dir + ": in use by another process (" + text + ")");
-    }
-    if (s.IsCorruption() || s.IsInvalidArgument()) {
-      return Status::InvalidArgument("storage.not_incontra", dir + ": " + text);
-    }
-    return FromRocks(s, dir);
-  }
+  if (!s.ok()) return Translate(s, dir);
   x.db.reset(db);
   x.meta = x.all_handles[0];
   x.families.assign(x.all_handles.begin() + 1, x.all_handles.begin() + 1 + FamilyNames().size());
-
-  std::string format;
-  s = db->Get(rocksdb::ReadOptions(), x.meta, kFormatKey, &format);
-  if (s.IsNotFound()) {
-    if (!fresh) {
-      return Status::InvalidArgument("storage.not_incontra",
-                                     dir + ": a RocksDB database, but not Incontra's");
-    }
-    rocksdb::WriteOptions write;
-    write.sync = true;
-    json meta = {{"format", kFormatName}, {"schema", kSchema}};
-    if (Status st = FromRocks(db->Put(write, x.meta, kFormatKey, meta.dump()), dir); !st.ok()) {
-      return st;
-    }
-  } else if (Status st = FromRocks(s, dir); !st.ok()) {
-    return st;
-  } else {
-    json meta = json::parse(format, nullptr, false);
-    if (meta.is_discarded() || meta.value("format", "") != kFormatName) {
-      return Status::InvalidArgument("storage.not_incontra", dir + ": not an Incontra database");
-    }
-    if (meta.value("schema", uint64_t{0}) > kSchema) {
-      return Status::InvalidArgument(
-          "storage.newer_schema",
-          dir + ": written by a newer Incontra (schema " +
-              std::to_string(meta.value("schema", uint64_t{0})) + ", this one reads " +
-              std::to_string(kSchema) + "); upgrade Incontra to open it");
-    }
-  }
   std::unique_ptr<rocksdb::Iterator> it(
       db->NewIterator(rocksdb::ReadOptions(), x.families[kFeedFamily]));
   it->SeekToLast();
   if (it->Valid()) {
-    KeyReader r(it->key().ToString());
-    r.U64(&x.last_seq);
+    const std::string key = it->key().ToString();  // KeyReader views it: keep it alive
+    if (!KeyReader(key).U64(&x.last_seq)) {
+      return Status::Internal("storage.corrupt", dir + ": a feed key is not a sequence");
+    }
   }
   if (Status st = FromRocks(it->status(), dir); !st.ok()) return st;
   return store;
@@ -381,6 +432,10 @@ Status Store::Delete(RecordKind kind, std::string_view event, std::string_view i
 
 Status Store::Import(std::string_view event, RecordKind kind, const std::vector<json>& records) {
   std::lock_guard<std::mutex> lock(impl_->write_mutex);
+  std::string event_id;
+  if (Status s = RecordId(json{{"id", event}}, &event_id); !s.ok()) {
+    return Status::InvalidArgument(s.code(), "event " + s.message());
+  }
   Impl::Change c;
   c.feed.reserve(records.size() + 1);
   if (!impl_->EventExists(event)) {
@@ -466,6 +521,7 @@ Result<json> Store::FindApiKey(std::string_view secret) const {
 
 Result<std::vector<Change>> Store::Changes(uint64_t since, size_t limit) const {
   std::vector<Change> out;
+  if (since == std::numeric_limits<uint64_t>::max()) return out;  // nothing comes after it
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->families[kFeedFamily]));
   for (it->Seek(KeyBuilder().U64(since + 1).Take()); it->Valid() && out.size() < limit;
@@ -505,10 +561,13 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& data_dir)
     return Status::InvalidArgument("storage.restore_target",
                                    data_dir + ": must not exist or be empty");
   }
-  {  // the backup must be an Incontra database this version reads
-    auto check = Store::Open(backup_dir, {.sync = true, .create_if_missing = false});
-    if (!check.ok()) return check.status();
+  // The backup must be an Incontra database this version reads; checking must not touch it
+  // (it may sit on read-only media).
+  if (!fs::exists(fs::path(backup_dir) / "CURRENT", ec)) {
+    return Status::InvalidArgument("storage.not_incontra",
+                                   backup_dir + ": not an Incontra backup (no RocksDB files here)");
   }
+  if (Status s = CheckFormat(backup_dir); !s.ok()) return s;
   fs::create_directories(data_dir, ec);
   fs::copy(backup_dir, data_dir, fs::copy_options::recursive, ec);
   if (ec) return Status::IoError("storage.io", data_dir + ": " + ec.message());

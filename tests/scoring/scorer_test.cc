@@ -138,7 +138,7 @@ TEST_CASE("scorer text: BM25F equals a brute force on random corpora, both sides
   CHECK(options.k1 == ScorerOptions{}.k1);
   const std::vector<Field> supply_fields = {{options.name_weight, 0.5},
                                             {options.description_weight, 0.75},
-                                            {options.offers_weight, 0.75}};
+                                            {options.offers_weight, options.offers_b}};
   const std::vector<Field> demand_fields = {{options.seeks_weight, 0.75}};
 
   for (unsigned seed : {1u, 2u, 3u}) {
