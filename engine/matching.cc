@@ -184,15 +184,28 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
   options.threads = threads;
   x.scorer = std::make_unique<Scorer>(profiles, labels, options);
   if (asker_texts.size() >= 2) x.contexts = x.scorer->BuildContexts(asker_texts);
+  // Per owner, in how many of its needs each term occurs; owners spread over the threads,
+  // each filling its own owners' maps.
+  std::vector<std::pair<const std::vector<size_t>*, std::unordered_map<std::string, int>*>> work;
   for (const auto& [owner, list] : x.needs_of) {
     if (list.size() < kMinOwnerNeeds || weights.owner_boilerplate <= 0) continue;
-    auto& counts = x.owner_terms[owner];
-    for (size_t n : list) {
-      for (const auto& t : x.scorer->Analyze({x.needs[n].title, x.needs[n].description}, {}).terms) {
-        ++counts[t.first];
+    work.emplace_back(&list, &x.owner_terms[owner]);
+  }
+  std::atomic<size_t> next{0};
+  auto count_terms = [&] {
+    for (size_t w; (w = next.fetch_add(1)) < work.size();) {
+      for (size_t n : *work[w].first) {
+        const Need& need = x.needs[n];
+        for (const auto& t : x.scorer->Analyze({need.title, need.description}, {}).terms) {
+          ++(*work[w].second)[t.first];
+        }
       }
     }
-  }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(count_terms);
+  count_terms();
+  for (std::thread& t : pool) t.join();
   return m;
 }
 
@@ -228,7 +241,7 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   for (auto* v : {&s.a, &s.b, &s.grams, &s.phrases}) v->resize(size, 0.0f);
   s.mark.resize(size, 0);
   s.touched.clear();
-  scorer->Text(Side::kSupply, q, s.a.data(), &s.touched);
+  scorer->SpecificText(q, s.a.data(), &s.touched);
   const double words = 1.0 - weights.name_grams - weights.phrases;
   if (words < 1.0) {
     scorer->NameGrams(q, s.grams.data(), &s.touched);
@@ -236,20 +249,19 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   }
   const bool any_codes = !q.cpv.empty();
   if (any_codes) scorer->Cpv(Side::kSupply, q, s.b.data(), &s.touched);
+  // Candidates something specific reached get the common words' share too. When nothing
+  // specific reached anyone (a need in everyday words only), the common words decide alone.
+  const bool reached_by_common = s.touched.empty();
+  if (reached_by_common) scorer->CommonText(q, s.a.data(), nullptr, &s.touched);
   size_t unique = 0;
-  for (int i : s.touched) {
-    if (s.mark[static_cast<size_t>(i)]) continue;
-    s.mark[static_cast<size_t>(i)] = 1;
-    s.touched[unique++] = i;
+  for (int t : s.touched) {
+    const size_t i = static_cast<size_t>(t);
+    if (s.mark[i]) continue;
+    s.mark[i] = 1;
+    s.touched[unique++] = t;
   }
   s.touched.resize(unique);
-  if (words < 1.0) {
-    for (int t : s.touched) {
-      const size_t i = static_cast<size_t>(t);
-      s.a[i] = static_cast<float>(words * s.a[i] + weights.name_grams * s.grams[i] +
-                                  weights.phrases * s.phrases[i]);
-    }
-  }
+  if (!reached_by_common) scorer->CommonText(q, s.a.data(), s.mark.data());
   const bool with_context = contexts.askers() > 0 && asker_of_owner.count(need.owner);
   if (with_context) {
     size_t asker = asker_of_owner.at(need.owner);
@@ -263,19 +275,24 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
       s.context_asker = asker;
     }
   }
-  // Score every candidate into (score, index) first; Match objects only for the best.
+  // Score every candidate a component reached into (score, index); Match objects only for
+  // the best. The text parts are blended in place, for `why` afterwards.
   const size_t owner = owner_index[n];
   s.best.Reset(options.top);
-  for (int t : s.touched) {
-    const size_t i = static_cast<size_t>(t);
+  auto consider = [&](size_t i) {
+    if (words < 1.0) {
+      s.a[i] = static_cast<float>(words * s.a[i] + weights.name_grams * s.grams[i] +
+                                  weights.phrases * s.phrases[i]);
+    }
     const Kind kind = kinds[i];
-    if (kind == Kind::kPa || i == owner || (options.kind && kind != *options.kind)) continue;
+    if (kind == Kind::kPa || i == owner || (options.kind && kind != *options.kind)) return;
     const bool codes = any_codes && has_codes[i];
     double score = Blend(s.a[i], codes ? s.b[i] : 0.0f, codes);
-    if (score <= 0) continue;
+    if (score <= 0) return;
     if (with_context) score *= s.factor[i];
     s.best.Offer(score, i);
-  }
+  };
+  for (int t : s.touched) consider(static_cast<size_t>(t));
   std::vector<Match> matches = s.best.Take();
   std::vector<size_t> chosen;
   for (const Match& m : matches) chosen.push_back(m.participant);
@@ -391,19 +408,19 @@ std::vector<Match> Matcher::ForParticipant(size_t participant, const MatchOption
 namespace {
 
 // Runs rank(i, scratch) for every i in `order` on `threads` threads, each with its own scratch;
-// results land at out[i]. Work goes out in contiguous chunks of `order`, so a thread ranking
-// needs sorted by owner computes each owner's context once.
+// results land at out[i]. Work goes out a group at a time (`starts`: where each group begins
+// in `order`): needs are grouped by owner, so a thread computes an owner's context once.
 template <typename Scratch, typename Rank>
-std::vector<std::vector<Match>> RankAll(const std::vector<size_t>& order, int threads, Rank rank) {
+std::vector<std::vector<Match>> RankAll(const std::vector<size_t>& order,
+                                        const std::vector<size_t>& starts, int threads,
+                                        Rank rank) {
   std::vector<std::vector<Match>> out(order.size());
   std::atomic<size_t> next{0};
-  constexpr size_t kChunk = 32;
   auto work = [&] {
     Scratch scratch;
-    for (size_t start; (start = next.fetch_add(kChunk)) < order.size();) {
-      for (size_t k = start; k < std::min(order.size(), start + kChunk); ++k) {
-        out[order[k]] = rank(order[k], scratch);
-      }
+    for (size_t g; (g = next.fetch_add(1)) < starts.size();) {
+      const size_t end = g + 1 < starts.size() ? starts[g + 1] : order.size();
+      for (size_t k = starts[g]; k < end; ++k) out[order[k]] = rank(order[k], scratch);
     }
   };
   std::vector<std::thread> pool;
@@ -421,15 +438,40 @@ std::vector<std::vector<Match>> Matcher::ForAllNeeds(const MatchOptions& options
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return impl_->needs[a].owner < impl_->needs[b].owner;
   });
-  return RankAll<Impl::Scratch>(order, options.threads, [&](size_t n, Impl::Scratch& s) {
-    return impl_->RankNeed(n, options, s);
-  });
+  // One group per owner, cut into pieces small enough to keep every thread busy.
+  const size_t piece = std::max<size_t>(32, order.size() / (8 * std::max(1, options.threads)));
+  std::vector<size_t> starts;
+  for (size_t k = 0; k < order.size(); ++k) {
+    if (k == 0 || impl_->needs[order[k]].owner != impl_->needs[order[k - 1]].owner ||
+        k - starts.back() >= piece) {
+      starts.push_back(k);
+    }
+  }
+  // Biggest groups first, so the last group to finish is a small one.
+  std::vector<size_t> sizes(starts.size());
+  std::vector<size_t> regrouped, new_starts, ids(starts.size());
+  for (size_t g = 0; g < starts.size(); ++g) {
+    sizes[g] = (g + 1 < starts.size() ? starts[g + 1] : order.size()) - starts[g];
+  }
+  std::iota(ids.begin(), ids.end(), 0);
+  std::stable_sort(ids.begin(), ids.end(), [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+  for (size_t g : ids) {
+    new_starts.push_back(regrouped.size());
+    regrouped.insert(regrouped.end(), order.begin() + static_cast<long>(starts[g]),
+                     order.begin() + static_cast<long>(starts[g] + sizes[g]));
+  }
+  return RankAll<Impl::Scratch>(regrouped, new_starts, options.threads,
+                                [&](size_t n, Impl::Scratch& s) {
+                                  return impl_->RankNeed(n, options, s);
+                                });
 }
 
 std::vector<std::vector<Match>> Matcher::ForAllParticipants(const MatchOptions& options) const {
   std::vector<size_t> order(impl_->participants.size());
   std::iota(order.begin(), order.end(), 0);
-  return RankAll<Impl::Scratch>(order, options.threads, [&](size_t p, Impl::Scratch& s) {
+  std::vector<size_t> starts;
+  for (size_t k = 0; k < order.size(); k += 32) starts.push_back(k);
+  return RankAll<Impl::Scratch>(order, starts, options.threads, [&](size_t p, Impl::Scratch& s) {
     return impl_->RankParticipant(p, options, s);
   });
 }

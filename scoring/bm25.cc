@@ -109,17 +109,18 @@ std::vector<float> Bm25Index::Scores(
 }
 
 void Bm25Index::Scores(const std::vector<std::pair<std::string, float>>& query, float scale,
-                       float* out, std::vector<int>* touched) const {
+                       float* out, std::vector<int>* touched, const char* only) const {
   const Impl& x = *impl_;
-  if (!touched) std::fill(out, out + x.weights.rows(), 0.0f);
+  if (!touched && !only) std::fill(out, out + x.weights.rows(), 0.0f);
   for (const auto& [term, weight] : query) {
     auto it = x.term_ids.find(term);
     if (it == x.term_ids.end()) continue;
     const float w = weight * scale;
     for (Eigen::SparseMatrix<float, Eigen::ColMajor, int>::InnerIterator p(x.weights, it->second);
          p; ++p) {
+      if (only && !only[p.row()]) continue;
       float& o = out[p.row()];
-      if (touched && o == 0.0f) touched->push_back(p.row());
+      if (touched && !only && o == 0.0f) touched->push_back(p.row());
       o += w * p.value();
     }
   }

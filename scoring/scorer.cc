@@ -40,6 +40,12 @@ std::vector<std::string> Concat(Analyzer& analyzer, const std::vector<std::strin
   return out;
 }
 
+// A term is common when in more than this many documents; in a small event nothing is.
+double CommonLimit(const Bm25Index& index, double share) {
+  constexpr double kMinCommon = 100;
+  return std::max(kMinCommon, share * index.documents());
+}
+
 bool IsStop(const std::string& token) {
   return IsStopWord(token, Language::kItalian) || IsStopWord(token, Language::kEnglish);
 }
@@ -210,45 +216,63 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     if (!p.description.empty()) own.push_back(p.description);
     out.context = ContextTerms(a, own);
   });
+  // Indexing: the word indexes and codes on one thread, grams, pairs and the context model on
+  // another; each structure is written by one thread only.
+  auto words_and_codes = [&] {
+    for (size_t i = 0; i < x.n; ++i) {
+      const Analysed& a = analysed[i];
+      x.supply.Add({a.name, a.description, a.offers, a.supply_labels});
+      x.demand.Add({a.seeks, a.demand_labels});
+      x.supply_text.push_back(!a.name.empty() || !a.description.empty() || !a.offers.empty() ||
+                              !a.supply_labels.empty());
+      x.demand_text.push_back(!a.seeks.empty() || !a.demand_labels.empty());
+      for (Side side : {Side::kSupply, Side::kDemand}) {
+        CodeSide& cs = side == Side::kSupply ? x.supply_codes : x.demand_codes;
+        cs.codes.push_back(ParseCodes(side == Side::kSupply ? candidates[i].supply_cpv
+                                                            : candidates[i].demand_cpv));
+        for (size_t c = 0; c < cs.codes.back().size(); ++c) {
+          cs.by_division[cs.codes.back()[c].digits.substr(0, 2)].emplace_back(
+              static_cast<int>(i), static_cast<int>(c));
+        }
+      }
+    }
+    x.supply.Finish();
+    x.demand.Finish();
+  };
   std::vector<Eigen::Triplet<float, int>> triplets;
   std::vector<double> word_totals;
   double total = 0;
-  for (size_t i = 0; i < x.n; ++i) {
-    Analysed& a = analysed[i];
-    x.supply.Add({a.name, a.description, a.offers, a.supply_labels});
-    x.demand.Add({a.seeks, a.demand_labels});
-    x.names.Add({a.grams});
-    for (const auto& phrases : a.phrases) {
-      x.offers.Add({phrases});
-      x.offer_candidate.push_back(static_cast<int>(i));
-    }
-    x.supply_text.push_back(!a.name.empty() || !a.description.empty() || !a.offers.empty() ||
-                            !a.supply_labels.empty());
-    x.demand_text.push_back(!a.seeks.empty() || !a.demand_labels.empty());
-    // The context model reads what a candidate's own texts say it supplies.
-    const double length = static_cast<double>(a.context.size());
-    for (const std::string& t : a.context) {
-      auto [it, fresh] = x.context_words.emplace(t, static_cast<int>(word_totals.size()));
-      if (fresh) word_totals.push_back(0);
-      word_totals[static_cast<size_t>(it->second)] += 1;
-      total += 1;
-      triplets.emplace_back(static_cast<int>(i), it->second, static_cast<float>(1.0 / length));
-    }
-    for (Side side : {Side::kSupply, Side::kDemand}) {
-      CodeSide& cs = side == Side::kSupply ? x.supply_codes : x.demand_codes;
-      cs.codes.push_back(ParseCodes(side == Side::kSupply ? candidates[i].supply_cpv
-                                                          : candidates[i].demand_cpv));
-      for (size_t c = 0; c < cs.codes.back().size(); ++c) {
-        cs.by_division[cs.codes.back()[c].digits.substr(0, 2)].emplace_back(static_cast<int>(i),
-                                                                           static_cast<int>(c));
+  auto grams_pairs_context = [&] {
+    for (size_t i = 0; i < x.n; ++i) {
+      const Analysed& a = analysed[i];
+      x.names.Add({a.grams});
+      for (const auto& phrases : a.phrases) {
+        x.offers.Add({phrases});
+        x.offer_candidate.push_back(static_cast<int>(i));
+      }
+      // The context model reads what a candidate's own texts say it supplies.
+      const double length = static_cast<double>(a.context.size());
+      for (const std::string& t : a.context) {
+        auto [it, fresh] = x.context_words.emplace(t, static_cast<int>(word_totals.size()));
+        if (fresh) word_totals.push_back(0);
+        word_totals[static_cast<size_t>(it->second)] += 1;
+        total += 1;
+        triplets.emplace_back(static_cast<int>(i), it->second, static_cast<float>(1.0 / length));
       }
     }
-    a = Analysed();  // free as we go
+    x.names.Finish();
+    x.offers.Finish();
+  };
+  if (options.threads > 1) {
+    std::thread other(grams_pairs_context);
+    words_and_codes();
+    other.join();
+  } else {
+    words_and_codes();
+    grams_pairs_context();
   }
-  x.supply.Finish();
-  x.demand.Finish();
-  x.names.Finish();
-  x.offers.Finish();
+  analysed.clear();
+  analysed.shrink_to_fit();
   x.frequencies.resize(static_cast<int>(x.n), static_cast<int>(word_totals.size()));
   x.frequencies.setFromTriplets(triplets.begin(), triplets.end());  // duplicates add up
   x.background.resize(word_totals.size());
@@ -274,7 +298,7 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
     for (std::string& p : PhraseTerms(t)) phrases.push_back(std::move(p));
   }
   auto specific = [&](const Bm25Index& index, std::vector<std::pair<std::string, float>> terms) {
-    const double limit = impl_->options.common_share * index.documents();
+    const double limit = CommonLimit(index, impl_->options.common_share);
     terms.erase(std::remove_if(terms.begin(), terms.end(),
                                [&](const auto& t) { return index.DocumentFrequency(t.first) > limit; }),
                 terms.end());
@@ -308,6 +332,36 @@ void Bounded(const Bm25Index& index, const std::vector<std::pair<std::string, fl
 
 void Scorer::Text(Side side, const Query& query, float* out, std::vector<int>* touched) const {
   Bounded(impl_->Index(side), query.terms, impl_->n, out, touched);
+}
+
+namespace {
+
+// The query's terms in more (common) or no more (specific) than `share` of the documents.
+std::vector<std::pair<std::string, float>> TermsBy(const Bm25Index& index, const Query& query,
+                                                   double share, bool common) {
+  const double limit = CommonLimit(index, share);
+  std::vector<std::pair<std::string, float>> out;
+  for (const auto& t : query.terms) {
+    if ((index.DocumentFrequency(t.first) > limit) == common) out.push_back(t);
+  }
+  return out;
+}
+
+}  // namespace
+
+void Scorer::SpecificText(const Query& query, float* out, std::vector<int>* touched) const {
+  const double bound = impl_->supply.UpperBound(query.terms);
+  if (bound <= 0) return;
+  impl_->supply.Scores(TermsBy(impl_->supply, query, impl_->options.common_word_share, false),
+                       static_cast<float>(1.0 / bound), out, touched);
+}
+
+void Scorer::CommonText(const Query& query, float* out, const char* only,
+                        std::vector<int>* touched) const {
+  const double bound = impl_->supply.UpperBound(query.terms);
+  if (bound <= 0) return;
+  impl_->supply.Scores(TermsBy(impl_->supply, query, impl_->options.common_word_share, true),
+                       static_cast<float>(1.0 / bound), out, touched, only);
 }
 
 void Scorer::NameGrams(const Query& query, float* out, std::vector<int>* touched) const {

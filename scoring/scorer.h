@@ -60,7 +60,10 @@ struct ScorerOptions {
   // Name grams and word pairs in more than this share of their documents are left out of a
   // query: "serv" or "servizio di" say nothing about one supplier, and their long posting
   // lists would make every query touch most candidates.
-  double common_share = 0.02;
+  double common_share = 0.005;
+  // Words in more than this share of the candidates do not bring a candidate into a need's
+  // ranking by themselves ("servizio", "fornitura"); they still add to its score.
+  double common_word_share = 0.05;
   int threads = 2;
 };
 
@@ -92,6 +95,14 @@ class Scorer {
   // *touched (possibly more than once across calls); the caller zeroes them afterwards. At
   // scale this is what keeps a query from costing a pass over every candidate.
   void Text(Side side, const Query& query, float* out, std::vector<int>* touched = nullptr) const;
+  // Text in two steps, for ranking at scale: the query's specific terms (in at most
+  // `common_word_share` of the candidates, or 100) accumulate sparsely as above; then the
+  // common ones add only to candidates marked in `only` (the ones something specific
+  // reached), or, with only == nullptr, to every candidate they reach, appended to *touched.
+  // Either way, a marked candidate ends with its Text score.
+  void SpecificText(const Query& query, float* out, std::vector<int>* touched) const;
+  void CommonText(const Query& query, float* out, const char* only,
+                  std::vector<int>* touched = nullptr) const;
   void Cpv(Side side, const Query& query, float* out, std::vector<int>* touched = nullptr) const;
   // Supply side only, each in [0, 1) (see the top of this file).
   void NameGrams(const Query& query, float* out, std::vector<int>* touched = nullptr) const;
