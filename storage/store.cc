@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <limits>
 #include <mutex>
+#include <thread>
 #include <unordered_set>
 
 #include "storage/internal/key_codec.h"
@@ -445,16 +446,35 @@ Status Store::Import(std::string_view event, RecordKind kind, const std::vector<
   }
   std::unordered_set<std::string> ids;
   ids.reserve(records.size());
+  std::vector<std::string> record_ids(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
-    std::string id;
-    if (Status s = RecordId(records[i], &id); !s.ok()) {
+    if (Status s = RecordId(records[i], &record_ids[i]); !s.ok()) {
       return Status::InvalidArgument(s.code(), "record " + std::to_string(i + 1) + ": " + s.message());
     }
-    if (!ids.insert(id).second) {
-      return Status::InvalidArgument("storage.invalid_record",
-                                     "record " + std::to_string(i + 1) + ": id '" + id + "' twice");
+    if (!ids.insert(record_ids[i]).second) {
+      return Status::InvalidArgument(
+          "storage.invalid_record", "record " + std::to_string(i + 1) + ": id '" + record_ids[i] + "' twice");
     }
-    impl_->PutRecord(&c, kind, event, id, records[i]);
+  }
+  // Encoding is most of a bulk import's work and independent per record: the second core
+  // takes half of it. The batch itself is filled in order.
+  std::vector<std::string> values(records.size());
+  auto encode = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) values[i] = Encode(records[i]);
+  };
+  if (records.size() >= 10'000) {
+    std::thread half(encode, records.size() / 2, records.size());
+    encode(0, records.size() / 2);
+    half.join();
+  } else {
+    encode(0, records.size());
+  }
+  rocksdb::ColumnFamilyHandle* family = impl_->Family(kind);
+  const std::string kind_name(RecordKindName(kind));
+  for (size_t i = 0; i < records.size(); ++i) {
+    c.batch.Put(family, KeyBuilder().Str(event).Str(record_ids[i]).Take(), values[i]);
+    std::string().swap(values[i]);
+    c.feed.push_back({0, kind_name, std::string(event), std::move(record_ids[i]), "put"});
   }
   return impl_->Commit(&c);
 }
