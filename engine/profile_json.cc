@@ -180,6 +180,12 @@ Result<Need> NeedFromJson(const json& j, const std::string& where) {
   return n;
 }
 
+Result<json> ParseJsonDocument(std::string_view text, const std::string& prefix) {
+  json j;
+  if (Status s = internal::ParseJsonText(text, prefix, &j); !s.ok()) return s;
+  return j;
+}
+
 Result<std::vector<Participant>> ParseParticipantsJsonl(std::string_view text) {
   return ParseJsonl<Participant>(text, "participant", ParticipantFromJson);
 }

@@ -30,6 +30,10 @@ Result<Need> NeedFromJson(const nlohmann::json& j, const std::string& where = ""
 Result<std::vector<Participant>> ParseParticipantsJsonl(std::string_view text);
 Result<std::vector<Need>> ParseNeedsJsonl(std::string_view text);
 
+// One JSON document (a request body), at most 64 levels deep; errors "<prefix>.malformed_json"
+// with line and column.
+Result<nlohmann::json> ParseJsonDocument(std::string_view text, const std::string& prefix);
+
 // Known fields as FORMATS.md spells them, then the unknown ones kept from the input.
 nlohmann::json ParticipantToJson(const Participant& p);
 nlohmann::json NeedToJson(const Need& n);

@@ -2,6 +2,7 @@
 
 #include <boost/program_options.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <optional>
 #include <cstdio>
 #include <filesystem>
@@ -19,6 +20,8 @@
 #include "engine/schedule_json.h"
 #include "engine/scheduler.h"
 #include "scoring/cpv_labels.h"
+#include "server/api.h"
+#include "server/http_server.h"
 #include "storage/store.h"
 #include "scoring/text.h"
 
@@ -56,6 +59,8 @@ constexpr const char* kUsage =
     "      store participants or needs in the database, all or nothing\n"
     "  export --event E [--kind KIND] [--data DIR] [-o FILE.jsonl]\n"
     "      write an event's records as JSON Lines\n"
+    "  serve [--data DIR] [--port 8080] [--bind 127.0.0.1]\n"
+    "      the HTTP API (admin key from INCONTRA_ADMIN_KEY); stops cleanly on SIGTERM\n"
     "  backup DIR [--data DIR]    an openable copy of the database (RocksDB checkpoint)\n"
     "  restore BACKUP [--data DIR]    make a backup the database (DIR must be empty)\n"
     "\n"
@@ -587,6 +592,49 @@ int BackupOrRestore(bool backup, int argc, const char* const* argv, std::ostream
   return kExitOk;
 }
 
+int Serve(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  std::string data = kDefaultData, bind = "127.0.0.1";
+  int port = 8080, threads = 2;
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")(
+      "data", po::value(&data)->default_value(kDefaultData), "the database folder")(
+      "port", po::value(&port)->default_value(8080), "TCP port; 0 picks a free one")(
+      "bind", po::value(&bind)->default_value("127.0.0.1"), "address to listen on")(
+      "threads", po::value(&threads)->default_value(2), "threads serving requests");
+  po::positional_options_description none;
+  po::variables_map vm;
+  int code = kExitOk;
+  const char* usage =
+      "Usage: incontra serve [--data DIR] [--port 8080] [--bind 127.0.0.1]\n\n"
+      "Serves the API over HTTP. The admin key comes from the INCONTRA_ADMIN_KEY environment\n"
+      "variable (at least 16 characters). SIGTERM or SIGINT stops it after answering the\n"
+      "requests in flight.\n";
+  if (!ParseOptions(argc, argv, options, none, &vm, out, err, usage, &code)) return code;
+  if (port < 0 || port > 65535 || threads < 1) {
+    return Fail(err, Status::InvalidArgument("cli.bad_option",
+                                             "--port: 0 to 65535; --threads: at least 1"));
+  }
+  const char* key = std::getenv("INCONTRA_ADMIN_KEY");
+  std::string admin_key = key ? key : "";
+  if (!admin_key.empty() && admin_key.size() < 16) {
+    return Fail(err, Status::InvalidArgument("cli.bad_option",
+                                             "INCONTRA_ADMIN_KEY: at least 16 characters"));
+  }
+  auto store = storage::Store::Open(data);
+  if (!store.ok()) return Fail(err, store.status());
+  Api api(**store, {.admin_key = admin_key});
+  ServerOptions server_options;
+  server_options.bind = bind;
+  server_options.port = static_cast<uint16_t>(port);
+  server_options.threads = threads;
+  Status s = server::Serve(api, server_options, [&](uint16_t actual) {
+    out << "incontra: listening on http://" << bind << ":" << actual << "\n" << std::flush;
+  });
+  if (!s.ok()) return Fail(err, s);
+  out << "incontra: stopped\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -605,6 +653,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (command == "match") return Match(argc - 1, argv + 1, out, err);
   if (command == "cpv") return Cpv(argc - 1, argv + 1, out, err);
   if (command == "import") return Import(argc - 1, argv + 1, out, err);
+  if (command == "serve") return Serve(argc - 1, argv + 1, out, err);
   if (command == "export") return Export(argc - 1, argv + 1, out, err);
   if (command == "backup") return BackupOrRestore(true, argc - 1, argv + 1, out, err);
   if (command == "restore") return BackupOrRestore(false, argc - 1, argv + 1, out, err);

@@ -1,0 +1,265 @@
+#include "server/api.h"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "engine/profile_json.h"
+
+namespace incontra::server {
+namespace {
+
+using nlohmann::json;
+using storage::RecordKind;
+
+HttpResponse Json(int status, const json& body) { return {status, "application/json", body.dump()}; }
+
+std::vector<std::string> Segments(std::string_view path) {
+  std::vector<std::string> out;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    if (slash > start) out.emplace_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+// The value of `name` in a query string ("since=3&limit=10"), if present.
+std::optional<std::string> QueryParam(std::string_view query, std::string_view name) {
+  size_t start = 0;
+  while (start < query.size()) {
+    size_t amp = query.find('&', start);
+    if (amp == std::string_view::npos) amp = query.size();
+    std::string_view pair = query.substr(start, amp - start);
+    if (pair.substr(0, name.size()) == name && pair.size() > name.size() && pair[name.size()] == '=') {
+      return std::string(pair.substr(name.size() + 1));
+    }
+    start = amp + 1;
+  }
+  return std::nullopt;
+}
+
+Result<uint64_t> ParseCount(const std::optional<std::string>& text, uint64_t fallback,
+                            const char* name) {
+  if (!text) return fallback;
+  if (text->empty() || text->size() > 19 ||
+      text->find_first_not_of("0123456789") != std::string::npos) {
+    return Status::InvalidArgument("api.invalid_query",
+                                   std::string(name) + ": a non-negative integer");
+  }
+  return std::stoull(*text);
+}
+
+// Who is asking: the admin, an organiser of one event, or nobody.
+struct Caller {
+  bool admin = false;
+  std::string event;  // organiser scope
+};
+
+// Constant-time comparison, so the admin key cannot be guessed byte by byte from timings.
+bool SameSecret(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+Result<Caller> Authenticate(const HttpRequest& request, const storage::Store& store,
+                            const ApiOptions& options) {
+  auto it = request.headers.find("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (it == request.headers.end() || it->second.compare(0, kBearer.size(), kBearer) != 0) {
+    return Status::InvalidArgument("api.unauthorized", "Authorization: Bearer <key> required");
+  }
+  const std::string key = it->second.substr(kBearer.size());
+  if (!options.admin_key.empty() && SameSecret(key, options.admin_key)) return Caller{true, ""};
+  auto found = store.FindApiKey(key);
+  if (!found.ok()) return Status::InvalidArgument("api.unauthorized", "unknown key");
+  const json& scope = (*found)["scope"];
+  if (scope.is_object() && scope.value("role", "") == "organiser" && scope.contains("event") &&
+      scope["event"].is_string()) {
+    return Caller{false, scope["event"].get<std::string>()};
+  }
+  return Status::InvalidArgument("api.forbidden", "this key may not use the organiser API");
+}
+
+Status Forbidden(const std::string& what) {
+  return Status::InvalidArgument("api.forbidden", what);
+}
+
+Result<json> Body(const HttpRequest& request) {
+  if (request.body.empty()) return Status::InvalidArgument("api.empty_body", "a JSON body is required");
+  return engine::ParseJsonDocument(request.body, "api");
+}
+
+// The record of a PUT: its id must be the path's (or absent, then taken from the path).
+Result<json> RecordWithId(json body, const std::string& id) {
+  if (!body.is_object()) return Status::InvalidArgument("api.wrong_type", "(body): expected an object");
+  if (!body.contains("id")) body["id"] = id;
+  if (!body["id"].is_string() || body["id"] != id) {
+    return Status::InvalidArgument("api.id_mismatch", "id: must be '" + id + "', as in the path");
+  }
+  return body;
+}
+
+Status ValidateEvent(const json& event) {
+  if (!event.is_object()) return Status::InvalidArgument("event.wrong_type", "(body): expected an object");
+  auto id = event.find("id");
+  if (id == event.end() || !id->is_string() || id->get_ref<const std::string&>().empty() ||
+      id->get_ref<const std::string&>().size() > 128) {
+    return Status::InvalidArgument("event.invalid_id",
+                                   "id: a non-empty string of at most 128 bytes");
+  }
+  for (const char* key : {"name", "timezone"}) {
+    if (event.contains(key) && !event[key].is_string()) {
+      return Status::InvalidArgument("event.wrong_type", std::string(key) + ": expected a string");
+    }
+  }
+  for (const char* key : {"slot_minutes", "max_meetings_per_participant"}) {
+    if (event.contains(key) && (!event[key].is_number_integer() || event[key].get<int64_t>() < 1)) {
+      return Status::InvalidArgument("event.invalid_value",
+                                     std::string(key) + ": a positive integer");
+    }
+  }
+  if (event.contains("tables") && !event["tables"].is_number_integer() &&
+      !event["tables"].is_array()) {
+    return Status::InvalidArgument("event.wrong_type", "tables: a count or a list of ids");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+HttpResponse ErrorResponse(const Status& status) {
+  int http = 500;
+  const std::string& code = status.code();
+  if (code == "api.unauthorized") {
+    http = 401;
+  } else if (code == "api.forbidden") {
+    http = 403;
+  } else if (code == "api.conflict") {
+    http = 409;
+  } else if (code == "api.method_not_allowed") {
+    http = 405;
+  } else if (code == "api.not_found") {
+    http = 404;
+  } else if (status.kind() == Status::Kind::kInvalidArgument) {
+    http = 400;
+  } else if (status.kind() == Status::Kind::kNotFound) {
+    http = 404;
+  } else if (status.kind() == Status::Kind::kIoError) {
+    http = 503;
+  }
+  return Json(http, {{"error", {{"code", code}, {"message", status.message()}}}});
+}
+
+Api::Api(storage::Store& store, ApiOptions options) : store_(store), options_(std::move(options)) {}
+
+HttpResponse Api::Handle(const HttpRequest& request) const {
+  const size_t question = request.target.find('?');
+  const std::string path = request.target.substr(0, question);
+  const std::string query = question == std::string::npos ? "" : request.target.substr(question + 1);
+  const std::vector<std::string> seg = Segments(path);
+  const std::string& method = request.method;
+  auto not_allowed = [&] {
+    return ErrorResponse(Status::InvalidArgument("api.method_not_allowed",
+                                                 method + " " + path + ": not allowed"));
+  };
+
+  if (seg.size() == 1 && seg[0] == "healthz") {
+    return method == "GET" ? Json(200, {{"status", "ok"}}) : not_allowed();
+  }
+  if (seg.empty() || seg[0] != "v1" || seg.size() < 2 || seg[1] != "events") {
+    return ErrorResponse(Status::NotFound("api.not_found", path + ": no such route"));
+  }
+  auto caller = Authenticate(request, store_, options_);
+  if (!caller.ok()) return ErrorResponse(caller.status());
+  auto may = [&](const std::string& event) { return caller->admin || caller->event == event; };
+
+  if (seg.size() == 2) {  // /v1/events
+    if (method != "POST") return not_allowed();
+    if (!caller->admin) return ErrorResponse(Forbidden("only the admin key creates events"));
+    auto body = Body(request);
+    if (!body.ok()) return ErrorResponse(body.status());
+    if (Status s = ValidateEvent(*body); !s.ok()) return ErrorResponse(s);
+    if (store_.GetEvent((*body)["id"].get<std::string>()).ok()) {
+      return ErrorResponse(Status::InvalidArgument("api.conflict", "event '" +
+                                                   (*body)["id"].get<std::string>() + "' exists"));
+    }
+    if (Status s = store_.PutEvent(*body); !s.ok()) return ErrorResponse(s);
+    return Json(201, *body);
+  }
+  const std::string& event = seg[2];
+  if (!may(event)) return ErrorResponse(Forbidden("this key is for another event"));
+
+  if (seg.size() == 3) {  // /v1/events/{event}
+    if (method == "GET") {
+      auto e = store_.GetEvent(event);
+      return e.ok() ? Json(200, *e) : ErrorResponse(e.status());
+    }
+    if (method != "PUT") return not_allowed();
+    auto body = Body(request);
+    if (!body.ok()) return ErrorResponse(body.status());
+    auto record = RecordWithId(std::move(*body), event);
+    if (!record.ok()) return ErrorResponse(record.status());
+    if (Status s = ValidateEvent(*record); !s.ok()) return ErrorResponse(s);
+    if (Status s = store_.PutEvent(*record); !s.ok()) return ErrorResponse(s);
+    return Json(200, *record);
+  }
+  if (!store_.GetEvent(event).ok()) {
+    return ErrorResponse(Status::NotFound("storage.unknown_event", "no event '" + event + "'"));
+  }
+  if (seg.size() == 4 && seg[3] == "changes") {
+    if (method != "GET") return not_allowed();
+    auto since = ParseCount(QueryParam(query, "since"), 0, "since");
+    if (!since.ok()) return ErrorResponse(since.status());
+    auto limit = ParseCount(QueryParam(query, "limit"), 1000, "limit");
+    if (!limit.ok()) return ErrorResponse(limit.status());
+    auto changes = store_.Changes(*since, static_cast<size_t>(std::min<uint64_t>(*limit, 10000)));
+    if (!changes.ok()) return ErrorResponse(changes.status());
+    json list = json::array();
+    uint64_t last = *since;
+    for (const auto& c : *changes) {
+      last = c.seq;
+      if (c.event != event) continue;
+      list.push_back({{"seq", c.seq}, {"kind", c.kind}, {"id", c.id}, {"op", c.op}});
+    }
+    return Json(200, {{"event", event}, {"changes", list}, {"next", last}});
+  }
+  if (seg.size() == 5 && (seg[3] == "participants" || seg[3] == "needs")) {
+    const bool participant = seg[3] == "participants";
+    const RecordKind kind = participant ? RecordKind::kParticipant : RecordKind::kNeed;
+    const std::string& id = seg[4];
+    if (method == "GET") {
+      auto r = store_.Get(kind, event, id);
+      return r.ok() ? Json(200, *r) : ErrorResponse(r.status());
+    }
+    if (method == "DELETE" && participant) {
+      Status s = store_.Delete(kind, event, id);
+      return s.ok() ? HttpResponse{204, "application/json", ""} : ErrorResponse(s);
+    }
+    if (method != "PUT") return not_allowed();
+    auto body = Body(request);
+    if (!body.ok()) return ErrorResponse(body.status());
+    auto record = RecordWithId(std::move(*body), id);
+    if (!record.ok()) return ErrorResponse(record.status());
+    json stored;
+    if (participant) {
+      auto p = engine::ParticipantFromJson(*record);
+      if (!p.ok()) return ErrorResponse(p.status());
+      stored = engine::ParticipantToJson(*p);
+    } else {
+      auto n = engine::NeedFromJson(*record);
+      if (!n.ok()) return ErrorResponse(n.status());
+      stored = engine::NeedToJson(*n);
+    }
+    if (Status s = store_.Put(kind, event, stored); !s.ok()) return ErrorResponse(s);
+    return Json(200, stored);
+  }
+  return ErrorResponse(Status::NotFound("api.not_found", path + ": no such route"));
+}
+
+}  // namespace incontra::server

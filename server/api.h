@@ -1,0 +1,58 @@
+// The HTTP API as a plain function from request to response (Beast's shape without sockets),
+// so every route is tested without a network: http_server.h only moves bytes.
+//
+// Routes (JSON bodies in FORMATS.md shapes; errors {"error": {"code", "message"}}):
+//   GET  /healthz
+//   POST /v1/events                                  create (409 api.conflict if it exists)
+//   GET|PUT /v1/events/{event}
+//   PUT|GET|DELETE /v1/events/{event}/participants/{id}
+//   PUT|GET /v1/events/{event}/needs/{id}
+//   GET  /v1/events/{event}/changes?since=SEQ&limit=N
+// Auth: `Authorization: Bearer <key>`. The admin key (INCONTRA_ADMIN_KEY) may do everything;
+// a stored key with scope {"role": "organiser", "event": E} everything within event E.
+// No or unknown key: 401 api.unauthorized; outside the key's scope: 403 api.forbidden.
+//
+// Thread-safety: Handle may be called from any number of threads (the Store serialises writes).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "storage/store.h"
+
+namespace incontra::server {
+
+struct HttpRequest {
+  std::string method;  // "GET", "PUT", ...
+  std::string target;  // path and query: "/v1/events/e1/changes?since=3"
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+struct ApiOptions {
+  std::string admin_key;  // empty: no admin key
+};
+
+class Api {
+ public:
+  // `store` must outlive the Api.
+  Api(storage::Store& store, ApiOptions options);
+  HttpResponse Handle(const HttpRequest& request) const;
+
+ private:
+  storage::Store& store_;
+  ApiOptions options_;
+};
+
+// The error body and HTTP status of a Status: InvalidArgument 400, NotFound 404,
+// api.unauthorized 401, api.forbidden 403, api.conflict 409, api.method_not_allowed 405,
+// storage I/O 503, anything else 500.
+HttpResponse ErrorResponse(const Status& status);
+
+}  // namespace incontra::server
