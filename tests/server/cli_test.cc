@@ -1,23 +1,16 @@
 // The real `incontra` binary, run as a user runs it: `incontra schedule` on temp files, its exit
 // codes (0 done, 2 bad input, 1 anything else), stdout, stderr and the output file, and --help.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "tests/engine/schedule_checker.h"
-
-#ifndef INCONTRA_BIN
-#error "INCONTRA_BIN must name the incontra binary"
-#endif
+#include "tests/server/cli_harness.h"
 
 namespace incontra::server {
 namespace {
@@ -25,68 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("incontra_cli_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
-struct Run {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs `incontra <args>` (args already quoted as needed) with stdout and stderr captured.
-Run Incontra(const TempDir& dir, const std::string& args, const std::string& stdin_file = "") {
-  const std::string out = dir / "stdout.txt", err = dir / "stderr.txt";
-  std::string command = Quote(INCONTRA_BIN) + " " + args + " >" + Quote(out) + " 2>" + Quote(err);
-  if (!stdin_file.empty()) command += " <" + Quote(stdin_file);
-  int status = std::system(command.c_str());
-  Run run;
-  run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.out = ReadFile(out);
-  run.err = ReadFile(err);
-  return run;
-}
-
-bool StartsWith(const std::string& s, const std::string& prefix) { return s.find(prefix) == 0; }
-bool Contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 // "-o" as an option of its own, not part of "--output" or "--no-o...".
 bool MentionsOption(const std::string& help, const std::string& option) {
   if (option.size() > 2) return Contains(help, option);
