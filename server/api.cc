@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/matching.h"
 #include "engine/profile_json.h"
 
 namespace incontra::server {
@@ -133,6 +134,53 @@ Status ValidateEvent(const json& event) {
 
 }  // namespace
 
+// Building a matcher costs a pass over the event's profiles, so it is kept per event and
+// built again only after a write to that event (every write goes through this Api).
+struct Api::Matchers {
+  std::mutex mutex;
+  std::map<std::string, std::shared_ptr<const engine::Matcher>> by_event;
+  // Bumped by every write, so a matcher built from data read before a write is not kept.
+  std::map<std::string, uint64_t> generation;
+
+  void Invalidate(const std::string& event) {
+    std::lock_guard<std::mutex> lock(mutex);
+    by_event.erase(event);
+    ++generation[event];
+  }
+
+  Result<std::shared_ptr<const engine::Matcher>> For(const storage::Store& store,
+                                                     const std::string& event) {
+    uint64_t seen = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (auto it = by_event.find(event); it != by_event.end()) return it->second;
+      seen = generation[event];
+    }
+    auto participants = store.List(RecordKind::kParticipant, event);
+    if (!participants.ok()) return participants.status();
+    auto needs = store.List(RecordKind::kNeed, event);
+    if (!needs.ok()) return needs.status();
+    std::vector<engine::Participant> ps;
+    for (const json& j : *participants) {
+      auto p = engine::ParticipantFromJson(j);
+      if (!p.ok()) return p.status();
+      ps.push_back(std::move(*p));
+    }
+    std::vector<engine::Need> ns;
+    for (const json& j : *needs) {
+      auto n = engine::NeedFromJson(j);
+      if (!n.ok()) return n.status();
+      ns.push_back(std::move(*n));
+    }
+    auto matcher = engine::Matcher::Create(std::move(ps), std::move(ns), nullptr);
+    if (!matcher.ok()) return matcher.status();
+    auto shared = std::make_shared<const engine::Matcher>(std::move(*matcher));
+    std::lock_guard<std::mutex> lock(mutex);
+    if (generation[event] == seen) by_event[event] = shared;
+    return shared;
+  }
+};
+
 HttpResponse ErrorResponse(const Status& status) {
   int http = 500;
   const std::string& code = status.code();
@@ -156,7 +204,8 @@ HttpResponse ErrorResponse(const Status& status) {
   return Json(http, {{"error", {{"code", code}, {"message", status.message()}}}});
 }
 
-Api::Api(storage::Store& store, ApiOptions options) : store_(store), options_(std::move(options)) {}
+Api::Api(storage::Store& store, ApiOptions options)
+    : store_(store), options_(std::move(options)), matchers_(std::make_shared<Matchers>()) {}
 
 HttpResponse Api::Handle(const HttpRequest& request) const {
   const size_t question = request.target.find('?');
@@ -207,6 +256,7 @@ HttpResponse Api::Handle(const HttpRequest& request) const {
     if (!record.ok()) return ErrorResponse(record.status());
     if (Status s = ValidateEvent(*record); !s.ok()) return ErrorResponse(s);
     if (Status s = store_.PutEvent(*record); !s.ok()) return ErrorResponse(s);
+    matchers_->Invalidate(event);
     return Json(200, *record);
   }
   if (!store_.GetEvent(event).ok()) {
@@ -229,6 +279,42 @@ HttpResponse Api::Handle(const HttpRequest& request) const {
     }
     return Json(200, {{"event", event}, {"changes", list}, {"next", last}});
   }
+  if (seg.size() == 6 && seg[5] == "suggestions" &&
+      (seg[3] == "participants" || seg[3] == "needs")) {
+    if (method != "GET") return not_allowed();
+    const bool for_participant = seg[3] == "participants";
+    auto top = ParseCount(QueryParam(query, "top"), 20, "top");
+    if (!top.ok()) return ErrorResponse(top.status());
+    engine::MatchOptions options;
+    options.top = static_cast<int>(std::min<uint64_t>(*top, 1000));
+    if (auto kind = QueryParam(query, "kind")) {
+      options.kind = engine::KindFromName(*kind);
+      if (!options.kind) {
+        return ErrorResponse(Status::InvalidArgument(
+            "api.invalid_query", "kind: one of pa, company, research, other"));
+      }
+    }
+    auto matcher = matchers_->For(store_, event);
+    if (!matcher.ok()) return ErrorResponse(matcher.status());
+    const engine::Matcher& m = **matcher;
+    const std::string& id = seg[4];
+    if (for_participant) {
+      for (size_t i = 0; i < m.participants().size(); ++i) {
+        if (m.participants()[i].id != id) continue;
+        return {200, "application/json",
+                engine::MatchesJsonLine("participant", id, m.ForParticipant(i, options),
+                                        m.participants())};
+      }
+    } else {
+      for (size_t i = 0; i < m.needs().size(); ++i) {
+        if (m.needs()[i].id != id) continue;
+        return {200, "application/json",
+                engine::MatchesJsonLine("need", id, m.ForNeed(i, options), m.participants())};
+      }
+    }
+    return ErrorResponse(Status::NotFound(
+        "storage.not_found", (for_participant ? "participant '" : "need '") + id + "': not found"));
+  }
   if (seg.size() == 5 && (seg[3] == "participants" || seg[3] == "needs")) {
     const bool participant = seg[3] == "participants";
     const RecordKind kind = participant ? RecordKind::kParticipant : RecordKind::kNeed;
@@ -239,6 +325,7 @@ HttpResponse Api::Handle(const HttpRequest& request) const {
     }
     if (method == "DELETE" && participant) {
       Status s = store_.Delete(kind, event, id);
+      matchers_->Invalidate(event);
       return s.ok() ? HttpResponse{204, "application/json", ""} : ErrorResponse(s);
     }
     if (method != "PUT") return not_allowed();
@@ -257,6 +344,7 @@ HttpResponse Api::Handle(const HttpRequest& request) const {
       stored = engine::NeedToJson(*n);
     }
     if (Status s = store_.Put(kind, event, stored); !s.ok()) return ErrorResponse(s);
+    matchers_->Invalidate(event);
     return Json(200, stored);
   }
   return ErrorResponse(Status::NotFound("api.not_found", path + ": no such route"));

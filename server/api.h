@@ -8,6 +8,9 @@
 //   PUT|GET|DELETE /v1/events/{event}/participants/{id}
 //   PUT|GET /v1/events/{event}/needs/{id}
 //   GET  /v1/events/{event}/changes?since=SEQ&limit=N
+//   GET  /v1/events/{event}/participants/{id}/suggestions?top=20&kind=pa
+//   GET  /v1/events/{event}/needs/{id}/suggestions?top=20
+//        ranked counterparts with `why` (engine/matching.h), as one batch match result line
 // Auth: `Authorization: Bearer <key>`. The admin key (INCONTRA_ADMIN_KEY) may do everything;
 // a stored key with scope {"role": "organiser", "event": E} everything within event E.
 // No or unknown key: 401 api.unauthorized; outside the key's scope: 403 api.forbidden.
@@ -16,6 +19,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "storage/store.h"
@@ -46,8 +51,10 @@ class Api {
   HttpResponse Handle(const HttpRequest& request) const;
 
  private:
+  struct Matchers;  // per event, rebuilt after a write to it
   storage::Store& store_;
   ApiOptions options_;
+  std::shared_ptr<Matchers> matchers_;
 };
 
 // The error body and HTTP status of a Status: InvalidArgument 400, NotFound 404,
