@@ -7,6 +7,7 @@
 
 #include "engine/matching.h"
 #include "engine/profile_json.h"
+#include "scoring/text.h"
 
 namespace incontra::server {
 namespace {
@@ -14,15 +15,47 @@ namespace {
 using nlohmann::json;
 using storage::RecordKind;
 
-HttpResponse Json(int status, const json& body) { return {status, "application/json", body.dump()}; }
+// Bytes that are not UTF-8 (a hostile path echoed in a message) are replaced, never thrown on.
+HttpResponse Json(int status, const json& body) {
+  return {status, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
 
-std::vector<std::string> Segments(std::string_view path) {
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The path's segments, percent-decoded ("p%201" is "p 1"); an id must come out as UTF-8.
+Result<std::vector<std::string>> Segments(std::string_view path) {
   std::vector<std::string> out;
   size_t start = 1;
   while (start <= path.size()) {
     size_t slash = path.find('/', start);
     if (slash == std::string_view::npos) slash = path.size();
-    if (slash > start) out.emplace_back(path.substr(start, slash - start));
+    if (slash > start) {
+      std::string segment;
+      for (size_t i = start; i < slash; ++i) {
+        if (path[i] != '%') {
+          segment.push_back(path[i]);
+          continue;
+        }
+        int hi = i + 2 < slash ? HexValue(path[i + 1]) : -1;
+        int lo = i + 2 < slash ? HexValue(path[i + 2]) : -1;
+        if (hi < 0 || lo < 0) {
+          return Status::InvalidArgument("api.invalid_path", "a '%' must start a %XX escape");
+        }
+        segment.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+      }
+      if (segment.empty() || segment.size() > 128 || scoring::ValidUtf8(segment) != segment ||
+          segment.find('\0') != std::string::npos) {
+        return Status::InvalidArgument(
+            "api.invalid_path", "a path segment is 1 to 128 bytes of UTF-8 without NUL");
+      }
+      out.push_back(std::move(segment));
+    }
     start = slash + 1;
   }
   return out;
@@ -211,7 +244,9 @@ HttpResponse Api::Handle(const HttpRequest& request) const {
   const size_t question = request.target.find('?');
   const std::string path = request.target.substr(0, question);
   const std::string query = question == std::string::npos ? "" : request.target.substr(question + 1);
-  const std::vector<std::string> seg = Segments(path);
+  auto segments = Segments(path);
+  if (!segments.ok()) return ErrorResponse(segments.status());
+  const std::vector<std::string>& seg = *segments;
   const std::string& method = request.method;
   auto not_allowed = [&] {
     return ErrorResponse(Status::InvalidArgument("api.method_not_allowed",
@@ -234,11 +269,11 @@ HttpResponse Api::Handle(const HttpRequest& request) const {
     auto body = Body(request);
     if (!body.ok()) return ErrorResponse(body.status());
     if (Status s = ValidateEvent(*body); !s.ok()) return ErrorResponse(s);
-    if (store_.GetEvent((*body)["id"].get<std::string>()).ok()) {
-      return ErrorResponse(Status::InvalidArgument("api.conflict", "event '" +
-                                                   (*body)["id"].get<std::string>() + "' exists"));
+    if (Status s = store_.CreateEvent(*body); !s.ok()) {
+      return ErrorResponse(s.code() == "storage.exists"
+                               ? Status::InvalidArgument("api.conflict", s.message())
+                               : s);
     }
-    if (Status s = store_.PutEvent(*body); !s.ok()) return ErrorResponse(s);
     return Json(201, *body);
   }
   const std::string& event = seg[2];

@@ -374,6 +374,19 @@ Status Store::PutEvent(const json& event) {
   return impl_->Commit(&c);
 }
 
+Status Store::CreateEvent(const json& event) {
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
+  std::string id;
+  if (Status s = RecordId(event, &id); !s.ok()) return s;
+  if (impl_->EventExists(id)) {
+    return Status::InvalidArgument("storage.exists", "event '" + id + "' exists");
+  }
+  Impl::Change c;
+  c.batch.Put(impl_->Family(RecordKind::kEvent), KeyBuilder().Str(id).Take(), Encode(event));
+  c.feed.push_back({0, "event", id, id, "put"});
+  return impl_->Commit(&c);
+}
+
 Result<json> Store::GetEvent(std::string_view id) const {
   return impl_->Read(impl_->Family(RecordKind::kEvent), KeyBuilder().Str(id).Take(),
                      "event '" + std::string(id) + "'");

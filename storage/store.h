@@ -60,6 +60,9 @@ class Store {
 
   // Events: a JSON object with a string "id". Putting one that exists replaces it.
   Status PutEvent(const nlohmann::json& event);
+  // The same, but storage.exists when the event is there already (checked and written under
+  // one lock: of two concurrent creations, one wins).
+  Status CreateEvent(const nlohmann::json& event);
   Result<nlohmann::json> GetEvent(std::string_view id) const;
   Result<std::vector<std::string>> ListEvents() const;
 

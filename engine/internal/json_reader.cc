@@ -144,6 +144,11 @@ Status ParseJsonText(std::string_view text, const std::string& prefix, json* out
     if (depth > kMaxJsonDepth) throw TooDeep{};
     return true;
   };
+  // The parser would stop at a NUL byte and take what came before for the whole document.
+  if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return Status::InvalidArgument(prefix + ".malformed_json",
+                                   Position(text, nul) + ": a NUL byte is not JSON");
+  }
   try {
     *out = json::parse(text.begin(), text.end(), limit_depth);
   } catch (const json::parse_error& e) {
