@@ -1,6 +1,7 @@
 #include "server/api.h"
 
 #include <nlohmann/json.hpp>
+#include <cctype>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -104,8 +105,15 @@ bool SameSecret(std::string_view a, std::string_view b) {
 Result<Caller> Authenticate(const HttpRequest& request, const storage::Store& store,
                             const ApiOptions& options) {
   auto it = request.headers.find("authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (it == request.headers.end() || it->second.compare(0, kBearer.size(), kBearer) != 0) {
+  constexpr std::string_view kBearer = "bearer ";  // the scheme name is case-insensitive
+  auto is_bearer = [&](const std::string& value) {
+    if (value.size() < kBearer.size()) return false;
+    for (size_t i = 0; i < kBearer.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(value[i])) != kBearer[i]) return false;
+    }
+    return true;
+  };
+  if (it == request.headers.end() || !is_bearer(it->second)) {
     return Status::InvalidArgument("api.unauthorized", "Authorization: Bearer <key> required");
   }
   const std::string key = it->second.substr(kBearer.size());
@@ -303,6 +311,9 @@ HttpResponse Api::Handle(const HttpRequest& request) const {
     if (!since.ok()) return ErrorResponse(since.status());
     auto limit = ParseCount(QueryParam(query, "limit"), 1000, "limit");
     if (!limit.ok()) return ErrorResponse(limit.status());
+    if (*limit == 0) {
+      return ErrorResponse(Status::InvalidArgument("api.invalid_query", "limit: at least 1"));
+    }
     auto changes = store_.Changes(*since, static_cast<size_t>(std::min<uint64_t>(*limit, 10000)));
     if (!changes.ok()) return ErrorResponse(changes.status());
     json list = json::array();

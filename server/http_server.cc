@@ -5,6 +5,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -56,6 +57,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   void DoRead() {
+    {
+      std::lock_guard<std::mutex> lock(registry_.mutex);
+      if (registry_.stopping) return Close();  // answered what was in flight: now close
+    }
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
@@ -94,8 +99,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       std::lock_guard<std::mutex> lock(registry_.mutex);
       stopping = registry_.stopping;
     }
-    res.keep_alive(req.keep_alive() && !stopping);
-    Reply(std::move(res), res.keep_alive());
+    const bool keep_alive = req.keep_alive() && !stopping;
+    res.keep_alive(keep_alive);
+    Reply(std::move(res), keep_alive);
   }
 
   static http::response<http::string_body> Error(int status, const char* code,
@@ -119,9 +125,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                       });
   }
 
+  // Shuts the sending side, then reads and drops whatever the client still sends until it
+  // closes too: closing with unread bytes would make the kernel reset the connection and
+  // throw away the end of the last response.
   void Close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::milliseconds(500));  // a client that never closes
+    Drain();
+  }
+
+  void Drain() {
+    stream_.async_read_some(asio::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (!ec) self->Drain();
+                            });
   }
 
   beast::tcp_stream stream_;
@@ -131,6 +149,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   const ServerOptions& options_;
   Registry& registry_;
   bool reading_ = false;
+  std::array<char, 4096> drain_;
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
