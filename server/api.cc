@@ -1,7 +1,11 @@
 #include "server/api.h"
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <ctime>
+#include <random>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -178,6 +182,7 @@ Status ValidateEvent(const json& event) {
 // Building a matcher costs a pass over the event's profiles, so it is kept per event and
 // built again only after a write to that event (every write goes through this Api).
 struct Api::Matchers {
+  std::mutex requests_mutex;  // meeting requests are checked and written one at a time
   std::mutex mutex;
   std::map<std::string, std::shared_ptr<const engine::Matcher>> by_event;
   // Bumped by every write, so a matcher built from data read before a write is not kept.
@@ -229,7 +234,8 @@ HttpResponse ErrorResponse(const Status& status) {
     http = 401;
   } else if (code == "api.forbidden") {
     http = 403;
-  } else if (code == "api.conflict") {
+  } else if (code == "api.conflict" || code == "request.transition" ||
+             code == "request.duplicate" || code == "request.quota") {
     http = 409;
   } else if (code == "api.method_not_allowed") {
     http = 405;
@@ -393,7 +399,134 @@ HttpResponse Api::Handle(const HttpRequest& request) const {
     matchers_->Invalidate(event);
     return Json(200, stored);
   }
+  if (seg.size() >= 4 && seg[3] == "requests") return Requests(method, event, seg, request);
   return ErrorResponse(Status::NotFound("api.not_found", path + ": no such route"));
+}
+
+namespace {
+
+std::string NowUtc() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+std::string NewRequestId() {
+  static std::mutex mutex;
+  static std::mt19937_64 random{std::random_device{}()};
+  std::lock_guard<std::mutex> lock(mutex);
+  char buffer[24];
+  std::snprintf(buffer, sizeof buffer, "r-%016llx", static_cast<unsigned long long>(random()));
+  return buffer;
+}
+
+Status RequestError(const char* code, const std::string& message) {
+  return Status::InvalidArgument(std::string("request.") + code, message);
+}
+
+}  // namespace
+
+HttpResponse Api::Requests(const std::string& method, const std::string& event,
+                           const std::vector<std::string>& seg, const HttpRequest& request) const {
+  auto not_allowed = [&] {
+    return ErrorResponse(Status::InvalidArgument("api.method_not_allowed", method + ": not allowed"));
+  };
+  if (seg.size() == 4 && method == "GET") {
+    auto list = store_.List(RecordKind::kRequest, event);
+    return list.ok() ? Json(200, {{"requests", *list}}) : ErrorResponse(list.status());
+  }
+  if (seg.size() == 5) {
+    if (method != "GET") return not_allowed();
+    auto r = store_.Get(RecordKind::kRequest, event, seg[4]);
+    return r.ok() ? Json(200, *r) : ErrorResponse(r.status());
+  }
+  if (method != "POST") return not_allowed();
+  // Checks and writes of requests are one at a time, so two racing requests cannot both pass
+  // the duplicate or quota check.
+  std::lock_guard<std::mutex> lock(matchers_->requests_mutex);
+  if (seg.size() == 6) {
+    const std::string& action = seg[5];
+    static const std::map<std::string, std::pair<std::vector<std::string>, std::string>> kMoves = {
+        {"accept", {{"pending"}, "accepted"}},
+        {"decline", {{"pending"}, "declined"}},
+        {"cancel", {{"pending", "accepted"}, "cancelled"}}};
+    auto move = kMoves.find(action);
+    if (move == kMoves.end()) {
+      return ErrorResponse(Status::NotFound("api.not_found", action + ": no such action"));
+    }
+    auto r = store_.Get(RecordKind::kRequest, event, seg[4]);
+    if (!r.ok()) return ErrorResponse(r.status());
+    const std::string state = r->value("state", "");
+    const auto& from = move->second.first;
+    if (std::find(from.begin(), from.end(), state) == from.end()) {
+      return ErrorResponse(RequestError(
+          "transition", "a " + state + " request cannot be " + move->second.second));
+    }
+    (*r)["state"] = move->second.second;
+    (*r)["history"].push_back({{"state", move->second.second}, {"at", NowUtc()}});
+    if (Status s = store_.Put(RecordKind::kRequest, event, *r); !s.ok()) return ErrorResponse(s);
+    return Json(200, *r);
+  }
+  if (seg.size() != 4) return ErrorResponse(Status::NotFound("api.not_found", "no such route"));
+  auto body = Body(request);
+  if (!body.ok()) return ErrorResponse(body.status());
+  if (!body->is_object()) return ErrorResponse(RequestError("wrong_type", "(body): an object"));
+  for (const char* key : {"from", "to"}) {
+    if (!body->contains(key) || !(*body)[key].is_string()) {
+      return ErrorResponse(RequestError("missing_field", std::string(key) + ": a participant id"));
+    }
+  }
+  const std::string from = (*body)["from"], to = (*body)["to"];
+  std::string message;
+  if (body->contains("message")) {
+    if (!(*body)["message"].is_string() || (*body)["message"].get_ref<const std::string&>().size() > 4096) {
+      return ErrorResponse(RequestError("invalid_value", "message: a text of at most 4096 bytes"));
+    }
+    message = (*body)["message"];
+  }
+  if (from == to) return ErrorResponse(RequestError("self", "from and to: the same participant"));
+  auto a = store_.Get(RecordKind::kParticipant, event, from);
+  if (!a.ok()) return ErrorResponse(RequestError("unknown_participant", "from: no participant '" + from + "'"));
+  auto b = store_.Get(RecordKind::kParticipant, event, to);
+  if (!b.ok()) return ErrorResponse(RequestError("unknown_participant", "to: no participant '" + to + "'"));
+  auto ka = engine::KindFromName(a->value("kind", "")), kb = engine::KindFromName(b->value("kind", ""));
+  if (!ka || !kb || !engine::KindsMayMeet(*ka, *kb)) {
+    return ErrorResponse(RequestError("kinds", "two public administrations do not meet here"));
+  }
+  auto existing = store_.List(RecordKind::kRequest, event);
+  if (!existing.ok()) return ErrorResponse(existing.status());
+  int64_t quota = -1;
+  if (a->contains("max_meetings") && (*a)["max_meetings"].is_number_integer()) {
+    quota = (*a)["max_meetings"];
+  } else if (auto e = store_.GetEvent(event);
+             e.ok() && e->contains("max_meetings_per_participant") &&
+             (*e)["max_meetings_per_participant"].is_number_integer()) {
+    quota = (*e)["max_meetings_per_participant"];
+  }
+  int64_t open = 0;
+  for (const json& r : *existing) {
+    const std::string state = r.value("state", ""), rf = r.value("from", ""), rt = r.value("to", "");
+    const bool live = state == "pending" || state == "accepted";
+    if (state == "pending" && ((rf == from && rt == to) || (rf == to && rt == from))) {
+      return ErrorResponse(RequestError("duplicate", "a pending request between '" + from +
+                                                         "' and '" + to + "' exists: " +
+                                                         r.value("id", "")));
+    }
+    if (live && (rf == from || rt == from)) ++open;
+  }
+  if (quota >= 0 && open >= quota) {
+    return ErrorResponse(RequestError("quota", "'" + from + "' has " + std::to_string(open) +
+                                                   " pending or accepted meetings, its limit"));
+  }
+  const std::string now = NowUtc();
+  json record = {{"id", NewRequestId()}, {"from", from},      {"to", to},
+                 {"message", message},   {"state", "pending"},
+                 {"created", now},       {"history", json::array({{{"state", "pending"}, {"at", now}}})}};
+  if (Status s = store_.Put(RecordKind::kRequest, event, record); !s.ok()) return ErrorResponse(s);
+  return Json(201, record);
 }
 
 }  // namespace incontra::server

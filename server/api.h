@@ -8,6 +8,12 @@
 //   PUT|GET|DELETE /v1/events/{event}/participants/{id}
 //   PUT|GET /v1/events/{event}/needs/{id}
 //   GET  /v1/events/{event}/changes?since=SEQ&limit=N
+//   POST /v1/events/{event}/requests {from, to, message}; GET .../requests, .../requests/{id}
+//   POST /v1/events/{event}/requests/{id}/accept|decline|cancel
+//        states pending -> accepted | declined, pending | accepted -> cancelled; refused with
+//        request.self, request.kinds, request.duplicate (a pending request between the same
+//        two), request.quota (the sender's max_meetings, else the event's
+//        max_meetings_per_participant, counting pending and accepted), request.transition
 //   GET  /v1/events/{event}/participants/{id}/suggestions?top=20&kind=pa
 //   GET  /v1/events/{event}/needs/{id}/suggestions?top=20
 //        ranked counterparts with `why` (engine/matching.h), as one batch match result line
@@ -22,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "storage/store.h"
 
@@ -55,10 +62,13 @@ class Api {
   storage::Store& store_;
   ApiOptions options_;
   std::shared_ptr<Matchers> matchers_;
+  HttpResponse Requests(const std::string& method, const std::string& event,
+                        const std::vector<std::string>& seg, const HttpRequest& request) const;
 };
 
 // The error body and HTTP status of a Status: InvalidArgument 400, NotFound 404,
-// api.unauthorized 401, api.forbidden 403, api.conflict 409, api.method_not_allowed 405,
+// api.unauthorized 401, api.forbidden 403, api.conflict and request.transition, .duplicate,
+// .quota 409, api.method_not_allowed 405,
 // storage I/O 503, anything else 500.
 HttpResponse ErrorResponse(const Status& status);
 
