@@ -290,7 +290,9 @@ Status CheckFormat(const std::string& dir) {
 // empty folder), so a crash while creating leaves no folder or a complete one, never a
 // half-made database that would then be refused as foreign.
 Status Create(const std::string& dir) {
-  const std::string tmp = fs::path(dir).lexically_normal().string() + ".incontra-creating";
+  fs::path target = fs::path(dir).lexically_normal();
+  if (!target.has_filename()) target = target.parent_path();  // "data/" names "data"
+  const std::string tmp = target.string() + ".incontra-creating";
   std::error_code ec;
   fs::remove_all(tmp, ec);
   rocksdb::DBOptions options;
@@ -309,7 +311,7 @@ Status Create(const std::string& dir) {
   delete raw;
   if (!s.ok()) return FromRocks(s, dir);
   if (!closed.ok()) return FromRocks(closed, dir);
-  fs::rename(tmp, dir, ec);
+  fs::rename(tmp, target, ec);
   if (ec) return Status::IoError("storage.io", dir + ": " + ec.message());
   return Status::Ok();
 }

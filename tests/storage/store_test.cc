@@ -833,3 +833,27 @@ TEST_CASE("store: RestoreBackup refuses a non-empty target and leaves it alone")
 
 }  // namespace
 }  // namespace incontra::storage::test
+
+namespace incontra::storage::test {
+namespace {
+
+// Regression: "data/" put the folder being created inside the target ("data/.incontra-
+// creating") and the rename into place failed.
+TEST_CASE("store: a folder named with a trailing slash is created, fresh or empty") {
+  TempDir dir;
+  for (const std::string& name : {std::string("fresh/"), std::string("empty/")}) {
+    if (name == "empty/") fs::create_directories(dir / "empty");
+    {
+      auto store = Store::Open(dir / name);
+      REQUIRE_MESSAGE(store.ok(), store.status().message());
+      CHECK((*store)->PutEvent({{"id", "e"}}).ok());
+    }
+    auto again = Store::Open(dir / name);
+    REQUIRE_MESSAGE(again.ok(), again.status().message());
+    CHECK((*again)->GetEvent("e").ok());
+    CHECK_FALSE(fs::exists(dir / (name + ".incontra-creating")));
+  }
+}
+
+}  // namespace
+}  // namespace incontra::storage::test
