@@ -376,6 +376,9 @@ HttpResponse Api::Handle(const HttpRequest& request) const {
       return r.ok() ? Json(200, *r) : ErrorResponse(r.status());
     }
     if (method == "DELETE" && participant) {
+      // Under the requests lock: a request being created for this participant either lands
+      // before the cascade (and goes with it) or sees the participant gone.
+      std::lock_guard<std::mutex> lock(matchers_->requests_mutex);
       Status s = store_.Delete(kind, event, id);
       matchers_->Invalidate(event);
       return s.ok() ? HttpResponse{204, "application/json", ""} : ErrorResponse(s);
