@@ -299,6 +299,10 @@ HttpResponse Api::Handle(const HttpRequest& request) const {
       return e.ok() ? Json(200, *e) : ErrorResponse(e.status());
     }
     if (method != "PUT") return not_allowed();
+    // Only the admin creates events, by POST or by PUT; an organiser edits its own.
+    if (!caller->admin && !store_.GetEvent(event).ok()) {
+      return ErrorResponse(Forbidden("only the admin key creates events"));
+    }
     auto body = Body(request);
     if (!body.ok()) return ErrorResponse(body.status());
     auto record = RecordWithId(std::move(*body), event);

@@ -740,3 +740,23 @@ TEST_CASE("api concurrent POSTs of one event id create it once") {
 
 }  // namespace
 }  // namespace incontra::server
+
+namespace incontra::server {
+namespace {
+
+// An organiser key is scoped to an event id; before, it could create that event by PUT
+// although creating events is the admin's.
+TEST_CASE("api an organiser key cannot create its event by PUT, only edit it") {
+  ApiFixture f;
+  // k-e2's scope is e2, which exists; a key scoped to a missing event is made here.
+  REQUIRE(f.store->PutApiKey("k-e9", "organiser-e9-secret-0123", {{"role", "organiser"}, {"event", "e9"}}).ok());
+  HttpRequest put{"PUT", "/v1/events/e9", {{"authorization", "Bearer organiser-e9-secret-0123"}},
+                  R"({"name": "Nine"})"};
+  CHECK(Outcome(f.api->Handle(put)) == "403 api.forbidden");
+  CHECK(f.StoredEvent("e9") == "-");
+  CHECK(Outcome(f.Call("PUT", "/v1/events/e9", "admin", R"({"name": "Nine"})")) == "200");
+  CHECK(Outcome(f.api->Handle(put)) == "200");
+}
+
+}  // namespace
+}  // namespace incontra::server
