@@ -13,15 +13,13 @@
 namespace incontra::scoring {
 namespace {
 
-bool HasDigit(const std::string& t) {
-  return std::any_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 // Numbers in procurement texts are years, amounts, protocol and tender ids: they name one
 // contract, never a kind of supply, so they only add noise to matching.
 std::vector<std::string> MatchTerms(Analyzer& analyzer, const std::string& text) {
   std::vector<std::string> terms = analyzer.Terms(text);
-  terms.erase(std::remove_if(terms.begin(), terms.end(), HasDigit), terms.end());
+  terms.erase(
+      std::remove_if(terms.begin(), terms.end(), [](const std::string& t) { return HasDigit(t); }),
+      terms.end());
   return terms;
 }
 
@@ -44,6 +42,18 @@ std::vector<std::string> Concat(Analyzer& analyzer, const std::vector<std::strin
 double CommonLimit(const Bm25Index& index, double share) {
   constexpr double kMinCommon = 100;
   return std::max(kMinCommon, share * index.documents());
+}
+
+// The terms in more (common) or no more (specific) than `share` of the index's documents.
+std::vector<std::pair<std::string, float>> ByFrequency(
+    const Bm25Index& index, const std::vector<std::pair<std::string, float>>& terms, double share,
+    bool common) {
+  const double limit = CommonLimit(index, share);
+  std::vector<std::pair<std::string, float>> out;
+  for (const auto& t : terms) {
+    if ((index.DocumentFrequency(t.first) > limit) == common) out.push_back(t);
+  }
+  return out;
 }
 
 bool IsStop(const std::string& token) {
@@ -137,8 +147,8 @@ struct Scorer::Impl {
   const CpvLabels* labels = nullptr;
   size_t n = 0;
   Bm25Index supply, demand;
-  Bm25Index names;    // per candidate: its name's character grams
-  Bm25Index offers;   // per single offer: its word pairs
+  Bm25Index names;                   // per candidate: its name's character grams
+  Bm25Index offers;                  // per single offer: its word pairs
   std::vector<int> offer_candidate;  // offer document -> candidate
   CodeSide supply_codes, demand_codes;
   std::vector<bool> supply_text, demand_text;  // whether a side has any term
@@ -231,8 +241,8 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
         cs.codes.push_back(ParseCodes(side == Side::kSupply ? candidates[i].supply_cpv
                                                             : candidates[i].demand_cpv));
         for (size_t c = 0; c < cs.codes.back().size(); ++c) {
-          cs.by_division[cs.codes.back()[c].digits.substr(0, 2)].emplace_back(
-              static_cast<int>(i), static_cast<int>(c));
+          cs.by_division[cs.codes.back()[c].digits.substr(0, 2)].emplace_back(static_cast<int>(i),
+                                                                              static_cast<int>(c));
         }
       }
     }
@@ -297,15 +307,8 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
     for (std::string& g : NameGramTerms(t)) grams.push_back(std::move(g));
     for (std::string& p : PhraseTerms(t)) phrases.push_back(std::move(p));
   }
-  auto specific = [&](const Bm25Index& index, std::vector<std::pair<std::string, float>> terms) {
-    const double limit = CommonLimit(index, impl_->options.common_share);
-    terms.erase(std::remove_if(terms.begin(), terms.end(),
-                               [&](const auto& t) { return index.DocumentFrequency(t.first) > limit; }),
-                terms.end());
-    return terms;
-  };
-  q.grams = specific(impl_->names, Counted(grams));
-  q.phrases = specific(impl_->offers, Counted(phrases));
+  q.grams = ByFrequency(impl_->names, Counted(grams), impl_->options.common_share, false);
+  q.phrases = ByFrequency(impl_->offers, Counted(phrases), impl_->options.common_share, false);
   q.cpv = ParseCodes(cpv);
   return q;
 }
@@ -336,32 +339,24 @@ void Scorer::Text(Side side, const Query& query, float* out, std::vector<int>* t
 
 namespace {
 
-// The query's terms in more (common) or no more (specific) than `share` of the documents.
-std::vector<std::pair<std::string, float>> TermsBy(const Bm25Index& index, const Query& query,
-                                                   double share, bool common) {
-  const double limit = CommonLimit(index, share);
-  std::vector<std::pair<std::string, float>> out;
-  for (const auto& t : query.terms) {
-    if ((index.DocumentFrequency(t.first) > limit) == common) out.push_back(t);
-  }
-  return out;
+// The supply Text of the query's specific or common words only, divided by the bound of all.
+void WordsBy(const Bm25Index& supply, const Query& query, double share, bool common, float* out,
+             std::vector<int>* touched, const char* only) {
+  const double bound = supply.UpperBound(query.terms);
+  if (bound <= 0) return;
+  supply.Scores(ByFrequency(supply, query.terms, share, common), static_cast<float>(1.0 / bound),
+                out, touched, only);
 }
 
 }  // namespace
 
 void Scorer::SpecificText(const Query& query, float* out, std::vector<int>* touched) const {
-  const double bound = impl_->supply.UpperBound(query.terms);
-  if (bound <= 0) return;
-  impl_->supply.Scores(TermsBy(impl_->supply, query, impl_->options.common_word_share, false),
-                       static_cast<float>(1.0 / bound), out, touched);
+  WordsBy(impl_->supply, query, impl_->options.common_word_share, false, out, touched, nullptr);
 }
 
 void Scorer::CommonText(const Query& query, float* out, const char* only,
                         std::vector<int>* touched) const {
-  const double bound = impl_->supply.UpperBound(query.terms);
-  if (bound <= 0) return;
-  impl_->supply.Scores(TermsBy(impl_->supply, query, impl_->options.common_word_share, true),
-                       static_cast<float>(1.0 / bound), out, touched, only);
+  WordsBy(impl_->supply, query, impl_->options.common_word_share, true, out, touched, only);
 }
 
 void Scorer::NameGrams(const Query& query, float* out, std::vector<int>* touched) const {
@@ -453,8 +448,9 @@ std::vector<Scorer::CodeMatch> Scorer::DrivingCodes(Side side, const Query& quer
     }
     if (best) out.push_back({q.digits, best->digits, best_s});
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const CodeMatch& a, const CodeMatch& b) { return a.similarity > b.similarity; });
+  std::stable_sort(out.begin(), out.end(), [](const CodeMatch& a, const CodeMatch& b) {
+    return a.similarity > b.similarity;
+  });
   if (out.size() > n) out.resize(n);
   return out;
 }
@@ -482,7 +478,8 @@ Scorer::Contexts Scorer::BuildContexts(
       if (auto it = x.context_words.find(t); it != x.context_words.end()) w[it->second] += 1.0f;
     }
     for (Eigen::Index v = 0; v < w.size(); ++v) {
-      if (w[v] > 0) w[v] = static_cast<float>(std::log1p(w[v] / (mu * x.background[static_cast<size_t>(v)])));
+      if (w[v] > 0)
+        w[v] = static_cast<float>(std::log1p(w[v] / (mu * x.background[static_cast<size_t>(v)])));
     }
     impl->weights.push_back(std::move(w));
     impl->constant.push_back(
@@ -490,7 +487,8 @@ Scorer::Contexts Scorer::BuildContexts(
   }
   // The best asker per candidate: one sparse product per asker, askers spread over threads.
   const size_t workers = static_cast<size_t>(std::max(1, x.options.threads));
-  std::vector<std::vector<float>> best(workers, std::vector<float>(x.n, -std::numeric_limits<float>::infinity()));
+  std::vector<std::vector<float>> best(
+      workers, std::vector<float>(x.n, -std::numeric_limits<float>::infinity()));
   ParallelFor(impl->weights.size(), x.options.threads, [&](size_t a, size_t worker) {
     Eigen::VectorXf ll = x.frequencies * impl->weights[a];
     std::vector<float>& b = best[worker];

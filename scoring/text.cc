@@ -57,9 +57,6 @@ const std::unordered_set<std::string_view>& EnglishStopWords() {
   return words;
 }
 
-bool HasDigit(std::string_view token) {
-  return std::any_of(token.begin(), token.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 }  // namespace
 
@@ -135,6 +132,10 @@ std::vector<std::string> Tokenize(std::string_view folded) {
   }
   if (!current.empty()) tokens.push_back(std::move(current));
   return tokens;
+}
+
+bool HasDigit(std::string_view token) {
+  return std::any_of(token.begin(), token.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 bool IsStopWord(std::string_view token, Language language) {

@@ -35,6 +35,9 @@ std::string Fold(std::string_view text, bool strip_accents);
 // other character separate ("l'ufficio" -> "l", "ufficio").
 std::vector<std::string> Tokenize(std::string_view folded);
 
+// Whether a token has a digit: a number, a year, a code.
+bool HasDigit(std::string_view token);
+
 // Whether a folded token (accents stripped) is a stop word of the language.
 bool IsStopWord(std::string_view token, Language language);
 

@@ -2,13 +2,13 @@
 
 #include <boost/program_options.hpp>
 #include <cmath>
-#include <cstdlib>
-#include <optional>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -20,10 +20,10 @@
 #include "engine/schedule_json.h"
 #include "engine/scheduler.h"
 #include "scoring/cpv_labels.h"
+#include "scoring/text.h"
 #include "server/api.h"
 #include "server/http_server.h"
 #include "storage/store.h"
-#include "scoring/text.h"
 
 namespace incontra::server {
 namespace {
@@ -180,8 +180,8 @@ int Schedule(int argc, const char* const* argv, std::ostream& out, std::ostream&
       "Bad input is refused with exit code 2 and a message naming the place and the rule.\n";
   if (!ParseOptions(argc, argv, options, positional, &vm, out, err, usage, &code)) return code;
   if (threads < 1 || effort < 0) {
-    return Fail(err, Status::InvalidArgument("cli.bad_option",
-                                             "--threads and --effort: must be positive"));
+    return Fail(
+        err, Status::InvalidArgument("cli.bad_option", "--threads and --effort: must be positive"));
   }
   if (time_limit_ms < 0) {
     return Fail(err, Status::InvalidArgument("cli.bad_option", "--time-limit-ms: must be >= 0"));
@@ -194,11 +194,9 @@ int Schedule(int argc, const char* const* argv, std::ostream& out, std::ostream&
   if (Status s = engine::ValidateProblem(*problem); !s.ok()) return Fail(err, s);
   // An output that cannot be written is found out before the search, not after it.
   if (Status s = CheckWritable(output); !s.ok()) return Fail(err, s);
-  ScheduleResult result =
-      engine::Solve(*problem, {.seed = seed,
-                               .time_limit_ms = time_limit_ms,
-                               .threads = threads,
-                               .effort = effort});
+  ScheduleResult result = engine::Solve(
+      *problem,
+      {.seed = seed, .time_limit_ms = time_limit_ms, .threads = threads, .effort = effort});
   if (Status s = WriteOutput(output, engine::ScheduleResultToJson(result).dump(2) + "\n", out);
       !s.ok()) {
     return Fail(err, s);
@@ -212,8 +210,8 @@ int Demo(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   int effort = engine::SolveOptions{}.effort;
   int64_t time_limit_ms = 10'000;
   po::options_description options("Options");
-  options.add_options()("help,h", "show this help")(
-      "seed", po::value(&seed)->default_value(1), "seed of the generated event and the search")(
+  options.add_options()("help,h", "show this help")("seed", po::value(&seed)->default_value(1),
+                                                    "seed of the generated event and the search")(
       "participants", po::value(&participants), "participants (default 500)")(
       "meetings", po::value(&meetings), "requested meetings (default 2500)")(
       "time-limit-ms", po::value(&time_limit_ms)->default_value(10'000), "search time limit")(
@@ -242,8 +240,8 @@ int Demo(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   for (const auto& q : problem.participants) hosts += q.table.has_value();
   out << "Incontra demo: a Connext-like brokerage event (seed " << seed << ")\n"
       << "  " << problem.participants.size() << " participants, " << problem.meetings.size()
-      << " requested meetings, " << problem.slots.size() << " slots, "
-      << problem.table_ids.size() << " tables (" << hosts << " kept by hosts)\n\n"
+      << " requested meetings, " << problem.slots.size() << " slots, " << problem.table_ids.size()
+      << " tables (" << hosts << " kept by hosts)\n\n"
       << "Agenda\n"
       << "  scheduled     " << st.scheduled << " of " << problem.meetings.size() << " ("
       << st.unscheduled << " unscheduled)\n"
@@ -284,9 +282,9 @@ int Demo(int argc, const char* const* argv, std::ostream& out, std::ostream& err
       if (pid != busiest) with += (with.empty() ? "" : ", ") + pid;
     }
     const engine::Slot& slot = *slot_by_id[sm.slot];
-    std::string when = slot.start.size() >= 16 ? slot.start.substr(0, 10) + " " +
-                                                     slot.start.substr(11, 5)
-                                               : "slot " + slot.id;
+    std::string when = slot.start.size() >= 16
+                           ? slot.start.substr(0, 10) + " " + slot.start.substr(11, 5)
+                           : "slot " + slot.id;
     lines[slot_order[sm.slot]] = "  " + when + "  " + sm.table + "  with " + with;
   }
   out << "\nAgenda of " << busiest << " (" << lines.size() << " meetings)\n";
@@ -298,13 +296,16 @@ int Demo(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   return kExitOk;
 }
 
+// Errors in a file name the file, then the place: "needs.jsonl: line 3: title: required".
+Status InFile(const std::string& path, const Status& s) {
+  return Status::InvalidArgument(s.code(), path + ": " + s.message());
+}
+
 Result<scoring::CpvLabels> LoadLabels(const std::string& path) {
   auto text = ReadInput(path);
   if (!text.ok()) return text.status();
   auto labels = scoring::CpvLabels::Parse(*text);
-  if (!labels.ok()) {
-    return Status::InvalidArgument(labels.status().code(), path + ": " + labels.status().message());
-  }
+  if (!labels.ok()) return InFile(path, labels.status());
   return labels;
 }
 
@@ -314,8 +315,8 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")(
       "participants", po::value(&participants_path)->required(),
-      "participants, JSON Lines (FORMATS.md Participant)")(
-      "needs", po::value(&needs_path), "needs, JSON Lines (FORMATS.md Need)")(
+      "participants, JSON Lines (FORMATS.md Participant)")("needs", po::value(&needs_path),
+                                                           "needs, JSON Lines (FORMATS.md Need)")(
       "top", po::value(&top)->default_value(20), "matches per line, best first")(
       "for", po::value(&target)->default_value("needs"),
       "'needs': rank participants for every need; 'participants': rank counterparts for "
@@ -336,13 +337,13 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
       "participant). A bad line in any file refuses the whole run (exit 2).\n";
   if (!ParseOptions(argc, argv, options, none, &vm, out, err, usage, &code)) return code;
   if (top < 0 || top > 10'000 || threads < 1) {
-    return Fail(err, Status::InvalidArgument(
-                         "cli.bad_option", "--top: 0 to 10000; --threads: at least 1"));
+    return Fail(
+        err, Status::InvalidArgument("cli.bad_option", "--top: 0 to 10000; --threads: at least 1"));
   }
   if (target != "needs" && target != "participants") {
-    return Fail(err, Status::InvalidArgument("cli.bad_option",
-                                             "--for: 'needs' or 'participants', not '" + target +
-                                                 "'"));
+    return Fail(err,
+                Status::InvalidArgument("cli.bad_option",
+                                        "--for: 'needs' or 'participants', not '" + target + "'"));
   }
   if (target == "needs" && needs_path.empty()) {
     return Fail(err, Status::InvalidArgument("cli.bad_option",
@@ -356,20 +357,16 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
                                                "--kind: one of pa, company, research, other"));
     }
   }
-  // Errors in a file name the file, then the line: "needs.jsonl: line 3: title: required".
-  auto in_file = [](const std::string& path, const Status& s) {
-    return Status::InvalidArgument(s.code(), path + ": " + s.message());
-  };
   auto participants_text = ReadInput(participants_path);
   if (!participants_text.ok()) return Fail(err, participants_text.status());
   auto participants = engine::ParseParticipantsJsonl(*participants_text);
-  if (!participants.ok()) return Fail(err, in_file(participants_path, participants.status()));
+  if (!participants.ok()) return Fail(err, InFile(participants_path, participants.status()));
   std::vector<engine::Need> needs;
   if (!needs_path.empty()) {
     auto needs_text = ReadInput(needs_path);
     if (!needs_text.ok()) return Fail(err, needs_text.status());
     auto parsed = engine::ParseNeedsJsonl(*needs_text);
-    if (!parsed.ok()) return Fail(err, in_file(needs_path, parsed.status()));
+    if (!parsed.ok()) return Fail(err, InFile(needs_path, parsed.status()));
     needs = std::move(*parsed);
   }
   std::optional<scoring::CpvLabels> labels;
@@ -383,8 +380,8 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
                                          labels ? &*labels : nullptr, {}, threads);
   if (!matcher.ok()) return Fail(err, matcher.status());
   const bool for_needs = target == "needs";
-  auto ranking = for_needs ? matcher->ForAllNeeds(match_options)
-                           : matcher->ForAllParticipants(match_options);
+  auto ranking =
+      for_needs ? matcher->ForAllNeeds(match_options) : matcher->ForAllParticipants(match_options);
   // Lines are written on every thread, then joined in input order.
   std::vector<std::string> lines(ranking.size());
   auto write = [&](size_t from, size_t to) {
@@ -417,9 +414,9 @@ int Cpv(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   std::string action, text, labels_path;
   int top = 10;
   po::options_description options("Options");
-  options.add_options()("help,h", "show this help")(
-      "action", po::value(&action)->required(), "suggest")(
-      "text", po::value(&text)->required(), "the free text to find codes for")(
+  options.add_options()("help,h", "show this help")("action", po::value(&action)->required(),
+                                                    "suggest")("text", po::value(&text)->required(),
+                                                               "the free text to find codes for")(
       "cpv-labels", po::value(&labels_path)->required(),
       "the CPV 2008 list with Italian and English labels (TSV)")(
       "top", po::value(&top)->default_value(10), "how many codes");
@@ -449,8 +446,7 @@ int Cpv(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                     {"label_it", e->label_it},
                     {"label_en", e->label_en}});
   }
-  out << nlohmann::json{{"text", scoring::ValidUtf8(text)}, {"suggestions", list}}.dump(2)
-      << "\n";
+  out << nlohmann::json{{"text", scoring::ValidUtf8(text)}, {"suggestions", list}}.dump(2) << "\n";
   return kExitOk;
 }
 
@@ -458,8 +454,8 @@ constexpr const char* kDefaultData = "./incontra-data";
 
 std::optional<storage::RecordKind> RecordKindFromName(const std::string& name) {
   using storage::RecordKind;
-  for (RecordKind k : {RecordKind::kParticipant, RecordKind::kNeed, RecordKind::kRequest,
-                       RecordKind::kMeeting}) {
+  for (RecordKind k :
+       {RecordKind::kParticipant, RecordKind::kNeed, RecordKind::kRequest, RecordKind::kMeeting}) {
     if (storage::RecordKindName(k) == name) return k;
   }
   return std::nullopt;
@@ -492,16 +488,13 @@ int Import(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   auto text = ReadInput(file);
   if (!text.ok()) return Fail(err, text.status());
   std::vector<nlohmann::json> records;
-  auto in_file = [&](const Status& s) {
-    return Status::InvalidArgument(s.code(), file + ": " + s.message());
-  };
   if (kind_name == "participant") {
     auto parsed = engine::ParseParticipantsJsonl(*text);
-    if (!parsed.ok()) return Fail(err, in_file(parsed.status()));
+    if (!parsed.ok()) return Fail(err, InFile(file, parsed.status()));
     for (const auto& p : *parsed) records.push_back(engine::ParticipantToJson(p));
   } else {
     auto parsed = engine::ParseNeedsJsonl(*text);
-    if (!parsed.ok()) return Fail(err, in_file(parsed.status()));
+    if (!parsed.ok()) return Fail(err, InFile(file, parsed.status()));
     for (const auto& n : *parsed) records.push_back(engine::NeedToJson(n));
   }
   auto store = storage::Store::Open(data);
@@ -509,7 +502,9 @@ int Import(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (Status s = (*store)->Import(event, *RecordKindFromName(kind_name), records); !s.ok()) {
     return Fail(err, s);
   }
-  out << nlohmann::json{{"event", event}, {"kind", kind_name}, {"imported", records.size()},
+  out << nlohmann::json{{"event", event},
+                        {"kind", kind_name},
+                        {"imported", records.size()},
                         {"seq", (*store)->last_sequence()}}
              .dump()
       << "\n";
@@ -519,8 +514,8 @@ int Import(int argc, const char* const* argv, std::ostream& out, std::ostream& e
 int Export(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   std::string event, kind_name, data = kDefaultData, output;
   po::options_description options("Options");
-  options.add_options()("help,h", "show this help")(
-      "event", po::value(&event)->required(), "the event")(
+  options.add_options()("help,h", "show this help")("event", po::value(&event)->required(),
+                                                    "the event")(
       "kind", po::value(&kind_name),
       "participant, need, request or meeting: the records alone, as import reads them; "
       "without it every kind, each line {\"kind\": ..., \"record\": ...}")(
@@ -535,8 +530,8 @@ int Export(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (!kind_name.empty()) {
     auto kind = RecordKindFromName(kind_name);
     if (!kind) {
-      return Fail(err, Status::InvalidArgument(
-                           "cli.bad_option", "--kind: participant, need, request or meeting"));
+      return Fail(err, Status::InvalidArgument("cli.bad_option",
+                                               "--kind: participant, need, request or meeting"));
     }
     kinds.push_back(*kind);
   } else {

@@ -28,9 +28,8 @@ constexpr const char* kFormatName = "incontra-db";
 
 // Column families, in the order of RecordKind, then the feed. "default" holds the format.
 const std::vector<std::string>& FamilyNames() {
-  static const std::vector<std::string> names = {"events",   "participants", "needs",
-                                                 "requests", "meetings",     "schedules",
-                                                 "api_keys", "feed"};
+  static const std::vector<std::string> names = {"events",   "participants", "needs",    "requests",
+                                                 "meetings", "schedules",    "api_keys", "feed"};
   return names;
 }
 constexpr size_t kFeedFamily = 7;
@@ -52,9 +51,9 @@ Status CheckVersion(std::string_view value, const std::string& where) {
   if (value.empty()) return Status::Internal("storage.corrupt", where + ": empty value");
   const auto version = static_cast<unsigned char>(value[0]);
   if (version > kSchema) {
-    return Status::InvalidArgument("storage.newer_schema",
-                                   where + ": written by a newer Incontra (schema " +
-                                       std::to_string(version) + ")");
+    return Status::InvalidArgument(
+        "storage.newer_schema",
+        where + ": written by a newer Incontra (schema " + std::to_string(version) + ")");
   }
   return Status::Ok();
 }
@@ -129,13 +128,20 @@ bool Mentions(const json& record, const std::string& participant) {
 
 std::string_view RecordKindName(RecordKind kind) {
   switch (kind) {
-    case RecordKind::kEvent: return "event";
-    case RecordKind::kParticipant: return "participant";
-    case RecordKind::kNeed: return "need";
-    case RecordKind::kRequest: return "request";
-    case RecordKind::kMeeting: return "meeting";
-    case RecordKind::kSchedule: return "schedule";
-    case RecordKind::kApiKey: return "api_key";
+    case RecordKind::kEvent:
+      return "event";
+    case RecordKind::kParticipant:
+      return "participant";
+    case RecordKind::kNeed:
+      return "need";
+    case RecordKind::kRequest:
+      return "request";
+    case RecordKind::kMeeting:
+      return "meeting";
+    case RecordKind::kSchedule:
+      return "schedule";
+    case RecordKind::kApiKey:
+      return "api_key";
   }
   return "record";
 }
@@ -167,6 +173,10 @@ struct Store::Impl {
     c->batch.Put(Family(kind), KeyBuilder().Str(event).Str(id).Take(), Encode(record));
     c->feed.push_back({0, std::string(RecordKindName(kind)), std::string(event), id, "put"});
   }
+  void PutEventRecord(Change* c, const std::string& id, const json& event) {
+    c->batch.Put(Family(RecordKind::kEvent), KeyBuilder().Str(id).Take(), Encode(event));
+    c->feed.push_back({0, "event", id, id, "put"});
+  }
   void DeleteRecord(Change* c, RecordKind kind, std::string_view event, const std::string& id) {
     c->batch.Delete(Family(kind), KeyBuilder().Str(event).Str(id).Take());
     c->feed.push_back({0, std::string(RecordKindName(kind)), std::string(event), id, "delete"});
@@ -196,8 +206,9 @@ struct Store::Impl {
 
   bool EventExists(std::string_view event) const {
     std::string value;
-    return db->Get(rocksdb::ReadOptions(), Family(RecordKind::kEvent),
-                   KeyBuilder().Str(event).Take(), &value)
+    return db
+        ->Get(rocksdb::ReadOptions(), Family(RecordKind::kEvent), KeyBuilder().Str(event).Take(),
+              &value)
         .ok();
   }
 
@@ -278,10 +289,10 @@ Status CheckFormat(const std::string& dir) {
   }
   const uint64_t schema = meta.value("schema", uint64_t{0});
   if (schema > kSchema) {
-    return Status::InvalidArgument(
-        "storage.newer_schema", dir + ": written by a newer Incontra (schema " +
-                                    std::to_string(schema) + ", this one reads " +
-                                    std::to_string(kSchema) + "); upgrade Incontra to open it");
+    return Status::InvalidArgument("storage.newer_schema",
+                                   dir + ": written by a newer Incontra (schema " +
+                                       std::to_string(schema) + ", this one reads " +
+                                       std::to_string(kSchema) + "); upgrade Incontra to open it");
   }
   return Status::Ok();
 }
@@ -371,8 +382,7 @@ Status Store::PutEvent(const json& event) {
   std::string id;
   if (Status s = RecordId(event, &id); !s.ok()) return s;
   Impl::Change c;
-  c.batch.Put(impl_->Family(RecordKind::kEvent), KeyBuilder().Str(id).Take(), Encode(event));
-  c.feed.push_back({0, "event", id, id, "put"});
+  impl_->PutEventRecord(&c, id, event);
   return impl_->Commit(&c);
 }
 
@@ -384,8 +394,7 @@ Status Store::CreateEvent(const json& event) {
     return Status::InvalidArgument("storage.exists", "event '" + id + "' exists");
   }
   Impl::Change c;
-  c.batch.Put(impl_->Family(RecordKind::kEvent), KeyBuilder().Str(id).Take(), Encode(event));
-  c.feed.push_back({0, "event", id, id, "put"});
+  impl_->PutEventRecord(&c, id, event);
   return impl_->Commit(&c);
 }
 
@@ -455,20 +464,20 @@ Status Store::Import(std::string_view event, RecordKind kind, const std::vector<
   Impl::Change c;
   c.feed.reserve(records.size() + 1);
   if (!impl_->EventExists(event)) {
-    json e = {{"id", event}};
-    c.batch.Put(impl_->Family(RecordKind::kEvent), KeyBuilder().Str(event).Take(), Encode(e));
-    c.feed.push_back({0, "event", std::string(event), std::string(event), "put"});
+    impl_->PutEventRecord(&c, event_id, {{"id", event_id}});
   }
   std::unordered_set<std::string> ids;
   ids.reserve(records.size());
   std::vector<std::string> record_ids(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
     if (Status s = RecordId(records[i], &record_ids[i]); !s.ok()) {
-      return Status::InvalidArgument(s.code(), "record " + std::to_string(i + 1) + ": " + s.message());
+      return Status::InvalidArgument(s.code(),
+                                     "record " + std::to_string(i + 1) + ": " + s.message());
     }
     if (!ids.insert(record_ids[i]).second) {
       return Status::InvalidArgument(
-          "storage.invalid_record", "record " + std::to_string(i + 1) + ": id '" + record_ids[i] + "' twice");
+          "storage.invalid_record",
+          "record " + std::to_string(i + 1) + ": id '" + record_ids[i] + "' twice");
     }
   }
   // Encoding is most of a bulk import's work and independent per record: the second core
@@ -529,8 +538,8 @@ Result<json> Store::GetSchedule(std::string_view event) const {
   auto rows = impl_->Scan(impl_->Family(RecordKind::kSchedule), KeyBuilder().Str(event).Take());
   if (!rows.ok()) return rows.status();
   if (rows->empty()) {
-    return Status::NotFound("storage.not_found", "event '" + std::string(event) +
-                                                     "': no schedule published");
+    return Status::NotFound("storage.not_found",
+                            "event '" + std::string(event) + "': no schedule published");
   }
   return std::move(rows->back().second);
 }

@@ -24,29 +24,11 @@
 
 #include "server/api.h"
 #include "storage/store.h"
+#include "tests/temp_dir.h"
 
 namespace incontra::server {
 
-class ApiTempDir {
- public:
-  ApiTempDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("incontra_api_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~ApiTempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ApiTempDir(const ApiTempDir&) = delete;
-  ApiTempDir& operator=(const ApiTempDir&) = delete;
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using ApiTempDir = test::TempDir;
 
 // The "error.code" of an error body; "" when the body is no error (or not JSON at all).
 inline std::string ErrorCode(const std::string& body) {

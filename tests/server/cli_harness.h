@@ -24,32 +24,15 @@
 #include <string>
 #include <system_error>
 
+#include "tests/temp_dir.h"
+
 #ifndef INCONTRA_BIN
 #error "INCONTRA_BIN must name the incontra binary"
 #endif
 
 namespace incontra::server {
 
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("incontra_cli_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = test::TempDir;
 
 inline std::string Quote(const std::string& s) {
   std::string out = "'";

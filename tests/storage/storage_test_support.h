@@ -13,34 +13,13 @@
 #include <vector>
 
 #include "storage/store.h"
+#include "tests/temp_dir.h"
 
 namespace incontra::storage::test {
 
 namespace fs = std::filesystem;
 
-// A fresh directory per test, removed afterwards. The store folder is a child of it, so tests
-// can also place backups and restores next to it.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("incontra_storage_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using TempDir = incontra::test::TempDir;
 
 inline std::unique_ptr<Store> OpenOrDie(const std::string& dir, StoreOptions options = {}) {
   auto store = Store::Open(dir, options);
