@@ -9,6 +9,7 @@ packages=(
   librocksdb-dev nlohmann-json3-dev libeigen3-dev doctest-dev
   libstemmer-dev libutf8proc-dev libssl-dev
   libcadical-dev
+  libical-dev libcsv-dev libspdlog-dev
 )
 
 missing=()

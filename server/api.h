@@ -17,8 +17,13 @@
 //   GET  /v1/events/{event}/participants/{id}/suggestions?top=20&kind=pa
 //   GET  /v1/events/{event}/needs/{id}/suggestions?top=20
 //        ranked counterparts with `why` (engine/matching.h), as one batch match result line
-// Auth: `Authorization: Bearer <key>`. The admin key (INCONTRA_ADMIN_KEY) may do everything;
-// a stored key with scope {"role": "organiser", "event": E} everything within event E.
+// Auth: `Authorization: Bearer <key>`. Keys, stored hashed, carry a scope:
+//   admin       INCONTRA_ADMIN_KEY: everything;
+//   organiser   {"role": "organiser", "event": E}: everything within event E;
+//   participant {"role": "participant", "event": E, "participant": P} (a token an organiser
+//               makes with POST .../participants/{P}/tokens): acts only as P: its own profile,
+//               agenda, requests and suggestions, and the public profiles of the others;
+//   frontend    {"role": "frontend", "event": E}: reads suggestions and public profiles.
 // No or unknown key: 401 api.unauthorized; outside the key's scope: 403 api.forbidden.
 //
 // Thread-safety: Handle may be called from any number of threads (the Store serialises writes).
@@ -28,11 +33,16 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "server/hub.h"
 #include "storage/store.h"
 
 namespace incontra::server {
+
+struct Caller;  // internal/api_common.h
 
 struct HttpRequest {
   std::string method;  // "GET", "PUT", ...
@@ -42,9 +52,25 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
+  HttpResponse() = default;
+  HttpResponse(int status, std::string content_type, std::string body)
+      : status(status), content_type(std::move(content_type)), body(std::move(body)) {}
+
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra ones, e.g. Retry-After
+  // For logs and metrics: the route's pattern ("/v1/events/{event}/participants/{id}") and
+  // the id of the key that called (empty when none). Never the key itself.
+  std::string route;
+  std::string key_id;
+};
+
+// What a WebSocket connection follows: an event, all of it or one participant's part.
+struct Subscription {
+  std::string event;
+  std::string participant;  // empty: the whole event (organisers)
+  std::string key_id;
 };
 
 struct ApiOptions {
@@ -56,14 +82,44 @@ class Api {
   // `store` must outlive the Api.
   Api(storage::Store& store, ApiOptions options);
   HttpResponse Handle(const HttpRequest& request) const;
+  // Authorises `GET /v1/ws?event=E[&participant=P]` (same header as every route): organisers
+  // of E may follow all of it or any participant, a participant token only itself.
+  Result<Subscription> Subscribe(const HttpRequest& request) const;
+  // Where the API publishes what changed, for the WebSocket sessions to subscribe to.
+  Hub& hub() const { return *hub_; }
 
  private:
   struct Matchers;  // per event, rebuilt after a write to it
   storage::Store& store_;
   ApiOptions options_;
   std::shared_ptr<Matchers> matchers_;
-  HttpResponse Requests(const std::string& method, const std::string& event,
-                        const std::vector<std::string>& seg, const HttpRequest& request) const;
+  std::shared_ptr<Hub> hub_;
+
+  // Route groups, each in its own file; `caller` is already checked to be in the event.
+  HttpResponse Records(const Caller& caller, const HttpRequest& request, const std::string& event,
+                       const std::vector<std::string>& seg) const;  // api.cc
+  HttpResponse Suggestions(const Caller& caller, const std::string& event, bool for_participant,
+                           const std::string& id, std::string_view query) const;  // api.cc
+  // Deletes a participant and what it is in; its counterparts' meetings stay, cancelled and
+  // without its id, and they are told.  // api_requests.cc
+  HttpResponse Erase(const std::string& event, const std::string& participant) const;
+  HttpResponse Requests(const Caller& caller, const HttpRequest& request,
+                        const std::string& event,
+                        const std::vector<std::string>& seg) const;  // api_requests.cc
+  // request.quota when `participant` is at its max_meetings (else the event's
+  // max_meetings_per_participant). Sending (`skip` empty) counts its pending and accepted
+  // requests; accepting request `skip` counts its accepted ones and those it sent.
+  Status CheckQuota(const std::string& event, const std::string& participant,
+                    const std::vector<nlohmann::json>& requests, const std::string& skip) const;
+  HttpResponse Schedule(const Caller& caller, const HttpRequest& request,
+                        const std::string& event, const std::vector<std::string>& seg,
+                        std::string_view query) const;  // api_schedule.cc
+  HttpResponse Agenda(const Caller& caller, const HttpRequest& request, const std::string& event,
+                      const std::string& participant, bool ics) const;  // api_schedule.cc
+  HttpResponse Import(const HttpRequest& request, const std::string& event) const;  // api_import.cc
+  // Tells the event's subscribers; seq is the store's feed position after the change.
+  void Tell(const std::string& event, const char* type, nlohmann::json data,
+            std::vector<std::string> participants) const;
 };
 
 // The error body and HTTP status of a Status: InvalidArgument 400, NotFound 404,

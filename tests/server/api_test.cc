@@ -279,7 +279,7 @@ TEST_CASE("api DELETE of a participant answers 204, then it is gone") {
   CHECK(f.Stored(RecordKind::kParticipant, "e1", "p1") == "-");
 }
 
-TEST_CASE("api DELETE of a participant takes its requests and meetings with it") {
+TEST_CASE("api DELETE of a participant takes its requests; its meetings stay cancelled, without it") {
   ApiFixture f;
   for (const char* id : {"p1", "p2", "p3"}) {
     REQUIRE(f.Call("PUT", std::string("/v1/events/e1/participants/") + id, "admin",
@@ -301,8 +301,12 @@ TEST_CASE("api DELETE of a participant takes its requests and meetings with it")
   REQUIRE(f.Call("DELETE", "/v1/events/e1/participants/p1", "organiser").status == 204);
   CHECK("participants " + f.Ids(RecordKind::kParticipant, "e1") + "; requests " +
             f.Ids(RecordKind::kRequest, "e1") + "; meetings " + f.Ids(RecordKind::kMeeting, "e1") ==
-        "participants p2 p3; requests r2; meetings m2");
-  // The feed names every record the deletion took, each once.
+        "participants p2 p3; requests r2; meetings m1 m2");
+  // p2 keeps its side of m1, cancelled, so its calendar learns it is off; nothing names p1.
+  auto m1 = f.store->Get(RecordKind::kMeeting, "e1", "m1");
+  REQUIRE(m1.ok());
+  CHECK(m1->dump() == R"({"id":"m1","participants":["p2"],"sequence":1,"status":"cancelled"})");
+  // The feed names every record the deletion took or changed, each once.
   json feed = json::parse(
       f.Call("GET", "/v1/events/e1/changes?since=" + std::to_string(before), "organiser").body);
   std::vector<std::string> named;
@@ -314,7 +318,7 @@ TEST_CASE("api DELETE of a participant takes its requests and meetings with it")
   std::string rendered;
   for (const auto& n : named) rendered += n + "\n";
   CHECK(rendered ==
-        "meeting m1 delete\nparticipant p1 delete\nrequest r1 delete\nrequest r3 delete\n");
+        "meeting m1 put\nparticipant p1 delete\nrequest r1 delete\nrequest r3 delete\n");
 }
 
 TEST_CASE("api unknown events, unknown routes and wrong methods") {

@@ -1,0 +1,52 @@
+// POST /v1/events/{event}/participants:import: JSON Lines (application/x-ndjson) or CSV with a
+// header row (text/csv), validated whole before anything is written, then one batch.
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/profile_json.h"
+#include "server/api.h"
+#include "server/csv.h"
+#include "server/internal/api_common.h"
+
+namespace incontra::server {
+
+HttpResponse Api::Import(const HttpRequest& request, const std::string& event) const {
+  auto type = request.headers.find("content-type");
+  const std::string media = type == request.headers.end() ? "" : type->second.substr(0, type->second.find(';'));
+  std::vector<nlohmann::json> records;
+  if (media == "application/x-ndjson" || media == "application/jsonl") {
+    auto parsed = engine::ParseParticipantsJsonl(request.body);
+    if (!parsed.ok()) return ErrorResponse(parsed.status());
+    for (const auto& p : *parsed) records.push_back(engine::ParticipantToJson(p));
+  } else if (media == "text/csv") {
+    auto rows = ParticipantsFromCsv(request.body);
+    if (!rows.ok()) return ErrorResponse(rows.status());
+    std::set<std::string> ids;
+    for (const CsvRecord& r : *rows) {
+      const std::string where = "row " + std::to_string(r.row);
+      auto p = engine::ParticipantFromJson(r.record, where);
+      if (!p.ok()) return ErrorResponse(p.status());
+      if (!ids.insert(p->id).second) {
+        return ErrorResponse(Status::InvalidArgument(
+            "participant.duplicate_id", where + ", id: '" + p->id + "' appears twice"));
+      }
+      records.push_back(engine::ParticipantToJson(*p));
+    }
+  } else {
+    return ErrorResponse(Status::InvalidArgument(
+        "api.unsupported_media_type",
+        "Content-Type: application/x-ndjson (JSON Lines) or text/csv (with a header row)"));
+  }
+  if (records.empty()) {
+    return ErrorResponse(Status::InvalidArgument("api.empty_body", "no participants to import"));
+  }
+  if (Status s = store_.Import(event, storage::RecordKind::kParticipant, records); !s.ok()) {
+    return ErrorResponse(s);
+  }
+  matchers_->Invalidate(event);
+  return api::Json(200, {{"event", event}, {"imported", records.size()}});
+}
+
+}  // namespace incontra::server

@@ -1,0 +1,57 @@
+// The hub: fans the API's change notices out to WebSocket subscribers. A subscriber follows
+// one event, either all of it (an organiser) or what concerns one participant.
+//
+// Messages are JSON text {"type": ..., "event": ..., "seq": ..., "data": {...}}, serialised
+// once per publish. Types: request.created, request.accepted, request.declined,
+// request.cancelled, meeting.scheduled, meeting.moved, meeting.cancelled, schedule.published.
+//
+// Thread-safety: every method may be called from any thread. A sink is called under the hub's
+// lock, so it must only queue the message (post it to its connection's strand) and return.
+//
+// Usage:
+//   uint64_t id = hub.Subscribe("connext", "IT0123", [w](auto text) { ...post...; });
+//   hub.Publish({.event = "connext", .type = "request.created", .seq = 12, .data = r,
+//                .participants = {"IT0123", "IT0456"}});
+//   hub.Unsubscribe(id);
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace incontra::server {
+
+struct Push {
+  std::string event;
+  std::string type;
+  uint64_t seq = 0;  // the store's feed sequence once the change is written
+  nlohmann::json data;
+  std::vector<std::string> participants;  // who it concerns; organisers get everything
+};
+
+class Hub {
+ public:
+  using Sink = std::function<void(std::shared_ptr<const std::string> text)>;
+
+  // `participant` empty: every message of the event. Returns an id for Unsubscribe.
+  uint64_t Subscribe(std::string event, std::string participant, Sink sink);
+  void Unsubscribe(uint64_t id);
+  void Publish(const Push& push);
+  size_t subscribers() const;
+
+ private:
+  struct Subscriber {
+    std::string event, participant;
+    Sink sink;
+  };
+  mutable std::mutex mutex_;
+  uint64_t next_id_ = 1;
+  std::map<uint64_t, Subscriber> subscribers_;
+};
+
+}  // namespace incontra::server
