@@ -3,6 +3,8 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <chrono>
+#include <initializer_list>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
@@ -150,6 +152,41 @@ Status ValidateEvent(const json& event) {
   return Status::Ok();
 }
 
+// The route a target matches, as a pattern with no ids in it, for logs and metrics.
+std::string RoutePattern(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  std::vector<std::string_view> seg;
+  size_t start = 1;
+  while (start <= target.size()) {
+    size_t slash = target.find('/', start);
+    if (slash == std::string_view::npos) slash = target.size();
+    if (slash > start) seg.push_back(target.substr(start, slash - start));
+    start = slash + 1;
+  }
+  auto one_of = [](std::string_view s, std::initializer_list<std::string_view> names) {
+    return std::find(names.begin(), names.end(), s) != names.end();
+  };
+  if (seg.size() == 1 && one_of(seg[0], {"healthz", "metrics"})) return "/" + std::string(seg[0]);
+  if (seg.size() < 2 || seg[0] != "v1") return "(unknown)";
+  if (seg.size() == 2 && one_of(seg[1], {"openapi.json", "ws", "events"})) return "/v1/" + std::string(seg[1]);
+  if (seg[1] != "events") return "(unknown)";
+  std::string out = "/v1/events/{event}";
+  if (seg.size() == 3) return out;
+  if (!one_of(seg[3], {"participants", "needs", "requests", "changes", "keys", "schedule",
+                       "schedule.csv", "participants:import"})) {
+    return "(unknown)";
+  }
+  out += "/" + std::string(seg[3]);
+  if (seg.size() == 4) return out;
+  out += "/{id}";
+  if (seg.size() == 5) return out;
+  if (seg.size() == 6 && one_of(seg[5], {"suggestions", "agenda", "agenda.ics", "tokens", "accept",
+                                         "decline", "cancel"})) {
+    return out + "/" + std::string(seg[5]);
+  }
+  return "(unknown)";
+}
+
 }  // namespace
 
 namespace api {
@@ -274,6 +311,12 @@ HttpResponse ErrorResponse(const Status& status) {
   } else if (code == "api.conflict" || code == "request.transition" ||
              code == "request.duplicate" || code == "request.quota") {
     http = 409;
+  } else if (code == "api.rate_limited") {
+    http = 429;
+  } else if (code == "api.upgrade_required") {
+    http = 426;
+  } else if (code == "api.unsupported_media_type") {
+    http = 415;
   } else if (code == "api.method_not_allowed") {
     http = 405;
   } else if (code == "api.not_found") {
@@ -301,11 +344,44 @@ HttpResponse MakeKey(storage::Store& store, const json& scope) {
 
 }  // namespace
 
+// A token bucket per key: `burst` requests at once, refilled at `rate` per second.
+struct Api::Limiter {
+  struct Bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point last;
+  };
+  Limiter(double rate, double burst) : rate(rate), burst(burst) {}
+  // 0 when the key may go on, else the seconds until it may.
+  double Take(const std::string& key) {
+    if (rate <= 0) return 0;
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(mutex);
+    auto [it, fresh] = buckets.try_emplace(key, Bucket{burst, now});
+    Bucket& b = it->second;
+    if (!fresh) {
+      b.tokens = std::min(burst, b.tokens + rate * std::chrono::duration<double>(now - b.last).count());
+      b.last = now;
+    }
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return (1 - b.tokens) / rate;
+  }
+
+  const double rate, burst;
+  std::mutex mutex;
+  std::map<std::string, Bucket> buckets;  // one per key id: bounded by the keys stored
+};
+
+
 Api::Api(storage::Store& store, ApiOptions options)
     : store_(store),
       options_(std::move(options)),
       matchers_(std::make_shared<Matchers>()),
-      hub_(std::make_shared<Hub>()) {}
+      hub_(std::make_shared<Hub>()),
+      metrics_(std::make_shared<Metrics>()),
+      limiter_(std::make_shared<Limiter>(options_.rate_per_second, options_.rate_burst)) {}
 
 void Api::Tell(const std::string& event, const char* type, json data,
                std::vector<std::string> participants) const {
@@ -341,6 +417,14 @@ Result<Subscription> Api::Subscribe(const HttpRequest& request) const {
 }
 
 HttpResponse Api::Handle(const HttpRequest& request) const {
+  std::string key_id;
+  HttpResponse response = Route(request, &key_id);
+  response.route = RoutePattern(request.target);
+  response.key_id = std::move(key_id);
+  return response;
+}
+
+HttpResponse Api::Route(const HttpRequest& request, std::string* key_id) const {
   const size_t question = request.target.find('?');
   const std::string path = request.target.substr(0, question);
   const std::string query = question == std::string::npos ? "" : request.target.substr(question + 1);
@@ -356,11 +440,30 @@ HttpResponse Api::Handle(const HttpRequest& request) const {
   if (seg.size() == 1 && seg[0] == "healthz") {
     return method == "GET" ? api::Json(200, {{"status", "ok"}}) : not_allowed();
   }
-  if (seg.size() < 2 || seg[0] != "v1" || (seg[1] != "events" && seg[1] != "ws")) {
+  if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "openapi.json") {
+    return method == "GET" ? HttpResponse(200, "application/json", std::string(OpenApiJson()))
+                           : not_allowed();
+  }
+  const bool metrics = seg.size() == 1 && seg[0] == "metrics";
+  if (!metrics && (seg.size() < 2 || seg[0] != "v1" || (seg[1] != "events" && seg[1] != "ws"))) {
     return ErrorResponse(Status::NotFound("api.not_found", path + ": no such route"));
   }
   auto caller = Authenticate(request, store_, options_);
   if (!caller.ok()) return ErrorResponse(caller.status());
+  *key_id = caller->key_id;
+  if (caller->role != Role::kAdmin) {
+    if (double wait = limiter_->Take(caller->key_id); wait > 0) {
+      HttpResponse r = ErrorResponse(Status::InvalidArgument(
+          "api.rate_limited", "this key is over its request rate; retry later"));
+      r.headers.push_back({"Retry-After", std::to_string(static_cast<int>(wait) + 1)});
+      return r;
+    }
+  }
+  if (metrics) {
+    if (method != "GET") return not_allowed();
+    if (caller->role != Role::kAdmin) return ErrorResponse(api::Forbidden("metrics are for the admin key"));
+    return HttpResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics_->Render());
+  }
   if (seg[1] == "ws") {
     if (auto s = Subscribe(request); !s.ok()) return ErrorResponse(s.status());
     return ErrorResponse(Status::InvalidArgument(

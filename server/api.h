@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "server/hub.h"
+#include "server/metrics.h"
 #include "storage/store.h"
 
 namespace incontra::server {
@@ -75,6 +76,10 @@ struct Subscription {
 
 struct ApiOptions {
   std::string admin_key;  // empty: no admin key
+  // Per key but the admin's: `rate_burst` requests at once, then `rate_per_second`; beyond,
+  // 429 api.rate_limited with Retry-After. 0: no limit.
+  double rate_per_second = 100;
+  double rate_burst = 200;
 };
 
 class Api {
@@ -87,6 +92,8 @@ class Api {
   Result<Subscription> Subscribe(const HttpRequest& request) const;
   // Where the API publishes what changed, for the WebSocket sessions to subscribe to.
   Hub& hub() const { return *hub_; }
+  // What the server records per request and renders at GET /metrics (admin key).
+  Metrics& metrics() const { return *metrics_; }
 
  private:
   struct Matchers;  // per event, rebuilt after a write to it
@@ -94,7 +101,11 @@ class Api {
   ApiOptions options_;
   std::shared_ptr<Matchers> matchers_;
   std::shared_ptr<Hub> hub_;
+  std::shared_ptr<Metrics> metrics_;
+  struct Limiter;
+  std::shared_ptr<Limiter> limiter_;
 
+  HttpResponse Route(const HttpRequest& request, std::string* key_id) const;
   // Route groups, each in its own file; `caller` is already checked to be in the event.
   HttpResponse Records(const Caller& caller, const HttpRequest& request, const std::string& event,
                        const std::vector<std::string>& seg) const;  // api.cc
@@ -122,9 +133,13 @@ class Api {
             std::vector<std::string> participants) const;
 };
 
+// The OpenAPI 3.1 description of every route (server/openapi.json, built in).
+std::string_view OpenApiJson();
+
 // The error body and HTTP status of a Status: InvalidArgument 400, NotFound 404,
 // api.unauthorized 401, api.forbidden 403, api.conflict and request.transition, .duplicate,
-// .quota 409, api.method_not_allowed 405,
+// .quota 409, api.method_not_allowed 405, api.unsupported_media_type 415,
+// api.upgrade_required 426, api.rate_limited 429,
 // storage I/O 503, anything else 500.
 HttpResponse ErrorResponse(const Status& status);
 

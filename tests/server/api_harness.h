@@ -1,5 +1,6 @@
 // Shared by the API tests: a fresh temp folder per test, the error code of a response, and a
-// fixture with events e1 and e2, an admin key, organiser keys of e1 and e2 and a viewer key.
+// fixture with events e1 and e2, an admin key, organiser keys of e1 and e2, a viewer key (a
+// role the API does not know), a frontend key of e1 and participant tokens of e1's p1 and p2.
 //
 // Thread-safety: TempDir names are unique per process (an atomic counter).
 //
@@ -53,6 +54,9 @@ constexpr const char* kAdminKey = "admin-secret-0123456789";
 constexpr const char* kOrganiserKey = "organiser-e1-secret-0123";
 constexpr const char* kOtherKey = "organiser-e2-secret-0123";
 constexpr const char* kViewerKey = "viewer-e1-secret-0123456";
+constexpr const char* kFrontendKey = "frontend-e1-secret-01234";
+constexpr const char* kTokenP1 = "token-e1-p1-secret-01234";
+constexpr const char* kTokenP2 = "token-e1-p2-secret-01234";
 
 // What a test calls the Authorization header it sends.
 inline std::optional<std::string> AuthorizationFor(const std::string& who) {
@@ -63,6 +67,9 @@ inline std::optional<std::string> AuthorizationFor(const std::string& who) {
   if (who == "viewer") return std::string("Bearer ") + kViewerKey;
   if (who == "organiser") return std::string("Bearer ") + kOrganiserKey;
   if (who == "admin") return std::string("Bearer ") + kAdminKey;
+  if (who == "frontend") return std::string("Bearer ") + kFrontendKey;
+  if (who == "token-p1") return std::string("Bearer ") + kTokenP1;
+  if (who == "token-p2") return std::string("Bearer ") + kTokenP2;
   FAIL("no such caller: " << who);
   return std::nullopt;
 }
@@ -89,7 +96,15 @@ struct ApiFixture {
     REQUIRE(store->PutApiKey("k-e1", kOrganiserKey, {{"role", "organiser"}, {"event", "e1"}}).ok());
     REQUIRE(store->PutApiKey("k-e2", kOtherKey, {{"role", "organiser"}, {"event", "e2"}}).ok());
     REQUIRE(store->PutApiKey("k-view", kViewerKey, {{"role", "viewer"}, {"event", "e1"}}).ok());
-    api.emplace(*store, ApiOptions{kAdminKey});
+    REQUIRE(store->PutApiKey("k-front", kFrontendKey, {{"role", "frontend"}, {"event", "e1"}}).ok());
+    REQUIRE(store->PutApiKey("k-p1", kTokenP1,
+                             {{"role", "participant"}, {"event", "e1"}, {"participant", "p1"}})
+                .ok());
+    REQUIRE(store->PutApiKey("k-p2", kTokenP2,
+                             {{"role", "participant"}, {"event", "e1"}, {"participant", "p2"}})
+                .ok());
+    // No rate limit: the suites send hundreds of calls a second; the limit has its own test.
+    api.emplace(*store, ApiOptions{kAdminKey, 0, 0});
   }
 
   HttpResponse Call(const std::string& method, const std::string& target, const std::string& who,
