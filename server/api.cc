@@ -262,44 +262,121 @@ json PublicProfile(const json& participant) {
 }  // namespace api
 
 
-void Api::Matchers::Invalidate(const std::string& event) {
-  std::lock_guard<std::mutex> lock(mutex);
-  by_event.erase(event);
-  ++generation[event];
+void Api::Cache::Invalidate(const std::string& event) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Entry& e = entries_[event];
+  e = Entry{nullptr, nullptr, nullptr, {}, e.generation + 1};
 }
 
-Result<std::shared_ptr<const engine::Matcher>> Api::Matchers::For(const storage::Store& store,
-                                                                  const std::string& event) {
+uint64_t Api::Cache::Generation(const std::string& event) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return entries_[event].generation;
+}
+
+template <typename T, typename Build>
+Result<std::shared_ptr<const T>> Api::Cache::Get(const std::string& event,
+                                                 std::shared_ptr<const T> Entry::*slot,
+                                                 Build build) {
   uint64_t seen = 0;
   {
-    std::lock_guard<std::mutex> lock(mutex);
-    if (auto it = by_event.find(event); it != by_event.end()) return it->second;
-    seen = generation[event];
+    std::lock_guard<std::mutex> lock(mutex_);
+    Entry& e = entries_[event];
+    if (e.*slot) return e.*slot;
+    seen = e.generation;
   }
-  auto participants = store.List(RecordKind::kParticipant, event);
-  if (!participants.ok()) return participants.status();
-  auto needs = store.List(RecordKind::kNeed, event);
-  if (!needs.ok()) return needs.status();
-  std::vector<engine::Participant> ps;
-  for (const json& j : *participants) {
-    auto p = engine::ParticipantFromJson(j);
-    if (!p.ok()) return p.status();
-    ps.push_back(std::move(*p));
-  }
-  std::vector<engine::Need> ns;
-  for (const json& j : *needs) {
-    auto n = engine::NeedFromJson(j);
-    if (!n.ok()) return n.status();
-    ns.push_back(std::move(*n));
-  }
-  auto matcher = engine::Matcher::Create(std::move(ps), std::move(ns), nullptr);
-  if (!matcher.ok()) return matcher.status();
-  auto shared = std::make_shared<const engine::Matcher>(std::move(*matcher));
-  std::lock_guard<std::mutex> lock(mutex);
-  if (generation[event] == seen) by_event[event] = shared;
+  Result<T> built = build();
+  if (!built.ok()) return built.status();
+  auto shared = std::make_shared<const T>(std::move(*built));
+  std::lock_guard<std::mutex> lock(mutex_);
+  Entry& e = entries_[event];
+  if (e.generation == seen) e.*slot = shared;
   return shared;
 }
 
+Result<std::shared_ptr<const json>> Api::Cache::Event(const storage::Store& store,
+                                                      const std::string& event) {
+  return Get<json>(event, &Entry::event, [&]() -> Result<json> {
+    auto e = store.GetEvent(event);
+    if (!e.ok() && e.status().kind() == Status::Kind::kNotFound) {
+      return Status::NotFound("storage.unknown_event", "no event '" + event + "'");
+    }
+    return e;
+  });
+}
+
+Result<std::shared_ptr<const engine::Matcher>> Api::Cache::Matcher(const storage::Store& store,
+                                                                   const std::string& event) {
+  return Get<engine::Matcher>(event, &Entry::matcher, [&]() -> Result<engine::Matcher> {
+    auto participants = store.List(RecordKind::kParticipant, event);
+    if (!participants.ok()) return participants.status();
+    auto needs = store.List(RecordKind::kNeed, event);
+    if (!needs.ok()) return needs.status();
+    std::vector<engine::Participant> ps;
+    for (const json& j : *participants) {
+      auto p = engine::ParticipantFromJson(j);
+      if (!p.ok()) return p.status();
+      ps.push_back(std::move(*p));
+    }
+    std::vector<engine::Need> ns;
+    for (const json& j : *needs) {
+      auto n = engine::NeedFromJson(j);
+      if (!n.ok()) return n.status();
+      ns.push_back(std::move(*n));
+    }
+    return engine::Matcher::Create(std::move(ps), std::move(ns), nullptr);
+  });
+}
+
+Result<std::shared_ptr<const Api::Cache::Agendas>> Api::Cache::AgendasOf(
+    const storage::Store& store, const std::string& event) {
+  return Get<Agendas>(event, &Entry::agendas, [&]() -> Result<Agendas> {
+    Agendas out;
+    auto meetings = store.List(RecordKind::kMeeting, event);
+    if (!meetings.ok()) return meetings.status();
+    auto participants = store.List(RecordKind::kParticipant, event);
+    if (!participants.ok()) return participants.status();
+    for (const json& p : *participants) {
+      out.people[p.value("id", "")] = {p.value("name", ""), p.value("kind", "")};
+    }
+    if (auto schedule = store.GetSchedule(event); schedule.ok()) {
+      out.version = schedule->value("version", 0);
+    }
+    for (json& m : *meetings) {
+      if (auto it = m.find("participants"); it != m.end() && it->is_array()) {
+        for (const json& p : *it) {
+          if (p.is_string()) out.by_participant[p.get<std::string>()].push_back(m);
+        }
+      }
+    }
+    for (auto& [id, list] : out.by_participant) {
+      std::sort(list.begin(), list.end(), [](const json& a, const json& b) {
+        return std::pair(a.value("start", ""), a.value("id", "")) <
+               std::pair(b.value("start", ""), b.value("id", ""));
+      });
+    }
+    return out;
+  });
+}
+
+std::optional<std::string> Api::Cache::Answer(const std::string& event, const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Entry& e = entries_[event];
+  auto it = e.answers.find(key);
+  if (it == e.answers.end()) return std::nullopt;
+  return it->second;
+}
+
+void Api::Cache::KeepAnswer(const std::string& event, const std::string& key, std::string text,
+                            uint64_t generation) {
+  // Bounded: past this many answers an event starts over (a full set for 20,000 participants
+  // with a few option sets each fits).
+  constexpr size_t kMaxAnswers = 100000;
+  std::lock_guard<std::mutex> lock(mutex_);
+  Entry& e = entries_[event];
+  if (e.generation != generation) return;
+  if (e.answers.size() >= kMaxAnswers) e.answers.clear();
+  e.answers[key] = std::move(text);
+}
 
 HttpResponse ErrorResponse(const Status& status) {
   int http = 500;
@@ -378,7 +455,7 @@ struct Api::Limiter {
 Api::Api(storage::Store& store, ApiOptions options)
     : store_(store),
       options_(std::move(options)),
-      matchers_(std::make_shared<Matchers>()),
+      cache_(std::make_shared<Cache>()),
       hub_(std::make_shared<Hub>()),
       metrics_(std::make_shared<Metrics>()),
       limiter_(std::make_shared<Limiter>(options_.rate_per_second, options_.rate_burst)) {}
@@ -492,8 +569,8 @@ HttpResponse Api::Route(const HttpRequest& request, std::string* key_id) const {
 
   if (seg.size() == 3) {  // /v1/events/{event}
     if (method == "GET") {
-      auto e = store_.GetEvent(event);
-      return e.ok() ? api::Json(200, *e) : ErrorResponse(e.status());
+      auto e = cache_->Event(store_, event);
+      return e.ok() ? api::Json(200, **e) : ErrorResponse(e.status());
     }
     if (method != "PUT") return not_allowed();
     if (!caller->Organises()) return ErrorResponse(api::Forbidden("only organisers edit events"));
@@ -507,12 +584,10 @@ HttpResponse Api::Route(const HttpRequest& request, std::string* key_id) const {
     if (!record.ok()) return ErrorResponse(record.status());
     if (Status s = ValidateEvent(*record); !s.ok()) return ErrorResponse(s);
     if (Status s = store_.PutEvent(*record); !s.ok()) return ErrorResponse(s);
-    matchers_->Invalidate(event);
+    cache_->Invalidate(event);
     return api::Json(200, *record);
   }
-  if (!store_.GetEvent(event).ok()) {
-    return ErrorResponse(Status::NotFound("storage.unknown_event", "no event '" + event + "'"));
-  }
+  if (auto e = cache_->Event(store_, event); !e.ok()) return ErrorResponse(e.status());
   if (seg.size() == 4 && seg[3] == "changes") {
     if (method != "GET") return not_allowed();
     if (!caller->Organises()) return ErrorResponse(api::Forbidden("the feed is for organisers"));
@@ -600,18 +675,24 @@ HttpResponse Api::Suggestions(const Caller& caller, const std::string& event,
                                                    "kind: one of pa, company, research, other"));
     }
   }
-  auto matcher = matchers_->For(store_, event);
+  if (for_participant && caller.role == Role::kParticipant && caller.participant != id) {
+    return ErrorResponse(api::Forbidden("a participant token sees its own suggestions"));
+  }
+  // Answers are kept until the event changes: browsing asks the same ones again and again.
+  const uint64_t generation = cache_->Generation(event);
+  const std::string key = std::string(for_participant ? "p " : "n ") + std::to_string(options.top) +
+                          " " + std::string(api::QueryParam(query, "kind").value_or("")) + " " + id;
+  auto matcher = cache_->Matcher(store_, event);
   if (!matcher.ok()) return ErrorResponse(matcher.status());
   const engine::Matcher& m = **matcher;
   if (for_participant) {
-    if (caller.role == Role::kParticipant && caller.participant != id) {
-      return ErrorResponse(api::Forbidden("a participant token sees its own suggestions"));
-    }
+    if (auto answer = cache_->Answer(event, key)) return {200, "application/json", std::move(*answer)};
     for (size_t i = 0; i < m.participants().size(); ++i) {
       if (m.participants()[i].id != id) continue;
-      return {200, "application/json",
-              engine::MatchesJsonLine("participant", id, m.ForParticipant(i, options),
-                                      m.participants())};
+      std::string text = engine::MatchesJsonLine("participant", id, m.ForParticipant(i, options),
+                                                 m.participants());
+      cache_->KeepAnswer(event, key, text, generation);
+      return {200, "application/json", std::move(text)};
     }
   } else {
     for (size_t i = 0; i < m.needs().size(); ++i) {
@@ -619,8 +700,10 @@ HttpResponse Api::Suggestions(const Caller& caller, const std::string& event,
       if (caller.role == Role::kParticipant && caller.participant != m.needs()[i].owner) {
         return ErrorResponse(api::Forbidden("a participant token sees its own needs' suggestions"));
       }
-      return {200, "application/json",
-              engine::MatchesJsonLine("need", id, m.ForNeed(i, options), m.participants())};
+      if (auto answer = cache_->Answer(event, key)) return {200, "application/json", std::move(*answer)};
+      std::string text = engine::MatchesJsonLine("need", id, m.ForNeed(i, options), m.participants());
+      cache_->KeepAnswer(event, key, text, generation);
+      return {200, "application/json", std::move(text)};
     }
   }
   return ErrorResponse(Status::NotFound(
@@ -678,7 +761,7 @@ HttpResponse Api::Records(const Caller& caller, const HttpRequest& request,
     }
   }
   if (Status s = store_.Put(kind, event, stored); !s.ok()) return ErrorResponse(s);
-  matchers_->Invalidate(event);
+  cache_->Invalidate(event);
   return api::Json(200, stored);
 }
 

@@ -96,10 +96,10 @@ class Api {
   Metrics& metrics() const { return *metrics_; }
 
  private:
-  struct Matchers;  // per event, rebuilt after a write to it
+  struct Cache;  // per event, dropped by a write to it
   storage::Store& store_;
   ApiOptions options_;
-  std::shared_ptr<Matchers> matchers_;
+  std::shared_ptr<Cache> cache_;
   std::shared_ptr<Hub> hub_;
   std::shared_ptr<Metrics> metrics_;
   struct Limiter;

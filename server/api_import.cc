@@ -45,7 +45,7 @@ HttpResponse Api::Import(const HttpRequest& request, const std::string& event) c
   if (Status s = store_.Import(event, storage::RecordKind::kParticipant, records); !s.ok()) {
     return ErrorResponse(s);
   }
-  matchers_->Invalidate(event);
+  cache_->Invalidate(event);
   return api::Json(200, {{"event", event}, {"imported", records.size()}});
 }
 

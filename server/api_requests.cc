@@ -38,7 +38,7 @@ std::vector<std::string> MeetingParticipants(const json& meeting) {
 }  // namespace
 
 HttpResponse Api::Erase(const std::string& event, const std::string& participant) const {
-  std::lock_guard<std::mutex> lock(matchers_->requests_mutex);
+  std::lock_guard<std::mutex> lock(cache_->requests_mutex);
   if (auto p = store_.Get(RecordKind::kParticipant, event, participant); !p.ok()) {
     return ErrorResponse(p.status());
   }
@@ -65,7 +65,7 @@ HttpResponse Api::Erase(const std::string& event, const std::string& participant
   if (Status s = store_.Delete(RecordKind::kParticipant, event, participant); !s.ok()) {
     return ErrorResponse(s);
   }
-  matchers_->Invalidate(event);
+  cache_->Invalidate(event);
   for (const json& r : *requests) {
     const std::string state = r.value("state", "");
     if (!InRequest(r, participant) || (state != "pending" && state != "accepted")) continue;
@@ -106,7 +106,7 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
     return api::Json(200, *r);
   }
   if (method != "POST") return not_allowed();
-  std::lock_guard<std::mutex> lock(matchers_->requests_mutex);
+  std::lock_guard<std::mutex> lock(cache_->requests_mutex);
   if (seg.size() == 6) {
     const std::string& action = seg[5];
     static const std::map<std::string, std::pair<std::vector<std::string>, std::string>> kMoves = {
@@ -148,7 +148,9 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
       if (m.ok() && m->value("status", "") != "cancelled") {
         (*m)["status"] = "cancelled";
         (*m)["sequence"] = m->value("sequence", 0) + 1;
-        if (Status s = store_.Put(RecordKind::kMeeting, event, *m); !s.ok()) return ErrorResponse(s);
+        Status s = store_.Put(RecordKind::kMeeting, event, *m);
+        cache_->Invalidate(event);
+        if (!s.ok()) return ErrorResponse(s);
         Tell(event, "meeting.cancelled", *m, MeetingParticipants(*m));
       }
     }

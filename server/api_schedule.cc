@@ -184,7 +184,7 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
         Status::InvalidArgument("schedule.invalid_value", "time_limit_ms: 10 to 60000"));
   }
 
-  std::lock_guard<std::mutex> lock(matchers_->requests_mutex);
+  std::lock_guard<std::mutex> lock(cache_->requests_mutex);
   auto ev = store_.GetEvent(event);
   if (!ev.ok()) return ErrorResponse(ev.status());
   auto slots = EventSlots(*ev);
@@ -248,7 +248,7 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
     }
   }
   if (fill_value.get<bool>()) {
-    auto matcher = matchers_->For(store_, event);
+    auto matcher = cache_->Matcher(store_, event);
     if (!matcher.ok()) return ErrorResponse(matcher.status());
     const engine::Matcher& m = **matcher;
     engine::MatchOptions top;
@@ -376,6 +376,7 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
                    {"added", added},
                    {"cancelled", cancelled}};
   auto version = store_.PublishSchedule(event, schedule, records);
+  cache_->Invalidate(event);
   if (!version.ok()) return ErrorResponse(version.status());
   schedule["version"] = *version;
   for (auto& [type, record] : tell) Tell(event, type, record, People(record));
@@ -389,40 +390,37 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
 
 HttpResponse Api::Agenda(const Caller&, const HttpRequest&, const std::string& event,
                          const std::string& participant, bool ics) const {
-  auto ev = store_.GetEvent(event);
+  auto ev = cache_->Event(store_, event);
   if (!ev.ok()) return ErrorResponse(ev.status());
-  auto self = store_.Get(RecordKind::kParticipant, event, participant);
-  if (!self.ok()) return ErrorResponse(self.status());
-  auto meetings = store_.List(RecordKind::kMeeting, event);
-  if (!meetings.ok()) return ErrorResponse(meetings.status());
-  auto schedule = store_.GetSchedule(event);
-  std::vector<json> mine;
-  for (const json& m : *meetings) {
-    const auto who = People(m);
-    if (std::find(who.begin(), who.end(), participant) != who.end()) mine.push_back(m);
+  auto agendas = cache_->AgendasOf(store_, event);
+  if (!agendas.ok()) return ErrorResponse(agendas.status());
+  const Cache::Agendas& all = **agendas;
+  if (!all.people.count(participant)) {
+    return ErrorResponse(
+        Status::NotFound("storage.not_found", "participant '" + participant + "': not found"));
   }
-  std::sort(mine.begin(), mine.end(), [](const json& a, const json& b) {
-    return std::pair(a.value("start", ""), a.value("id", "")) <
-           std::pair(b.value("start", ""), b.value("id", ""));
-  });
+  static const std::vector<json> kNone;
+  auto found = all.by_participant.find(participant);
+  const std::vector<json>& mine = found == all.by_participant.end() ? kNone : found->second;
   json list = json::array();
   std::vector<CalendarEntry> entries;
-  const std::string event_name = ev->value("name", event);
+  const std::string event_name = (*ev)->value("name", event);
+  const std::string timezone = (*ev)->value("timezone", "UTC");
   for (const json& m : mine) {
     json with = json::array();
     std::string names;
     for (const std::string& other : People(m)) {
       if (other == participant) continue;
-      auto p = store_.Get(RecordKind::kParticipant, event, other);
-      const std::string name = p.ok() ? p->value("name", other) : other;
-      with.push_back({{"id", other}, {"name", name}, {"kind", p.ok() ? p->value("kind", "") : ""}});
+      auto p = all.people.find(other);
+      const std::string name = p == all.people.end() || p->second.first.empty() ? other : p->second.first;
+      with.push_back({{"id", other}, {"name", name},
+                      {"kind", p == all.people.end() ? "" : p->second.second}});
       names += (names.empty() ? "" : ", ") + name;
     }
-    json entry = {{"id", m.value("id", "")},         {"status", m.value("status", "")},
-                  {"slot", m.value("slot", "")},     {"start", m.value("start", "")},
-                  {"end", m.value("end", "")},       {"table", m.value("table", "")},
-                  {"sequence", m.value("sequence", 0)}, {"with", with}};
-    list.push_back(entry);
+    list.push_back({{"id", m.value("id", "")},         {"status", m.value("status", "")},
+                    {"slot", m.value("slot", "")},     {"start", m.value("start", "")},
+                    {"end", m.value("end", "")},       {"table", m.value("table", "")},
+                    {"sequence", m.value("sequence", 0)}, {"with", with}});
     if (m.value("start", "").empty() || m.value("end", "").empty()) continue;  // no times: no VEVENT
     CalendarEntry e;
     e.uid = m.value("id", "") + "@" + event + ".incontra";
@@ -438,11 +436,11 @@ HttpResponse Api::Agenda(const Caller&, const HttpRequest&, const std::string& e
   if (!ics) {
     return api::Json(200, {{"event", event},
                            {"participant", participant},
-                           {"timezone", ev->value("timezone", "UTC")},
-                           {"version", schedule.ok() ? schedule->value("version", 0) : 0},
+                           {"timezone", timezone},
+                           {"version", all.version},
                            {"meetings", list}});
   }
-  auto text = WriteICalendar(ev->value("timezone", "UTC"), entries);
+  auto text = WriteICalendar(timezone, entries);
   if (!text.ok()) return ErrorResponse(text.status());
   HttpResponse response{200, "text/calendar; charset=utf-8", std::move(*text)};
   response.headers.push_back({"Content-Disposition", "attachment; filename=\"agenda.ics\""});

@@ -55,7 +55,7 @@ std::string CsvRow(const std::vector<std::string>& fields) {
 Result<std::vector<std::vector<std::string>>> ParseCsv(std::string_view text) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   csv_parser parser;
-  if (csv_init(&parser, CSV_STRICT | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0) {
+  if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
     return Status::IoError("csv.io", "cannot start the CSV parser");
   }
   Reader reader;

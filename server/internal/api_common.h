@@ -31,20 +31,51 @@ struct Caller {
   }
 };
 
-// Building a matcher costs a pass over the event's profiles, so it is kept per event and
-// built again only after a write to that event (every write goes through this Api).
-struct Api::Matchers {
+// What the routes derive from an event's records, kept per event and dropped by every write
+// to that event (every write goes through this Api): the event record, the matcher (a pass
+// over all profiles to build), the agendas (every meeting, grouped by participant) and the
+// suggestion answers already computed. A generation counter, bumped by every write, keeps
+// anything built from data read before a write out of the cache.
+struct Api::Cache {
+  // The published meetings of an event by participant, in time order, with everyone's names.
+  struct Agendas {
+    uint64_t version = 0;  // of the published schedule; 0 when none
+    std::map<std::string, std::vector<nlohmann::json>> by_participant;
+    std::map<std::string, std::pair<std::string, std::string>> people;  // id -> name, kind
+  };
+
   // Meeting requests, schedules and deletions are checked and written one at a time, so two
   // racing requests cannot both pass a duplicate or quota check.
   std::mutex requests_mutex;
-  std::mutex mutex;
-  std::map<std::string, std::shared_ptr<const engine::Matcher>> by_event;
-  // Bumped by every write, so a matcher built from data read before a write is not kept.
-  std::map<std::string, uint64_t> generation;
 
   void Invalidate(const std::string& event);
-  Result<std::shared_ptr<const engine::Matcher>> For(const storage::Store& store,
-                                                     const std::string& event);
+  // storage.unknown_event when there is no such event.
+  Result<std::shared_ptr<const nlohmann::json>> Event(const storage::Store& store,
+                                                      const std::string& event);
+  Result<std::shared_ptr<const engine::Matcher>> Matcher(const storage::Store& store,
+                                                         const std::string& event);
+  Result<std::shared_ptr<const Agendas>> AgendasOf(const storage::Store& store,
+                                                   const std::string& event);
+  // A suggestions answer computed before for `key` (participant or need, top, kind).
+  std::optional<std::string> Answer(const std::string& event, const std::string& key);
+  // Keeps `text` unless the event changed since `generation` (from Generation()).
+  void KeepAnswer(const std::string& event, const std::string& key, std::string text,
+                  uint64_t generation);
+  uint64_t Generation(const std::string& event);
+
+ private:
+  struct Entry {
+    std::shared_ptr<const nlohmann::json> event;
+    std::shared_ptr<const engine::Matcher> matcher;
+    std::shared_ptr<const Agendas> agendas;
+    std::map<std::string, std::string> answers;
+    uint64_t generation = 0;
+  };
+  template <typename T, typename Build>
+  Result<std::shared_ptr<const T>> Get(const std::string& event,
+                                       std::shared_ptr<const T> Entry::*slot, Build build);
+  std::mutex mutex_;
+  std::map<std::string, Entry> entries_;
 };
 
 namespace api {

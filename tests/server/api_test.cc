@@ -361,7 +361,7 @@ TEST_CASE("api unknown events, unknown routes and wrong methods") {
              Outcome(f.Call(c.method, c.target, "admin", c.body)) + "\n";
   }
   CHECK(table ==
-        "GET /v1/events/nope -> 404 storage.not_found\n"
+        "GET /v1/events/nope -> 404 storage.unknown_event\n"
         "GET /v1/events/nope/participants/p1 -> 404 storage.unknown_event\n"
         "PUT /v1/events/nope/participants/p1 -> 404 storage.unknown_event\n"
         "PUT /v1/events/nope/needs/n1 -> 404 storage.unknown_event\n"

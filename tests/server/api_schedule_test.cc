@@ -1,0 +1,507 @@
+// Schedules, agendas, imports and roles through the HTTP API as a plain function: publishing
+// and re-running a schedule (meetings stay put unless a rule forces a move), agendas as JSON
+// and iCalendar, the organiser CSV, participants:import, who may call what (route by route,
+// every caller), the rate limit, the receiver's quota and the pushes the hub fans out.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/api.h"
+#include "storage/store.h"
+#include "tests/server/api_harness.h"
+
+namespace incontra::server {
+namespace {
+
+using nlohmann::json;
+using storage::RecordKind;
+
+// Event e1 with four 30-minute slots on 25 February 2027 in Rome, two tables, and
+// participants p1 (pa), p2, c1, c2, c3 (companies).
+struct ScheduleFixture : ApiFixture {
+  ScheduleFixture() {
+    json event = {{"id", "e1"},
+                  {"name", "Event one"},
+                  {"timezone", "Europe/Rome"},
+                  {"days", {{{"date", "2027-02-25"},
+                             {"sessions", {{{"name", "morning"}, {"start", "09:00"}, {"end", "11:00"}}}}}}},
+                  {"slot_minutes", 30},
+                  {"tables", 2}};
+    REQUIRE(Call("PUT", "/v1/events/e1", "admin", event.dump()).status == 200);
+    Participant("p1", {{"kind", "pa"}, {"name", "Comune di Bari"}, {"max_meetings", 10},
+                       {"seeks", {"software gestionale per i tributi comunali"}}});
+    Participant("p2", {{"kind", "company"}, {"name", "Beta Srl"},
+                       {"offers", {"servizi di pulizia per uffici"}}});
+    Participant("c1", {{"kind", "company"}, {"name", "Alfa Srl"},
+                       {"offers", {"software gestionale tributi e riscossione per comuni"}},
+                       {"seeks", {"comuni che cercano software per i tributi"}}});
+    Participant("c2", {{"kind", "company"}, {"name", "=HYPERLINK(\"x\")"},
+                       {"offers", {"manutenzione del verde pubblico"}}});
+    Participant("c3", {{"kind", "company"}, {"name", "Gamma Spa"},
+                       {"offers", {"arredi per scuole"}}});
+  }
+
+  void Participant(const std::string& id, json body) const {
+    HttpResponse r = Call("PUT", "/v1/events/e1/participants/" + id, "admin", body.dump());
+    REQUIRE_MESSAGE(r.status == 200, id << ": " << r.body);
+  }
+
+  // An accepted request from -> to; returns its id (also the id of its meeting).
+  std::string Accepted(const std::string& from, const std::string& to) const {
+    HttpResponse r = Call("POST", "/v1/events/e1/requests", "organiser",
+                          json{{"from", from}, {"to", to}}.dump());
+    REQUIRE_MESSAGE(r.status == 201, r.body);
+    const std::string id = json::parse(r.body)["id"];
+    REQUIRE(Call("POST", "/v1/events/e1/requests/" + id + "/accept", "organiser").status == 200);
+    return id;
+  }
+
+  json Publish(const std::string& body = "") const {
+    HttpResponse r = Call("POST", "/v1/events/e1/schedule", "organiser", body);
+    REQUIRE_MESSAGE(r.status == 201, r.body);
+    return json::parse(r.body);
+  }
+
+  // id -> "slot table status sequence" of every meeting the store holds.
+  std::map<std::string, std::string> Placed() const {
+    std::map<std::string, std::string> out;
+    auto list = store->List(RecordKind::kMeeting, "e1");
+    REQUIRE(list.ok());
+    for (const json& m : *list) {
+      out[m["id"]] = m.value("slot", "") + " " + m.value("table", "") + " " +
+                     m.value("status", "") + " " + std::to_string(m.value("sequence", -1));
+    }
+    return out;
+  }
+};
+
+TEST_CASE("api schedule: publishing places accepted meetings in the event's slots and tables") {
+  ScheduleFixture f;
+  const std::string a = f.Accepted("p1", "c1"), b = f.Accepted("p1", "c2"),
+                    c = f.Accepted("c3", "c1");
+  f.Accepted("p2", "c3");
+  REQUIRE(f.Call("POST", "/v1/events/e1/requests", "organiser", R"({"from": "c2", "to": "c3"})")
+              .status == 201);  // pending: not scheduled
+  json s = f.Publish();
+  CHECK(s["version"] == 1);
+  CHECK(s["stats"]["scheduled"] == 4);
+  CHECK(s["added"].size() == 4);
+  CHECK(s["moved"].empty());
+  std::set<std::string> slots = {"2027-02-25T09:00", "2027-02-25T09:30", "2027-02-25T10:00",
+                                 "2027-02-25T10:30"};
+  std::map<std::string, std::set<std::string>> busy;  // participant -> slots
+  std::set<std::string> seats;                        // slot + table
+  for (const json& m : s["meetings"]) {
+    CHECK(slots.count(m["slot"]) == 1);
+    CHECK((m["table"] == "T1" || m["table"] == "T2"));
+    CHECK(seats.insert(m["slot"].get<std::string>() + m["table"].get<std::string>()).second);
+    // 25 February is winter time in Rome: +01:00.
+    CHECK(m["start"] == m["slot"].get<std::string>() + ":00+01:00");
+    for (const json& p : m["participants"]) CHECK(busy[p].insert(m["slot"]).second);
+  }
+  // The agenda of p1: its two meetings in time order, with the counterparts' names.
+  HttpResponse r = f.Call("GET", "/v1/events/e1/participants/p1/agenda", "token-p1");
+  REQUIRE(r.status == 200);
+  json agenda = json::parse(r.body);
+  CHECK(agenda["version"] == 1);
+  CHECK(agenda["timezone"] == "Europe/Rome");
+  REQUIRE(agenda["meetings"].size() == 2);
+  CHECK(agenda["meetings"][0]["start"] < agenda["meetings"][1]["start"]);
+  std::set<std::string> with;
+  for (const json& m : agenda["meetings"]) with.insert(m["with"][0]["name"].get<std::string>());
+  CHECK(with == std::set<std::string>{"Alfa Srl", "=HYPERLINK(\"x\")"});
+  CHECK(f.Placed().count(a) + f.Placed().count(b) + f.Placed().count(c) == 3);
+}
+
+TEST_CASE("api schedule: a re-run keeps meetings in place and reports only forced moves") {
+  ScheduleFixture f;
+  const std::string a = f.Accepted("p1", "c1"), b = f.Accepted("p1", "c2"),
+                    c = f.Accepted("c3", "c1");
+  f.Publish();
+  const auto first = f.Placed();
+
+  json again = f.Publish();
+  CHECK(again["version"] == 2);
+  CHECK(again["moved"].empty());
+  CHECK(again["added"].empty());
+  CHECK(f.Placed() == first);
+
+  // c2 cannot make its slot any more: only its meeting moves, and its SEQUENCE goes up.
+  const std::string b_slot = first.at(b).substr(0, first.at(b).find(' '));
+  f.Participant("c2", {{"kind", "company"}, {"name", "Delta"}, {"unavailable", {b_slot}}});
+  json moved = f.Publish();
+  REQUIRE(moved["moved"].size() == 1);
+  CHECK(moved["moved"][0]["id"] == b);
+  CHECK(moved["moved"][0]["from"]["slot"] == b_slot);
+  CHECK(moved["moved"][0]["to"]["slot"] != b_slot);
+  const auto second = f.Placed();
+  CHECK(second.at(a) == first.at(a));
+  CHECK(second.at(c) == first.at(c));
+  CHECK(second.at(b).substr(second.at(b).size() - 11) == "scheduled 1");
+
+  // Cancelling an accepted request calls its meeting off at once, in every agenda.
+  REQUIRE(f.Call("POST", "/v1/events/e1/requests/" + a + "/cancel", "token-p1").status == 200);
+  CHECK(f.Placed().at(a) == first.at(a).substr(0, first.at(a).size() - 11) + "cancelled 1");
+  HttpResponse ics = f.Call("GET", "/v1/events/e1/participants/c1/agenda.ics", "organiser");
+  REQUIRE(ics.status == 200);
+  const std::string uid = "UID:" + a + "@e1.incontra";
+  const size_t at = ics.body.find(uid);
+  REQUIRE(at != std::string::npos);
+  const std::string vevent = ics.body.substr(at, ics.body.find("END:VEVENT", at) - at);
+  CHECK(vevent.find("STATUS:CANCELLED") != std::string::npos);
+  CHECK(vevent.find("SEQUENCE:1") != std::string::npos);
+  // A re-run leaves it cancelled and does not count it again.
+  json third = f.Publish();
+  CHECK(third["cancelled"].empty());
+  CHECK(f.Placed().at(a).find("cancelled 1") != std::string::npos);
+  CHECK(f.Placed().at(c) == first.at(c));
+}
+
+TEST_CASE("api agenda: iCalendar with the event's time zone, stable UIDs, tables as LOCATION") {
+  ScheduleFixture f;
+  const std::string a = f.Accepted("p1", "c1");
+  f.Publish();
+  for (const auto& [target, accept] :
+       std::vector<std::pair<std::string, std::string>>{{"/agenda.ics", ""},
+                                                        {"/agenda", "text/calendar"}}) {
+    HttpRequest request{"GET", "/v1/events/e1/participants/p1" + target, {}, ""};
+    request.headers["authorization"] = std::string("Bearer ") + kTokenP1;
+    if (!accept.empty()) request.headers["accept"] = accept;
+    HttpResponse r = f.api->Handle(request);
+    REQUIRE(r.status == 200);
+    CHECK(r.content_type.rfind("text/calendar", 0) == 0);
+    for (const std::string& line :
+         {std::string("BEGIN:VCALENDAR\r\n"), std::string("VERSION:2.0\r\n"),
+          std::string("METHOD:PUBLISH\r\n"), std::string("BEGIN:VTIMEZONE\r\n"),
+          std::string("TZID:Europe/Rome\r\n"), "UID:" + a + "@e1.incontra\r\n",
+          std::string("DTSTART;TZID=Europe/Rome:20270225T"), std::string("LOCATION:Table T"),
+          std::string("SEQUENCE:0\r\n"), std::string("STATUS:CONFIRMED\r\n"),
+          std::string("SUMMARY:Meeting: Alfa Srl\r\n")}) {
+      CHECK_MESSAGE(r.body.find(line) != std::string::npos, line);
+    }
+  }
+  // No schedule yet for another event: an empty agenda, version 0.
+  REQUIRE(f.Call("PUT", "/v1/events/e2/participants/x", "admin", R"({"kind": "company"})").status == 200);
+  json empty = json::parse(f.Call("GET", "/v1/events/e2/participants/x/agenda", "admin").body);
+  CHECK(empty["version"] == 0);
+  CHECK(empty["meetings"].empty());
+}
+
+TEST_CASE("api schedule: fill adds mutual suggestions, kept by later runs without fill") {
+  ScheduleFixture f;
+  json s = f.Publish(R"({"fill": true})");
+  REQUIRE(!s["added"].empty());
+  bool p1_c1 = false;
+  for (const json& m : s["meetings"]) {
+    CHECK(m["source"] == "suggestion");
+    CHECK(m["id"].get<std::string>().rfind("s-", 0) == 0);
+    std::set<std::string> who(m["participants"].begin(), m["participants"].end());
+    p1_c1 = p1_c1 || who == std::set<std::string>{"p1", "c1"};
+  }
+  CHECK(p1_c1);  // the one pair whose needs and offers meet both ways
+  const auto first = f.Placed();
+  json again = f.Publish();
+  CHECK(again["cancelled"].empty());
+  CHECK(f.Placed() == first);
+  CHECK(f.Call("POST", "/v1/events/e1/schedule", "organiser", R"({"fill": "yes"})").status == 400);
+  CHECK(Outcome(f.Call("POST", "/v1/events/e1/schedule", "organiser", R"({"time_limit_ms": 0})")) ==
+        "400 schedule.invalid_value");
+}
+
+TEST_CASE("api schedule: an event without slots or with a broken day is refused by name") {
+  ScheduleFixture f;
+  REQUIRE(f.Call("PUT", "/v1/events/e2", "admin", R"({"name": "market"})").status == 200);
+  CHECK(Outcome(f.Call("POST", "/v1/events/e2/schedule", "admin")) == "400 schedule.no_slots");
+  REQUIRE(f.Call("PUT", "/v1/events/e2", "admin",
+                 R"({"days": [{"date": "2027-02-30", "sessions": []}], "slot_minutes": 30})")
+              .status == 200);
+  HttpResponse r = f.Call("POST", "/v1/events/e2/schedule", "admin");
+  CHECK(Outcome(r) == "400 event.invalid_value");
+  CHECK(ErrorMessage(r.body) == "days[0].date: a date YYYY-MM-DD");
+  CHECK(Outcome(f.Call("GET", "/v1/events/e2/schedule", "admin")) == "404 schedule.not_published");
+}
+
+TEST_CASE("api schedule.csv: one row per meeting, names guarded against formulas") {
+  ScheduleFixture f;
+  const std::string b = f.Accepted("c2", "p1");  // c2's name comes first in its row
+  f.Publish();
+  HttpResponse r = f.Call("GET", "/v1/events/e1/schedule.csv", "organiser");
+  REQUIRE(r.status == 200);
+  CHECK(r.content_type.rfind("text/csv", 0) == 0);
+  const std::string header =
+      "\"meeting\",\"status\",\"slot\",\"start\",\"end\",\"table\",\"participants\",\"names\","
+      "\"sequence\"\r\n";
+  REQUIRE(r.body.substr(0, header.size()) == header);
+  const std::string row = r.body.substr(header.size());
+  CHECK(row.rfind("\"" + b + "\",\"scheduled\",\"2027-02-25T", 0) == 0);
+  CHECK(row.find("\"'=HYPERLINK(\"\"x\"\")") != std::string::npos);
+  CHECK(std::count(r.body.begin(), r.body.end(), '\n') == 2);
+  // The same through Accept on GET /schedule.
+  HttpRequest request{"GET", "/v1/events/e1/schedule", {{"accept", "text/csv"}}, ""};
+  request.headers["authorization"] = std::string("Bearer ") + kOrganiserKey;
+  CHECK(f.api->Handle(request).body == r.body);
+}
+
+TEST_CASE("api participants:import: CSV or JSON Lines, all or nothing") {
+  ApiFixture f;
+  auto import = [&](const std::string& type, const std::string& body) {
+    HttpRequest request{"POST", "/v1/events/e1/participants:import", {}, body};
+    request.headers["authorization"] = std::string("Bearer ") + kOrganiserKey;
+    if (!type.empty()) request.headers["content-type"] = type;
+    return f.api->Handle(request);
+  };
+  HttpResponse ok = import("text/csv; charset=utf-8",
+                           "id,kind,name,offers,cpv,max_meetings,booth\r\n"
+                           "c1,company,\"Alfa, Srl\",software; hosting | cloud,72000000,4,B12\r\n"
+                           "p1,pa,Comune,,,,\r\n");
+  REQUIRE_MESSAGE(ok.status == 200, ok.body);
+  CHECK(json::parse(ok.body)["imported"] == 2);
+  CHECK(f.Stored(RecordKind::kParticipant, "e1", "c1") ==
+        R"({"booth":"B12","cpv":["72000000"],"id":"c1","kind":"company","max_meetings":4,"name":"Alfa, Srl","offers":["software","hosting","cloud"]})");
+
+  HttpResponse bad = import("text/csv", "id,kind\r\nc7,company\r\nc8,alien\r\n");
+  CHECK(Outcome(bad) == "400 participant.invalid_value");
+  CHECK(ErrorMessage(bad.body).rfind("row 3", 0) == 0);
+  CHECK(f.Ids(RecordKind::kParticipant, "e1") == "c1 p1");
+  CHECK(Outcome(import("text/csv", "id,kind\r\nc7,company,extra\r\n")) == "400 csv.wrong_width");
+  CHECK(Outcome(import("text/csv", "id,kind\r\nc7,company\r\nc7,company\r\n")) ==
+        "400 participant.duplicate_id");
+  CHECK(Outcome(import("text/csv", "id,kind\r\n\"c7,company\r\n")) == "400 csv.malformed");
+
+  HttpResponse jsonl = import("application/x-ndjson",
+                              "{\"id\": \"c9\", \"kind\": \"research\"}\n{\"id\": \"c10\", \"kind\": \"company\"}\n");
+  REQUIRE(jsonl.status == 200);
+  CHECK(f.Ids(RecordKind::kParticipant, "e1") == "c1 c10 c9 p1");
+  CHECK(Outcome(import("application/x-ndjson", "{\"id\": \"c11\", \"kind\": \"company\"}\n{")) ==
+        "400 participant.malformed_json");
+  CHECK(Outcome(import("", "id,kind\r\n")) == "415 api.unsupported_media_type");
+  CHECK(Outcome(import("text/csv", "id,kind\r\n")) == "400 api.empty_body");
+  CHECK(f.Ids(RecordKind::kParticipant, "e1") == "c1 c10 c9 p1");
+}
+
+// Who may call what: every route against every kind of caller. "ok" is any answer past
+// authorisation (the route's own outcome is tested elsewhere); "full"/"public" tell which
+// profile a reader gets.
+TEST_CASE("api roles: every route against every caller") {
+  ScheduleFixture f;
+  REQUIRE(f.Call("PUT", "/v1/events/e1/needs/n1", "admin",
+                 R"({"title": "software per i tributi", "owner": "p1"})")
+              .status == 200);
+  REQUIRE(f.store->Put(RecordKind::kRequest, "e1",
+                       {{"id", "r1"}, {"from", "p2"}, {"to", "p1"}, {"state", "pending"}})
+              .ok());
+  REQUIRE(f.store->Put(RecordKind::kRequest, "e1",
+                       {{"id", "r2"}, {"from", "c1"}, {"to", "c3"}, {"state", "pending"}})
+              .ok());
+  struct Route {
+    std::string method, target, body;
+  };
+  const std::vector<Route> routes = {
+      {"GET", "/v1/events/e1", ""},
+      {"PUT", "/v1/events/e1", R"({"name": "Event one", "timezone": "Europe/Rome"})"},
+      {"GET", "/v1/events/e1/participants/p1", ""},
+      {"PUT", "/v1/events/e1/participants/p1",
+       R"({"kind": "pa", "name": "Comune di Bari", "max_meetings": 10})"},
+      {"GET", "/v1/events/e1/participants/p1/suggestions", ""},
+      {"GET", "/v1/events/e1/participants/p1/agenda", ""},
+      {"POST", "/v1/events/e1/participants/p1/tokens", ""},
+      {"POST", "/v1/events/e1/participants:import", "x"},
+      {"GET", "/v1/events/e1/needs/n1", ""},
+      {"PUT", "/v1/events/e1/needs/n1", R"({"title": "software per i tributi", "owner": "p1"})"},
+      {"GET", "/v1/events/e1/needs/n1/suggestions", ""},
+      {"POST", "/v1/events/e1/requests", R"({"from": "p1", "to": "c3"})"},
+      {"GET", "/v1/events/e1/requests", ""},
+      {"GET", "/v1/events/e1/requests/r1", ""},
+      {"GET", "/v1/events/e1/requests/r2", ""},
+      {"POST", "/v1/events/e1/requests/r1/decline", ""},
+      {"POST", "/v1/events/e1/requests/r2/cancel", ""},
+      {"POST", "/v1/events/e1/schedule", ""},
+      {"GET", "/v1/events/e1/schedule", ""},
+      {"GET", "/v1/events/e1/schedule.csv", ""},
+      {"GET", "/v1/events/e1/changes", ""},
+      {"POST", "/v1/events/e1/keys", R"({"role": "frontend"})"},
+      {"GET", "/v1/ws?event=e1", ""},
+      {"GET", "/v1/ws?event=e1&participant=p2", ""},
+      {"GET", "/metrics", ""},
+  };
+  const std::vector<std::string> callers = {"none",     "unknown",  "other",     "frontend",
+                                            "token-p1", "token-p2", "organiser", "admin"};
+  std::string rendered;
+  for (const Route& route : routes) {
+    rendered += route.method + " " + route.target + ":";
+    for (const std::string& who : callers) {
+      HttpResponse r = f.Call(route.method, route.target, who, route.body);
+      std::string seen = std::to_string(r.status);
+      if (r.status != 401 && r.status != 403) seen = "ok";
+      if (r.status == 200 && route.target == "/v1/events/e1/participants/p1" && route.method == "GET") {
+        seen = json::parse(r.body).contains("max_meetings") ? "full" : "public";
+      }
+      rendered += " " + who + "=" + seen;
+    }
+    rendered += "\n";
+  }
+  // Schedules, feed, keys and imports are the organisers'; a participant token acts as its own
+  // participant; a frontend key reads suggestions and profiles.
+  const std::string expected =
+      "GET /v1/events/e1: none=401 unknown=401 other=403 frontend=ok token-p1=ok token-p2=ok organiser=ok admin=ok\n"
+      "PUT /v1/events/e1: none=401 unknown=401 other=403 frontend=403 token-p1=403 token-p2=403 organiser=ok admin=ok\n"
+      "GET /v1/events/e1/participants/p1: none=401 unknown=401 other=403 frontend=public token-p1=full token-p2=public organiser=full admin=full\n"
+      "PUT /v1/events/e1/participants/p1: none=401 unknown=401 other=403 frontend=403 token-p1=ok token-p2=403 organiser=ok admin=ok\n"
+      "GET /v1/events/e1/participants/p1/suggestions: none=401 unknown=401 other=403 frontend=ok token-p1=ok token-p2=403 organiser=ok admin=ok\n"
+      "GET /v1/events/e1/participants/p1/agenda: none=401 unknown=401 other=403 frontend=403 token-p1=ok token-p2=403 organiser=ok admin=ok\n"
+      "POST /v1/events/e1/participants/p1/tokens: none=401 unknown=401 other=403 frontend=403 token-p1=403 token-p2=403 organiser=ok admin=ok\n"
+      "POST /v1/events/e1/participants:import: none=401 unknown=401 other=403 frontend=403 token-p1=403 token-p2=403 organiser=ok admin=ok\n"
+      "GET /v1/events/e1/needs/n1: none=401 unknown=401 other=403 frontend=ok token-p1=ok token-p2=ok organiser=ok admin=ok\n"
+      "PUT /v1/events/e1/needs/n1: none=401 unknown=401 other=403 frontend=403 token-p1=ok token-p2=403 organiser=ok admin=ok\n"
+      "GET /v1/events/e1/needs/n1/suggestions: none=401 unknown=401 other=403 frontend=ok token-p1=ok token-p2=403 organiser=ok admin=ok\n"
+      "POST /v1/events/e1/requests: none=401 unknown=401 other=403 frontend=403 token-p1=ok token-p2=403 organiser=ok admin=ok\n"
+      "GET /v1/events/e1/requests: none=401 unknown=401 other=403 frontend=403 token-p1=ok token-p2=ok organiser=ok admin=ok\n"
+      "GET /v1/events/e1/requests/r1: none=401 unknown=401 other=403 frontend=403 token-p1=ok token-p2=ok organiser=ok admin=ok\n"
+      "GET /v1/events/e1/requests/r2: none=401 unknown=401 other=403 frontend=403 token-p1=403 token-p2=403 organiser=ok admin=ok\n"
+      "POST /v1/events/e1/requests/r1/decline: none=401 unknown=401 other=403 frontend=403 token-p1=ok token-p2=403 organiser=ok admin=ok\n"
+      "POST /v1/events/e1/requests/r2/cancel: none=401 unknown=401 other=403 frontend=403 token-p1=403 token-p2=403 organiser=ok admin=ok\n"
+      "POST /v1/events/e1/schedule: none=401 unknown=401 other=403 frontend=403 token-p1=403 token-p2=403 organiser=ok admin=ok\n"
+      "GET /v1/events/e1/schedule: none=401 unknown=401 other=403 frontend=403 token-p1=403 token-p2=403 organiser=ok admin=ok\n"
+      "GET /v1/events/e1/schedule.csv: none=401 unknown=401 other=403 frontend=403 token-p1=403 token-p2=403 organiser=ok admin=ok\n"
+      "GET /v1/events/e1/changes: none=401 unknown=401 other=403 frontend=403 token-p1=403 token-p2=403 organiser=ok admin=ok\n"
+      "POST /v1/events/e1/keys: none=401 unknown=401 other=403 frontend=403 token-p1=403 token-p2=403 organiser=ok admin=ok\n"
+      "GET /v1/ws?event=e1: none=401 unknown=401 other=403 frontend=403 token-p1=ok token-p2=ok organiser=ok admin=ok\n"
+      "GET /v1/ws?event=e1&participant=p2: none=401 unknown=401 other=403 frontend=403 token-p1=403 token-p2=ok organiser=ok admin=ok\n"
+      "GET /metrics: none=401 unknown=401 other=403 frontend=403 token-p1=403 token-p2=403 organiser=403 admin=ok\n";
+  CHECK(rendered == expected);
+}
+
+TEST_CASE("api roles: another participant and a frontend see the public profile only") {
+  ScheduleFixture f;
+  f.Participant("c1", {{"kind", "company"}, {"name", "Alfa"}, {"max_meetings", 3},
+                       {"email", "anna@alfa.example"}, {"offers", {"software"}}});
+  const std::string full = f.Call("GET", "/v1/events/e1/participants/c1", "organiser").body;
+  CHECK(full.find("anna@alfa.example") != std::string::npos);
+  for (const char* who : {"token-p1", "frontend"}) {
+    CHECK(f.Call("GET", "/v1/events/e1/participants/c1", who).body ==
+          R"({"id":"c1","kind":"company","name":"Alfa","offers":["software"]})");
+  }
+}
+
+TEST_CASE("api roles: a participant token edits its profile but not its kind or quota") {
+  ScheduleFixture f;
+  CHECK(Outcome(f.Call("PUT", "/v1/events/e1/participants/p1", "token-p1",
+                       R"({"kind": "company", "name": "Comune di Bari", "max_meetings": 10})")) ==
+        "403 api.forbidden");
+  CHECK(Outcome(f.Call("PUT", "/v1/events/e1/participants/p1", "token-p1",
+                       R"({"kind": "pa", "max_meetings": 99})")) == "403 api.forbidden");
+  CHECK(Outcome(f.Call("PUT", "/v1/events/e1/participants/p1", "token-p1",
+                       R"j({"kind": "pa", "name": "Comune di Bari (BA)", "max_meetings": 10})j")) ==
+        "200");
+  CHECK(f.Stored(RecordKind::kParticipant, "e1", "p1").find("(BA)") != std::string::npos);
+  // A token cannot write a need for someone else, nor take one over.
+  CHECK(Outcome(f.Call("PUT", "/v1/events/e1/needs/n2", "token-p2",
+                       R"({"title": "x", "owner": "p1"})")) == "403 api.forbidden");
+  REQUIRE(f.Call("PUT", "/v1/events/e1/needs/n3", "token-p1", R"({"title": "x", "owner": "p1"})")
+              .status == 200);
+  CHECK(Outcome(f.Call("PUT", "/v1/events/e1/needs/n3", "token-p2",
+                       R"({"title": "x", "owner": "p2"})")) == "403 api.forbidden");
+  // Tokens made by an organiser work, and act as their participant only.
+  json token = json::parse(f.Call("POST", "/v1/events/e1/participants/c3/tokens", "organiser").body);
+  HttpRequest request{"GET", "/v1/events/e1/participants/c3/agenda", {}, ""};
+  request.headers["authorization"] = "Bearer " + token["token"].get<std::string>();
+  CHECK(f.api->Handle(request).status == 200);
+  request.target = "/v1/events/e1/participants/c1/agenda";
+  CHECK(f.api->Handle(request).status == 403);
+  CHECK(token["scope"] == json{{"role", "participant"}, {"event", "e1"}, {"participant", "c3"}});
+  CHECK(f.store->FindApiKey(token["token"].get<std::string>()).ok());
+  CHECK(Outcome(f.Call("POST", "/v1/events/e1/participants/nobody/tokens", "organiser")) ==
+        "404 storage.not_found");
+}
+
+TEST_CASE("api requests: accepting counts the receiver's meetings, not its pending invitations") {
+  ScheduleFixture f;
+  f.Participant("c1", {{"kind", "company"}, {"max_meetings", 1}});
+  // Three invitations wait for c1: pending ones do not stop it from accepting the first.
+  std::vector<std::string> ids;
+  for (const char* from : {"p1", "p2", "c3"}) {
+    HttpResponse r = f.Call("POST", "/v1/events/e1/requests", "organiser",
+                            json{{"from", from}, {"to", "c1"}}.dump());
+    REQUIRE_MESSAGE(r.status == 201, r.body);
+    ids.push_back(json::parse(r.body)["id"]);
+  }
+  CHECK(Outcome(f.Call("POST", "/v1/events/e1/requests/" + ids[0] + "/accept", "organiser")) == "200");
+  // Its one meeting taken, it cannot accept a second.
+  CHECK(Outcome(f.Call("POST", "/v1/events/e1/requests/" + ids[1] + "/accept", "organiser")) ==
+        "409 request.quota");
+  CHECK(json::parse(f.Stored(RecordKind::kRequest, "e1", ids[1]))["state"] == "pending");
+}
+
+TEST_CASE("api rate limit: a key past its burst gets 429 with Retry-After; the admin does not") {
+  ApiFixture f;
+  Api limited(*f.store, ApiOptions{kAdminKey, 20, 2});
+  auto call = [&](const char* key) {
+    HttpRequest request{"GET", "/v1/events/e1", {}, ""};
+    request.headers["authorization"] = std::string("Bearer ") + key;
+    return limited.Handle(request);
+  };
+  CHECK(call(kOrganiserKey).status == 200);
+  CHECK(call(kOrganiserKey).status == 200);
+  HttpResponse refused = call(kOrganiserKey);
+  CHECK(Outcome(refused) == "429 api.rate_limited");
+  REQUIRE(refused.headers.size() == 1);
+  CHECK(refused.headers[0] == std::pair<std::string, std::string>{"Retry-After", "1"});
+  CHECK(call(kFrontendKey).status == 200);  // buckets are per key
+  for (int i = 0; i < 5; ++i) CHECK(call(kAdminKey).status == 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(120));  // 20/s: two tokens back
+  CHECK(call(kOrganiserKey).status == 200);
+}
+
+TEST_CASE("api responses name their route pattern and key id, never ids or keys") {
+  ApiFixture f;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/v1/events/e1/participants/IT0123/agenda", "/v1/events/{event}/participants/{id}/agenda"},
+      {"/v1/events/e1/requests/r-1/accept?x=1", "/v1/events/{event}/requests/{id}/accept"},
+      {"/v1/events/e1/participants:import", "/v1/events/{event}/participants:import"},
+      {"/v1/events/e1/secret-stuff", "(unknown)"},
+      {"/healthz", "/healthz"},
+      {"/v1/ws?event=e1", "/v1/ws"},
+      {"/etc/passwd", "(unknown)"}};
+  for (const auto& [target, route] : cases) {
+    HttpResponse r = f.Call("GET", target, "organiser");
+    CHECK_MESSAGE(r.route == route, target);
+  }
+  CHECK(f.Call("GET", "/v1/events/e1", "organiser").key_id == "k-e1");
+  CHECK(f.Call("GET", "/v1/events/e1", "admin").key_id == "admin");
+  CHECK(f.Call("GET", "/v1/events/e1", "none").key_id.empty());
+}
+
+TEST_CASE("api pushes: the hub tells organisers everything and participants their part") {
+  ScheduleFixture f;
+  std::vector<std::string> organiser, c1;
+  const uint64_t all = f.api->hub().Subscribe("e1", "", [&](auto text) { organiser.push_back(*text); });
+  const uint64_t one = f.api->hub().Subscribe("e1", "c1", [&](auto text) { c1.push_back(*text); });
+  f.api->hub().Subscribe("e2", "", [&](auto) { FAIL("e2 hears nothing of e1"); });
+  const std::string a = f.Accepted("p1", "c1");
+  REQUIRE(f.Call("POST", "/v1/events/e1/requests", "organiser", R"({"from": "p2", "to": "c3"})")
+              .status == 201);
+  f.Publish();
+  auto types = [](const std::vector<std::string>& texts) {
+    std::string out;
+    for (const auto& t : texts) out += json::parse(t)["type"].get<std::string>() + " ";
+    return out;
+  };
+  CHECK(types(organiser) ==
+        "request.created request.accepted request.created meeting.scheduled schedule.published ");
+  CHECK(types(c1) == "request.created request.accepted meeting.scheduled schedule.published ");
+  json last = json::parse(organiser.back());
+  CHECK(last["event"] == "e1");
+  CHECK(last["seq"] == f.store->last_sequence());
+  CHECK(json::parse(c1[2])["data"]["id"] == a);
+  f.api->hub().Unsubscribe(all);
+  f.api->hub().Unsubscribe(one);
+}
+
+}  // namespace
+}  // namespace incontra::server
