@@ -390,6 +390,15 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
 
 HttpResponse Api::Agenda(const Caller&, const HttpRequest&, const std::string& event,
                          const std::string& participant, bool ics) const {
+  // Agendas are read far more often than schedules change: the answer is kept until then.
+  const std::string key = std::string(ics ? "ics " : "agenda ") + participant;
+  const uint64_t generation = cache_->Generation(event);
+  if (auto answer = cache_->Answer(event, key)) {
+    HttpResponse response{200, ics ? "text/calendar; charset=utf-8" : "application/json",
+                          std::move(*answer)};
+    if (ics) response.headers.push_back({"Content-Disposition", "attachment; filename=\"agenda.ics\""});
+    return response;
+  }
   auto ev = cache_->Event(store_, event);
   if (!ev.ok()) return ErrorResponse(ev.status());
   auto agendas = cache_->AgendasOf(store_, event);
@@ -434,14 +443,17 @@ HttpResponse Api::Agenda(const Caller&, const HttpRequest&, const std::string& e
     entries.push_back(std::move(e));
   }
   if (!ics) {
-    return api::Json(200, {{"event", event},
-                           {"participant", participant},
-                           {"timezone", timezone},
-                           {"version", all.version},
-                           {"meetings", list}});
+    HttpResponse response = api::Json(200, {{"event", event},
+                                            {"participant", participant},
+                                            {"timezone", timezone},
+                                            {"version", all.version},
+                                            {"meetings", list}});
+    cache_->KeepAnswer(event, key, response.body, generation);
+    return response;
   }
   auto text = WriteICalendar(timezone, entries);
   if (!text.ok()) return ErrorResponse(text.status());
+  cache_->KeepAnswer(event, key, *text, generation);
   HttpResponse response{200, "text/calendar; charset=utf-8", std::move(*text)};
   response.headers.push_back({"Content-Disposition", "attachment; filename=\"agenda.ics\""});
   return response;
