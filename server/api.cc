@@ -408,15 +408,20 @@ HttpResponse ErrorResponse(const Status& status) {
   return api::Json(http, {{"error", {{"code", code}, {"message", status.message()}}}});
 }
 
-namespace {
-
-// A new key with `scope`: the secret is shown once, in this answer, and stored only hashed.
-HttpResponse MakeKey(storage::Store& store, const json& scope) {
+Result<json> CreateKey(storage::Store& store, const json& scope) {
   const std::string id = api::NewId("k-");
   std::string secret = "ik_";
-  for (int i = 0; i < 3; ++i) secret += api::NewId("");
-  if (Status s = store.PutApiKey(id, secret, scope); !s.ok()) return ErrorResponse(s);
-  return api::Json(201, {{"id", id}, {"key", secret}, {"token", secret}, {"scope", scope}});
+  for (int i = 0; i < 3; ++i) secret += api::NewId("");  // 192 random bits
+  if (Status s = store.PutApiKey(id, secret, scope); !s.ok()) return s;
+  return json{{"id", id}, {"key", secret}, {"token", secret}, {"scope", scope}};
+}
+
+namespace {
+
+// The answer to a key or token creation: the secret is shown once, here.
+HttpResponse MakeKey(storage::Store& store, const json& scope) {
+  auto key = CreateKey(store, scope);
+  return key.ok() ? api::Json(201, *key) : ErrorResponse(key.status());
 }
 
 }  // namespace
@@ -542,6 +547,8 @@ HttpResponse Api::Route(const HttpRequest& request, std::string* key_id) const {
     return HttpResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics_->Render());
   }
   if (seg[1] == "ws") {
+    if (seg.size() != 2) return ErrorResponse(Status::NotFound("api.not_found", path + ": no such route"));
+    if (method != "GET") return not_allowed();
     if (auto s = Subscribe(request); !s.ok()) return ErrorResponse(s.status());
     return ErrorResponse(Status::InvalidArgument(
         "api.upgrade_required", "/v1/ws: a WebSocket upgrade request is required"));

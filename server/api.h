@@ -133,6 +133,12 @@ class Api {
             std::vector<std::string> participants) const;
 };
 
+// A new API key with `scope` ({"role": "organiser"|"frontend", "event": E} or a participant
+// token's {"role": "participant", "event": E, "participant": P}): {"id", "key", "token",
+// "scope"}. The secret ("key", the same as "token") is random and returned only here; the
+// store keeps its SHA-256.
+Result<nlohmann::json> CreateKey(storage::Store& store, const nlohmann::json& scope);
+
 // The OpenAPI 3.1 description of every route (server/openapi.json, built in).
 std::string_view OpenApiJson();
 

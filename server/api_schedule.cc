@@ -93,6 +93,11 @@ void KeepTables(engine::ScheduleResult& result, const engine::ScheduleProblem& p
   for (auto& [slot, list] : by_slot) {
     std::set<std::string> taken;
     std::vector<engine::ScheduledMeeting*> rest;
+    // Meetings staying in this slot claim their tables before those moving into it.
+    std::stable_partition(list.begin(), list.end(), [&](const engine::ScheduledMeeting* m) {
+      auto it = previous.find(m->id);
+      return it != previous.end() && it->second.value("slot", "") == slot;
+    });
     for (auto* m : list) {
       auto it = previous.find(m->id);
       const std::string table = it == previous.end() ? "" : it->second.value("table", "");

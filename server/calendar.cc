@@ -7,6 +7,7 @@
 #include <ctime>
 #include <memory>
 #include <mutex>
+#include <set>
 
 #include "engine/schedule_json.h"
 
@@ -47,56 +48,75 @@ bool ValidDate(int y, int m, int d) {
   return m != 2 || d <= 28 || leap;
 }
 
-// "HH:MM" as minutes after midnight, or -1.
-int ParseClock(const json& value) {
-  if (!value.is_string()) return -1;
-  const std::string& s = value.get_ref<const std::string&>();
-  int h = 0, m = 0;
-  char tail = 0;
-  if (s.size() != 5 || std::sscanf(s.c_str(), "%2d:%2d%c", &h, &m, &tail) != 2 || h > 24 ||
-      m > 59 || (h == 24 && m != 0)) {
-    return -1;
+bool Digits(const std::string& s, size_t from, size_t count) {
+  if (from + count > s.size()) return false;
+  for (size_t i = from; i < from + count; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
   }
-  return h * 60 + m;
+  return true;
 }
 
-std::string Rfc3339(int y, int mo, int d, int minute_of_day, int offset_seconds) {
-  const int sign = offset_seconds < 0 ? -1 : 1;
-  const int off = offset_seconds * sign / 60;
+int Number(const std::string& s, size_t from, size_t count) {
+  return std::stoi(s.substr(from, count));
+}
+
+// "HH:MM" (00:00 to 23:59, or 24:00 for an end) as minutes after midnight, or -1.
+int ParseClock(const json& value, bool end) {
+  if (!value.is_string()) return -1;
+  const std::string& s = value.get_ref<const std::string&>();
+  if (s.size() != 5 || !Digits(s, 0, 2) || s[2] != ':' || !Digits(s, 3, 2)) return -1;
+  const int h = Number(s, 0, 2), m = Number(s, 3, 2);
+  if (end && h == 24 && m == 0) return 24 * 60;
+  return h > 23 || m > 59 ? -1 : h * 60 + m;
+}
+
+// `seconds` since the epoch as RFC 3339 local time in `zone` ("2027-02-25T09:00:00+01:00").
+// Under IcalMutex.
+std::string LocalRfc3339(int64_t seconds, icaltimezone* zone) {
+  icaltimetype t = icaltime_from_timet_with_zone(static_cast<time_t>(seconds), 0, zone);
+  t.zone = nullptr;
+  // The wall time read as if it were UTC, less the real instant: the zone's offset then.
+  const int offset = static_cast<int>(
+      icaltime_as_timet_with_zone(t, icaltimezone_get_utc_timezone()) - seconds);
+  const int sign = offset < 0 ? -1 : 1;
+  const int off = offset * sign / 60;
   char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:00%c%02d:%02d", y, mo, d,
-                minute_of_day / 60, minute_of_day % 60, sign < 0 ? '-' : '+', off / 60, off % 60);
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", t.year, t.month,
+                t.day, t.hour, t.minute, t.second, sign < 0 ? '-' : '+', off / 60, off % 60);
   return buffer;
 }
 
 }  // namespace
 
 Result<int64_t> ParseRfc3339(const std::string& text) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) != 6 ||
-      consumed != 19 || !ValidDate(y, mo, d) || h > 23 || mi > 59 || s > 60) {
-    return Status::InvalidArgument("event.invalid_value", "'" + text + "': not an RFC 3339 time");
+  auto bad = [&](const char* rule) {
+    return Status::InvalidArgument("event.invalid_value", "'" + text + "': " + rule);
+  };
+  if (text.size() < 20 || !Digits(text, 0, 4) || text[4] != '-' || !Digits(text, 5, 2) ||
+      text[7] != '-' || !Digits(text, 8, 2) || (text[10] != 'T' && text[10] != 't') ||
+      !Digits(text, 11, 2) || text[13] != ':' || !Digits(text, 14, 2) || text[16] != ':' ||
+      !Digits(text, 17, 2)) {
+    return bad("not an RFC 3339 time (YYYY-MM-DDTHH:MM:SS with an offset)");
   }
+  const int y = Number(text, 0, 4), mo = Number(text, 5, 2), d = Number(text, 8, 2);
+  const int h = Number(text, 11, 2), mi = Number(text, 14, 2), sec = Number(text, 17, 2);
+  if (!ValidDate(y, mo, d) || h > 23 || mi > 59 || sec > 60) return bad("no such date or time");
   size_t i = 19;
   if (i < text.size() && text[i] == '.') {
-    ++i;
+    const size_t first = ++i;
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+    if (i == first) return bad("a fraction of a second needs digits");
   }
   int offset = 0;
   const std::string zone = text.substr(i);
-  if (zone == "Z" || zone == "z") {
-    offset = 0;
-  } else {
-    int oh = 0, om = 0;
-    if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') ||
-        std::sscanf(zone.c_str() + 1, "%2d:%2d", &oh, &om) != 2 || zone[3] != ':' || oh > 23 ||
-        om > 59) {
-      return Status::InvalidArgument("event.invalid_value",
-                                     "'" + text + "': an RFC 3339 time needs an offset");
+  if (zone != "Z" && zone != "z") {
+    if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') || !Digits(zone, 1, 2) ||
+        zone[3] != ':' || !Digits(zone, 4, 2) || Number(zone, 1, 2) > 23 || Number(zone, 4, 2) > 59) {
+      return bad("an RFC 3339 time needs an offset, Z or +HH:MM");
     }
-    offset = (oh * 60 + om) * 60 * (zone[0] == '-' ? -1 : 1);
+    offset = (Number(zone, 1, 2) * 60 + Number(zone, 4, 2)) * 60 * (zone[0] == '-' ? -1 : 1);
   }
-  return DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset;
+  return DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
 }
 
 Result<std::vector<engine::Slot>> EventSlots(const json& event) {
@@ -105,6 +125,16 @@ Result<std::vector<engine::Slot>> EventSlots(const json& event) {
                     {"meetings", json::array()}};
     auto parsed = engine::ScheduleProblemFromJson(problem);
     if (!parsed.ok()) return Status::InvalidArgument("event.invalid_value", parsed.status().message());
+    std::set<std::string> ids;
+    for (size_t i = 0; i < parsed->slots.size(); ++i) {
+      const engine::Slot& slot = parsed->slots[i];
+      const std::string at = "slots[" + std::to_string(i) + "]";
+      if (!ids.insert(slot.id).second) return Invalid(at + ".id", "'" + slot.id + "' is used twice");
+      for (const auto& [name, value] : {std::pair{".start", slot.start}, std::pair{".end", slot.end}}) {
+        if (value.empty()) continue;
+        if (auto t = ParseRfc3339(value); !t.ok()) return Invalid(at + name, t.status().message());
+      }
+    }
     return parsed->slots;
   }
   std::vector<engine::Slot> slots;
@@ -122,6 +152,7 @@ Result<std::vector<engine::Slot>> EventSlots(const json& event) {
   std::lock_guard<std::mutex> lock(IcalMutex());
   icaltimezone* zone = Zone(tz);
   if (zone == nullptr) return Invalid("timezone", "'" + tz + "' is not a known time zone");
+  std::set<std::string> ids;
   for (size_t i = 0; i < days.size(); ++i) {
     const std::string where = "days[" + std::to_string(i) + "]";
     const json& day = days[i];
@@ -137,26 +168,32 @@ Result<std::vector<engine::Slot>> EventSlots(const json& event) {
       const std::string at = where + ".sessions[" + std::to_string(k) + "]";
       const json& session = sessions[k];
       if (!session.is_object()) return Invalid(at, "expected an object");
-      const int start = ParseClock(session.value("start", json()));
-      const int end = ParseClock(session.value("end", json()));
+      const int start = ParseClock(session.value("start", json()), false);
+      const int end = ParseClock(session.value("end", json()), true);
       if (start < 0) return Invalid(at + ".start", "a time HH:MM");
       if (end < 0 || end <= start) return Invalid(at + ".end", "a time HH:MM after start");
       const json name = session.value("name", json());
       if (!name.is_null() && !name.is_string()) return Invalid(at + ".name", "expected a string");
       for (int t = start; t + step <= end; t += step) {
-        auto offset = [&](int minute) {
-          icaltimetype local = icaltime_null_time();
-          local.year = y, local.month = mo, local.day = d;
-          local.hour = minute / 60, local.minute = minute % 60;
-          int daylight = 0;
-          return icaltimezone_get_utc_offset(zone, &local, &daylight);
-        };
+        // The slot starts at its local wall time and lasts `step` minutes of real time, so a
+        // slot across a clock change still ends after it starts.
+        icaltimetype local = icaltime_null_time();
+        local.year = y, local.month = mo, local.day = d;
+        local.hour = t / 60, local.minute = t % 60;
+        int daylight = 0;
+        const int64_t begin = DaysFromCivil(y, mo, d) * 86400 + t * 60 -
+                              icaltimezone_get_utc_offset(zone, &local, &daylight);
         engine::Slot slot;
         char id[24];
         std::snprintf(id, sizeof id, "%sT%02d:%02d", date.c_str(), t / 60, t % 60);
         slot.id = id;  // "2027-02-25T09:00"
-        slot.start = Rfc3339(y, mo, d, t, offset(t));
-        slot.end = Rfc3339(y, mo, d, t + step, offset(t + step));
+        slot.start = LocalRfc3339(begin, zone);
+        // A wall time the clocks skip (02:30 the night they go forward) has no slot.
+        if (slot.start.compare(0, 16, slot.id) != 0) continue;
+        if (!ids.insert(slot.id).second) {
+          return Invalid(at, "slot " + slot.id + " again: sessions overlap or a date repeats");
+        }
+        slot.end = LocalRfc3339(begin + step * 60, zone);
         slot.session = name.is_string() ? name.get<std::string>() : "";
         slots.push_back(std::move(slot));
       }
@@ -176,6 +213,18 @@ Result<std::string> WriteICalendar(const std::string& timezone,
   icalcomponent_add_property(calendar.get(), icalproperty_new_version("2.0"));
   icalcomponent_add_property(calendar.get(), icalproperty_new_prodid("-//Incontra//Agenda//EN"));
   icalcomponent_add_property(calendar.get(), icalproperty_new_method(ICAL_METHOD_PUBLISH));
+  if (utc && entries.empty()) {
+    // RFC 5545 wants at least one component: an empty UTC agenda carries UTC's VTIMEZONE.
+    icalcomponent* vtimezone = icalcomponent_new_vtimezone();
+    icalcomponent_add_property(vtimezone, icalproperty_new_tzid("UTC"));
+    icalcomponent* standard = icalcomponent_new_xstandard();
+    icalcomponent_add_property(standard, icalproperty_new_dtstart(icaltime_from_string("19700101T000000")));
+    icalcomponent_add_property(standard, icalproperty_new_tzoffsetfrom(0));
+    icalcomponent_add_property(standard, icalproperty_new_tzoffsetto(0));
+    icalcomponent_add_property(standard, icalproperty_new_tzname("UTC"));
+    icalcomponent_add_component(vtimezone, standard);
+    icalcomponent_add_component(calendar.get(), vtimezone);
+  }
   if (!utc) {
     // libical names system zones "/freeassociation.sourceforge.net/Europe/Rome"; calendar
     // clients match the plain Olson name, which is what the events carry.

@@ -61,6 +61,9 @@ constexpr const char* kUsage =
     "      write an event's records as JSON Lines\n"
     "  serve [--data DIR] [--port 8080] [--bind 127.0.0.1]\n"
     "      the HTTP API (admin key from INCONTRA_ADMIN_KEY); stops cleanly on SIGTERM\n"
+    "  keys create --event E [--role organiser|frontend] [--participant P] [--data DIR]\n"
+    "      make an API key for an event (a participant token with --participant); the secret\n"
+    "      is printed once\n"
     "  backup DIR [--data DIR]    an openable copy of the database (RocksDB checkpoint)\n"
     "  restore BACKUP [--data DIR]    make a backup the database (DIR must be empty)\n"
     "\n"
@@ -587,20 +590,67 @@ int BackupOrRestore(bool backup, int argc, const char* const* argv, std::ostream
   return kExitOk;
 }
 
+int Keys(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  std::string action, event, role = "organiser", participant, data = kDefaultData;
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")(
+      "action", po::value(&action)->required(), "create")(
+      "event", po::value(&event)->required(), "the event the key is for")(
+      "role", po::value(&role)->default_value("organiser"), "organiser or frontend")(
+      "participant", po::value(&participant), "make a participant token for this participant")(
+      "data", po::value(&data)->default_value(kDefaultData), "the database folder");
+  po::positional_options_description positional;
+  positional.add("action", 1);
+  po::variables_map vm;
+  int code = kExitOk;
+  const char* usage =
+      "Usage: incontra keys create --event E [--role organiser|frontend] [--participant P]\n"
+      "                            [--data DIR]\n\n"
+      "Prints {\"id\", \"key\", \"scope\"} as JSON. Only a hash of the key is stored: keep it.\n";
+  if (!ParseOptions(argc, argv, options, positional, &vm, out, err, usage, &code)) return code;
+  if (action != "create") {
+    return Fail(err, Status::InvalidArgument("cli.bad_option", "keys: the action is 'create'"));
+  }
+  nlohmann::json scope = {{"role", role}, {"event", event}};
+  if (vm.count("participant")) {
+    scope = {{"role", "participant"}, {"event", event}, {"participant", participant}};
+  } else if (role != "organiser" && role != "frontend") {
+    return Fail(err, Status::InvalidArgument("cli.bad_option", "--role: organiser or frontend"));
+  }
+  auto store = storage::Store::Open(data, {.sync = true, .create_if_missing = false});
+  if (!store.ok()) return Fail(err, store.status());
+  if (auto e = (*store)->GetEvent(event); !e.ok()) return Fail(err, e.status());
+  if (vm.count("participant")) {
+    auto p = (*store)->Get(storage::RecordKind::kParticipant, event, participant);
+    if (!p.ok()) return Fail(err, p.status());
+  }
+  auto key = CreateKey(**store, scope);
+  if (!key.ok()) return Fail(err, key.status());
+  out << key->dump() << "\n";
+  return kExitOk;
+}
+
 int Serve(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
-  std::string data = kDefaultData, bind = "127.0.0.1";
+  std::string data = kDefaultData, bind = "127.0.0.1", log_file;
   int port = 8080, threads = 2;
+  double rate = 100;
+  bool quiet = false;
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")(
       "data", po::value(&data)->default_value(kDefaultData), "the database folder")(
       "port", po::value(&port)->default_value(8080), "TCP port; 0 picks a free one")(
       "bind", po::value(&bind)->default_value("127.0.0.1"), "address to listen on")(
-      "threads", po::value(&threads)->default_value(2), "threads serving requests");
+      "threads", po::value(&threads)->default_value(2), "threads serving requests")(
+      "log-file", po::value(&log_file), "append the access and error log here, not to stderr")(
+      "quiet", po::bool_switch(&quiet), "log only warnings and errors, not every request")(
+      "rate-limit", po::value(&rate)->default_value(100),
+      "requests per second per key (the admin's excepted), bursts of twice that; 0: none");
   po::positional_options_description none;
   po::variables_map vm;
   int code = kExitOk;
   const char* usage =
-      "Usage: incontra serve [--data DIR] [--port 8080] [--bind 127.0.0.1]\n\n"
+      "Usage: incontra serve [--data DIR] [--port 8080] [--bind 127.0.0.1] [--log-file F]\n"
+      "                      [--quiet]\n\n"
       "Serves the API over HTTP. The admin key comes from the INCONTRA_ADMIN_KEY environment\n"
       "variable (at least 16 characters). SIGTERM or SIGINT stops it after answering the\n"
       "requests in flight.\n";
@@ -617,11 +667,14 @@ int Serve(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   }
   auto store = storage::Store::Open(data);
   if (!store.ok()) return Fail(err, store.status());
-  Api api(**store, {.admin_key = admin_key});
+  if (rate < 0) return Fail(err, Status::InvalidArgument("cli.bad_option", "--rate-limit: 0 or more"));
+  Api api(**store, {.admin_key = admin_key, .rate_per_second = rate, .rate_burst = 2 * rate});
   ServerOptions server_options;
   server_options.bind = bind;
   server_options.port = static_cast<uint16_t>(port);
   server_options.threads = threads;
+  server_options.log_file = log_file;
+  server_options.quiet = quiet;
   Status s = server::Serve(api, server_options, [&](uint16_t actual) {
     out << "incontra: listening on http://" << bind << ":" << actual << "\n" << std::flush;
   });
@@ -649,6 +702,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (command == "cpv") return Cpv(argc - 1, argv + 1, out, err);
   if (command == "import") return Import(argc - 1, argv + 1, out, err);
   if (command == "serve") return Serve(argc - 1, argv + 1, out, err);
+  if (command == "keys") return Keys(argc - 1, argv + 1, out, err);
   if (command == "export") return Export(argc - 1, argv + 1, out, err);
   if (command == "backup") return BackupOrRestore(true, argc - 1, argv + 1, out, err);
   if (command == "restore") return BackupOrRestore(false, argc - 1, argv + 1, out, err);

@@ -40,8 +40,11 @@ std::string CsvRow(const std::vector<std::string>& fields) {
     if (i > 0) out += ',';
     std::string f = fields[i];
     // A text a spreadsheet would run as a formula ("=HYPERLINK(...)") is kept as text.
-    if (!f.empty() && (f[0] == '=' || f[0] == '+' || f[0] == '@' || f[0] == '\t' || f[0] == '\r' ||
-                       (f[0] == '-' && (f.size() == 1 || !std::isdigit(static_cast<unsigned char>(f[1])))))) {
+    // A plain negative number ("-12.5") is left alone; "-2+3+cmd|..." is not one.
+    const bool number = f.size() > 1 && f[0] == '-' &&
+                        f.find_first_not_of("0123456789.", 1) == std::string::npos;
+    if (!f.empty() && !number &&
+        (f[0] == '=' || f[0] == '+' || f[0] == '@' || f[0] == '\t' || f[0] == '\r' || f[0] == '-')) {
       f.insert(0, 1, '\'');
     }
     std::string quoted(f.size() * 2 + 2, '\0');

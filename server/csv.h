@@ -18,7 +18,8 @@
 namespace incontra::server {
 
 // One CSV record: every field quoted, quotes doubled, CRLF at the end. A field a spreadsheet
-// would take for a formula (=, +, @, - not before a digit, tab, CR) gets a leading '.
+// would take for a formula (=, +, @, -, tab, CR; a plain negative number excepted) gets a
+// leading '.
 std::string CsvRow(const std::vector<std::string>& fields);
 
 // The records of a CSV text (strict RFC 4180 quoting; a UTF-8 byte order mark is skipped).

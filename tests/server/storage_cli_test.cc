@@ -484,5 +484,45 @@ TEST_CASE("cli import export backup and restore --help exit 0 and mention --data
   }
 }
 
+TEST_CASE("cli keys create makes organiser and frontend keys and participant tokens, once each") {
+  TempDir dir;
+  ImportOk(dir, "p.jsonl", kParticipants, kEvent);
+  Run organiser = Incontra(dir, std::string("keys create --event ") + kEvent + DataOption(dir));
+  REQUIRE_MESSAGE(organiser.code == 0, organiser.err);
+  Run again = Incontra(dir, std::string("keys create --event ") + kEvent + DataOption(dir));
+  REQUIRE_MESSAGE(again.code == 0, again.err);
+  const nlohmann::json a = nlohmann::json::parse(organiser.out), b = nlohmann::json::parse(again.out);
+  CHECK(a["scope"] == nlohmann::json{{"role", "organiser"}, {"event", kEvent}});
+  CHECK(StartsWith(a["id"], "k-"));
+  CHECK(StartsWith(a["key"], "ik_"));
+  CHECK(a["key"].get<std::string>().size() == 51);
+  CHECK(a["key"] != b["key"]);
+  CHECK(a["id"] != b["id"]);
+
+  Run frontend =
+      Incontra(dir, std::string("keys create --role frontend --event ") + kEvent + DataOption(dir));
+  REQUIRE_MESSAGE(frontend.code == 0, frontend.err);
+  CHECK(nlohmann::json::parse(frontend.out)["scope"]["role"] == "frontend");
+  const std::string first_id = nlohmann::json::parse(ReadFile(dir / "p.jsonl").substr(
+      0, ReadFile(dir / "p.jsonl").find('\n')))["id"];
+  Run token = Incontra(dir, std::string("keys create --event ") + kEvent + " --participant " +
+                                Quote(first_id) + DataOption(dir));
+  REQUIRE_MESSAGE(token.code == 0, token.err);
+  CHECK(nlohmann::json::parse(token.out)["scope"] ==
+        nlohmann::json{{"role", "participant"}, {"event", kEvent}, {"participant", first_id}});
+
+  Run nobody = Incontra(dir, std::string("keys create --event ") + kEvent +
+                                 " --participant nobody" + DataOption(dir));
+  CHECK(nobody.code == 2);
+  CHECK_MESSAGE(StartsWith(nobody.err, "error: storage.not_found: "), nobody.err);
+  Run no_event = Incontra(dir, "keys create --event nowhere" + DataOption(dir));
+  CHECK(no_event.code == 2);
+  Run bad_role = Incontra(dir, std::string("keys create --role king --event ") + kEvent + DataOption(dir));
+  CHECK(bad_role.code == 2);
+  CHECK_MESSAGE(StartsWith(bad_role.err, "error: cli.bad_option: "), bad_role.err);
+  CHECK(nobody.out.empty());
+  CHECK(bad_role.out.empty());
+}
+
 }  // namespace
 }  // namespace incontra::server
