@@ -388,6 +388,10 @@ HttpResponse ErrorResponse(const Status& status) {
   } else if (code == "api.conflict" || code == "request.transition" ||
              code == "request.duplicate" || code == "request.quota") {
     http = 409;
+  } else if (code == "api.too_large") {
+    http = 413;
+  } else if (code == "api.header_too_large") {
+    http = 431;
   } else if (code == "api.rate_limited") {
     http = 429;
   } else if (code == "api.upgrade_required") {
@@ -473,6 +477,9 @@ void Api::Tell(const std::string& event, const char* type, json data,
 Result<Subscription> Api::Subscribe(const HttpRequest& request) const {
   auto caller = Authenticate(request, store_, options_);
   if (!caller.ok()) return caller.status();
+  if (caller->role != Role::kAdmin && limiter_->Take(caller->key_id) > 0) {
+    return Status::InvalidArgument("api.rate_limited", "this key is over its request rate; retry later");
+  }
   const size_t question = request.target.find('?');
   const std::string_view query =
       question == std::string::npos ? std::string_view() : std::string_view(request.target).substr(question + 1);

@@ -340,12 +340,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec == http::error::end_of_stream || ec == http::error::partial_message) return Close();
     if (parser_->is_header_done()) access_.method = std::string(parser_->get().method_string());
     if (ec == http::error::body_limit) {
-      return ReplyError(413, "api.too_large", "the request body exceeds the size limit");
+      return ReplyError("api.too_large", "the request body exceeds the size limit");
     }
     if (ec == http::error::header_limit) {
-      return ReplyError(431, "api.header_too_large", "the request header exceeds the size limit");
+      return ReplyError("api.header_too_large", "the request header exceeds the size limit");
     }
-    if (IsHttpError(ec)) return ReplyError(400, "api.bad_request", "a malformed HTTP request");
+    if (IsHttpError(ec)) return ReplyError("api.bad_request", "a malformed HTTP request");
     if (ec) return;  // timeout, reset, or a shutdown closing an idle connection
     http::request<http::string_body> req = parser_->release();
     HttpRequest request;
@@ -387,10 +387,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   // What Beast could not parse: an error answer, then the connection closes (what follows in
   // the buffer cannot be trusted to start a request).
-  void ReplyError(int status, const char* code, const char* message) {
+  void ReplyError(const char* code, const char* message) {
     HttpResponse response = ErrorResponse(Status::InvalidArgument(code, message));
-    response.status = status;  // ErrorResponse knows these codes as plain 400s
-    access_.status = status;
+    access_.status = response.status;
     Reply(ToBeast(std::move(response), 11, false, shared_.log), false);
   }
 
