@@ -474,6 +474,9 @@ def parse_args():
     ap.add_argument("--connections", type=int, default=32, help="wrk connections")
     ap.add_argument("--server-threads", type=int, default=2,
                     help="threads of both servers (incontra serve's default is 2)")
+    ap.add_argument("--serve-option", action="append", default=[],
+                    help="an extra option for incontra serve, e.g. --serve-option=--quiet "
+                         "(to see what the access log costs); repeatable")
     ap.add_argument("--only", choices=["suggestions", "agenda", "minimal", "record"],
                     action="append",
                     help="run only these targets (repeatable); default suggestions, agenda and "
@@ -518,7 +521,8 @@ def main():
         admin_key = secrets.token_hex(16)
         env = dict(os.environ, INCONTRA_ADMIN_KEY=admin_key)
         api, api_port = start([str(args.incontra), "serve", "--data", str(db), "--port", "0",
-                               "--threads", str(args.server_threads)], env, tmp / "serve.log")
+                               "--threads", str(args.server_threads)] + args.serve_option,
+                              env, tmp / "serve.log")
         servers.append((api, "incontra serve", tmp / "serve.log"))
         client = Client(api_port, admin_key)
         status, event, _ = client.call("GET", f"/v1/events/{EVENT}")
