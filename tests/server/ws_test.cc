@@ -136,14 +136,15 @@ struct Fixture {
 };
 
 // The next push on `ws` as "type from->to", checking the message's shape on the way.
-std::string NextPush(WsClient& ws, milliseconds timeout, uint64_t* seq = nullptr) {
+std::string NextPush(WsClient& ws, milliseconds timeout, uint64_t* seq = nullptr,
+                     const std::string& event = "e1") {
   auto text = ws.Read(timeout);
   if (!text) return "nothing (" + ws.error().message() + ")";
   json m = json::parse(*text);
   std::vector<std::string> keys;
   for (const auto& item : m.items()) keys.push_back(item.key());
   CHECK(keys == std::vector<std::string>{"data", "event", "seq", "type"});
-  CHECK(m["event"] == "e1");
+  CHECK(m["event"] == event);
   CHECK(m["seq"].is_number_unsigned());
   if (seq) *seq = m["seq"].get<uint64_t>();
   return m["type"].get<std::string>() + " " + m["data"].value("from", "?") + "->" +
@@ -378,7 +379,7 @@ TEST_CASE("log: one line per request with the route pattern and key id, never a 
     WsClient ws(f.server->port);
     REQUIRE(ws.Handshake("/v1/ws?event=e1", alpha) == 101);
     const std::string id = f.Ask(kAlpha, kBeta);
-    CHECK(NextPush(ws, milliseconds(1000)) ==
+    CHECK(NextPush(ws, milliseconds(1000), nullptr, "connext") ==
           std::string("request.created ") + kAlpha + "->" + kBeta + " pending");
     HttpClient as_alpha(f.server->port);
     CHECK(Outcome(as_alpha.Request("GET", "/v1/events/e1/requests/" + id, alpha)) == "200");
@@ -429,6 +430,85 @@ TEST_CASE("log: --quiet keeps requests out of the log, --log-file writes it to a
   std::ifstream err(dir / "serve.err");
   CHECK(std::string(std::istreambuf_iterator<char>(err), {}) == "");
 }
+
+// The whole life of an event over real sockets, as its people would live it: the admin creates
+// it and an organiser key, the organiser imports participants from a spreadsheet and hands out
+// tokens, one participant follows its pushes, asks another for a meeting, which is accepted,
+// the organiser publishes the schedule, and the participant downloads its calendar.
+TEST_CASE("journey: an event from creation to agenda download, with pushes and refusals") {
+  ApiTempDir dir;
+  ServeProcess server(dir / "data", dir / "serve.err");
+  HttpClient http_client(server.port);
+  auto call = [&](const std::string& method, const std::string& target, const std::string& key,
+                  const std::string& body = "") {
+    return http_client.Request(method, target, key, body);
+  };
+  const json event = {{"id", "connext"},
+                      {"name", "Connext"},
+                      {"timezone", "Europe/Rome"},
+                      {"days", {{{"date", "2027-02-25"},
+                                 {"sessions", {{{"name", "am"}, {"start", "09:00"}, {"end", "10:00"}}}}}}},
+                      {"slot_minutes", 30},
+                      {"tables", 5}};
+  REQUIRE(Outcome(call("POST", "/v1/events", kAdminKey, event.dump())) == "201");
+  e2e::Reply key = call("POST", "/v1/events/connext/keys", kAdminKey, R"({"role": "organiser"})");
+  REQUIRE(Outcome(key) == "201");
+  const std::string organiser = json::parse(key.body)["key"];
+  CHECK(Outcome(call("POST", "/v1/events", organiser, R"({"id": "other"})")) == "403 api.forbidden");
+
+  const std::string csv = "id,kind,name,offers\r\npa1,pa,Comune,\r\nco1,company,Alfa,software\r\n";
+  const std::string raw = "POST /v1/events/connext/participants:import HTTP/1.1\r\nHost: x\r\n"
+                          "Authorization: Bearer " + organiser +
+                          "\r\nContent-Type: text/csv\r\nContent-Length: " +
+                          std::to_string(csv.size()) + "\r\n\r\n" + csv;
+  REQUIRE(http_client.SendRaw(raw).empty());
+  e2e::Reply imported = http_client.Read();
+  REQUIRE_MESSAGE(Outcome(imported) == "200", imported.body);
+  CHECK(json::parse(imported.body)["imported"] == 2);
+
+  auto token_of = [&](const std::string& id) {
+    e2e::Reply r = call("POST", "/v1/events/connext/participants/" + id + "/tokens", organiser);
+    REQUIRE(Outcome(r) == "201");
+    return json::parse(r.body)["token"].get<std::string>();
+  };
+  const std::string pa = token_of("pa1"), co = token_of("co1");
+  CHECK(Outcome(call("POST", "/v1/events/connext/participants/co1/tokens", pa)) == "403 api.forbidden");
+
+  WsClient ws(server.port);
+  REQUIRE(ws.Handshake("/v1/ws?event=connext", pa) == 101);
+  e2e::Reply asked = call("POST", "/v1/events/connext/requests", pa,
+                          R"({"from": "pa1", "to": "co1", "message": "Parliamo di software?"})");
+  REQUIRE(Outcome(asked) == "201");
+  const std::string id = json::parse(asked.body)["id"];
+  CHECK(NextPush(ws, milliseconds(1000), nullptr, "connext") == "request.created pa1->co1 pending");
+  CHECK(Outcome(call("POST", "/v1/events/connext/requests/" + id + "/accept", pa)) ==
+        "403 api.forbidden");  // the receiver answers, not the sender
+  CHECK(Outcome(call("POST", "/v1/events/connext/requests/" + id + "/accept", co)) == "200");
+  CHECK(NextPush(ws, milliseconds(1000), nullptr, "connext") == "request.accepted pa1->co1 accepted");
+
+  CHECK(Outcome(call("POST", "/v1/events/connext/schedule", pa)) == "403 api.forbidden");
+  e2e::Reply published = call("POST", "/v1/events/connext/schedule", organiser, "{}");
+  REQUIRE(Outcome(published) == "201");
+  CHECK(json::parse(published.body)["stats"]["scheduled"] == 1);
+  CHECK(NextPush(ws, milliseconds(1000), nullptr, "connext").rfind("meeting.scheduled ", 0) == 0);
+  CHECK(NextPush(ws, milliseconds(1000), nullptr, "connext").rfind("schedule.published ", 0) == 0);
+
+  CHECK(Outcome(call("GET", "/v1/events/connext/participants/pa1/agenda.ics", co)) ==
+        "403 api.forbidden");
+  CHECK(Outcome(call("GET", "/v1/events/connext/participants/pa1/agenda.ics", "")) ==
+        "401 api.unauthorized");
+  e2e::Reply ics = call("GET", "/v1/events/connext/participants/pa1/agenda.ics", pa);
+  REQUIRE(Outcome(ics) == "200");
+  CHECK(ics.body.find("UID:" + id + "@connext.incontra\r\n") != std::string::npos);
+  CHECK(ics.body.find("DTSTART;TZID=Europe/Rome:20270225T09") != std::string::npos);
+  CHECK(ics.body.find("SUMMARY:Meeting: Alfa\r\n") != std::string::npos);
+  bool calendar_type = false;
+  for (const auto& [name, value] : ics.headers) {
+    calendar_type = calendar_type || (name == "Content-Type" && value.rfind("text/calendar", 0) == 0);
+  }
+  CHECK(calendar_type);
+}
+
 
 }  // namespace
 }  // namespace incontra::server
