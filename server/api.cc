@@ -16,6 +16,7 @@
 #include "engine/matching.h"
 #include "engine/profile_json.h"
 #include "scoring/text.h"
+#include "server/calendar.h"
 #include "server/internal/api_common.h"
 
 namespace incontra::server {
@@ -149,6 +150,8 @@ Status ValidateEvent(const json& event) {
       !event["tables"].is_array()) {
     return Status::InvalidArgument("event.wrong_type", "tables: a count or a list of ids");
   }
+  // Days, sessions, slots and the time zone are checked now, not when a schedule is asked for.
+  if (auto slots = EventSlots(event); !slots.ok()) return slots.status();
   return Status::Ok();
 }
 

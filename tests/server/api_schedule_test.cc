@@ -214,16 +214,20 @@ TEST_CASE("api schedule: fill adds mutual suggestions, kept by later runs withou
         "400 schedule.invalid_value");
 }
 
-TEST_CASE("api schedule: an event without slots or with a broken day is refused by name") {
+TEST_CASE("api events: a broken day or zone is refused when written; no slots, no schedule") {
   ScheduleFixture f;
   REQUIRE(f.Call("PUT", "/v1/events/e2", "admin", R"({"name": "market"})").status == 200);
   CHECK(Outcome(f.Call("POST", "/v1/events/e2/schedule", "admin")) == "400 schedule.no_slots");
-  REQUIRE(f.Call("PUT", "/v1/events/e2", "admin",
-                 R"({"days": [{"date": "2027-02-30", "sessions": []}], "slot_minutes": 30})")
-              .status == 200);
-  HttpResponse r = f.Call("POST", "/v1/events/e2/schedule", "admin");
+  // A broken day is refused when the event is written, by name, and the event stays as it was.
+  const std::string before = f.StoredEvent("e2");
+  HttpResponse r = f.Call("PUT", "/v1/events/e2", "admin",
+                          R"({"days": [{"date": "2027-02-30", "sessions": []}], "slot_minutes": 30})");
   CHECK(Outcome(r) == "400 event.invalid_value");
   CHECK(ErrorMessage(r.body) == "days[0].date: a date YYYY-MM-DD");
+  CHECK(f.StoredEvent("e2") == before);
+  CHECK(Outcome(f.Call("POST", "/v1/events", "admin",
+                       R"({"id": "e3", "timezone": "Mars/Olympus", "days": [], "slot_minutes": 30})")) ==
+        "400 event.invalid_value");
   CHECK(Outcome(f.Call("GET", "/v1/events/e2/schedule", "admin")) == "404 schedule.not_published");
 }
 

@@ -379,7 +379,7 @@ TEST_CASE("log: one line per request with the route pattern and key id, never a 
     WsClient ws(f.server->port);
     REQUIRE(ws.Handshake("/v1/ws?event=e1", alpha) == 101);
     const std::string id = f.Ask(kAlpha, kBeta);
-    CHECK(NextPush(ws, milliseconds(1000), nullptr, "connext") ==
+    CHECK(NextPush(ws, milliseconds(1000)) ==
           std::string("request.created ") + kAlpha + "->" + kBeta + " pending");
     HttpClient as_alpha(f.server->port);
     CHECK(Outcome(as_alpha.Request("GET", "/v1/events/e1/requests/" + id, alpha)) == "200");
