@@ -1,14 +1,13 @@
 #include "engine/matching.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "scoring/parallel.h"
 #include "scoring/scorer.h"
 
 namespace incontra::engine {
@@ -191,21 +190,14 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
     if (list.size() < kMinOwnerNeeds || weights.owner_boilerplate <= 0) continue;
     work.emplace_back(&list, &x.owner_terms[owner]);
   }
-  std::atomic<size_t> next{0};
-  auto count_terms = [&] {
-    for (size_t w; (w = next.fetch_add(1)) < work.size();) {
-      for (size_t n : *work[w].first) {
-        const Need& need = x.needs[n];
-        for (const auto& t : x.scorer->Analyze({need.title, need.description}, {}).terms) {
-          ++(*work[w].second)[t.first];
-        }
+  scoring::ParallelQueue(work.size(), threads, [&](size_t w, size_t) {
+    for (size_t n : *work[w].first) {
+      const Need& need = x.needs[n];
+      for (const auto& t : x.scorer->Analyze({need.title, need.description}, {}).terms) {
+        ++(*work[w].second)[t.first];
       }
     }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(count_terms);
-  count_terms();
-  for (std::thread& t : pool) t.join();
+  });
   return m;
 }
 
@@ -415,18 +407,11 @@ std::vector<std::vector<Match>> RankAll(const std::vector<size_t>& order,
                                         const std::vector<size_t>& starts, int threads,
                                         Rank rank) {
   std::vector<std::vector<Match>> out(order.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    Scratch scratch;
-    for (size_t g; (g = next.fetch_add(1)) < starts.size();) {
-      const size_t end = g + 1 < starts.size() ? starts[g + 1] : order.size();
-      for (size_t k = starts[g]; k < end; ++k) out[order[k]] = rank(order[k], scratch);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
+  std::vector<Scratch> scratch(std::max(1, threads));
+  scoring::ParallelQueue(starts.size(), threads, [&](size_t g, size_t worker) {
+    const size_t end = g + 1 < starts.size() ? starts[g + 1] : order.size();
+    for (size_t k = starts[g]; k < end; ++k) out[order[k]] = rank(order[k], scratch[worker]);
+  });
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "scoring/bm25.h"
+#include "scoring/parallel.h"
 #include "scoring/text.h"
 
 namespace incontra::scoring {
@@ -120,19 +121,6 @@ std::vector<std::pair<std::string, float>> Counted(const std::vector<std::string
   return out;
 }
 
-// Runs body(i) for i in [0, n) on `threads` threads, in contiguous chunks.
-template <typename Body>
-void ParallelFor(size_t n, int threads, Body body) {
-  const size_t workers = std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(threads), n));
-  std::vector<std::thread> pool;
-  for (size_t w = 1; w < workers; ++w) {
-    pool.emplace_back([&, w] {
-      for (size_t i = n * w / workers; i < n * (w + 1) / workers; ++i) body(i, w);
-    });
-  }
-  for (size_t i = 0; i < n / workers; ++i) body(i, size_t{0});
-  for (std::thread& t : pool) t.join();
-}
 
 // Per side: each candidate's codes, and postings by division for the codes' similarity.
 struct CodeSide {

@@ -11,7 +11,6 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "engine/event_generator.h"
@@ -20,6 +19,7 @@
 #include "engine/schedule_json.h"
 #include "engine/scheduler.h"
 #include "scoring/cpv_labels.h"
+#include "scoring/parallel.h"
 #include "scoring/text.h"
 #include "server/api.h"
 #include "server/http_server.h"
@@ -395,12 +395,7 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
       lines[i].push_back('\n');
     }
   };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) {
-    pool.emplace_back(write, ranking.size() * t / threads, ranking.size() * (t + 1) / threads);
-  }
-  write(0, ranking.size() / threads);
-  for (std::thread& t : pool) t.join();
+  scoring::ParallelFor(ranking.size(), threads, [&](size_t i, size_t) { write(i, i + 1); });
   size_t bytes = 0;
   for (const std::string& line : lines) bytes += line.size();
   std::string text;

@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <limits>
 #include <mutex>
-#include <thread>
 #include <unordered_set>
 
+#include "scoring/parallel.h"
 #include "storage/internal/key_codec.h"
 
 namespace incontra::storage {
@@ -486,13 +486,8 @@ Status Store::Import(std::string_view event, RecordKind kind, const std::vector<
   auto encode = [&](size_t from, size_t to) {
     for (size_t i = from; i < to; ++i) values[i] = Encode(records[i]);
   };
-  if (records.size() >= 10'000) {
-    std::thread half(encode, records.size() / 2, records.size());
-    encode(0, records.size() / 2);
-    half.join();
-  } else {
-    encode(0, records.size());
-  }
+  scoring::ParallelFor(records.size(), records.size() >= 10'000 ? 2 : 1,
+                       [&](size_t i, size_t) { encode(i, i + 1); });
   rocksdb::ColumnFamilyHandle* family = impl_->Family(kind);
   const std::string kind_name(RecordKindName(kind));
   for (size_t i = 0; i < records.size(); ++i) {
