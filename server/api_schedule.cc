@@ -94,7 +94,9 @@ void KeepTables(engine::ScheduleResult& result, const engine::ScheduleProblem& p
     std::set<std::string> taken;
     std::vector<engine::ScheduledMeeting*> rest;
     // Meetings staying in this slot claim their tables before those moving into it.
-    std::stable_partition(list.begin(), list.end(), [&](const engine::ScheduledMeeting* m) {
+    // Captured by an init-capture: clang before 16 cannot capture a structured binding.
+    std::stable_partition(list.begin(), list.end(),
+                          [&, &slot = slot](const engine::ScheduledMeeting* m) {
       auto it = previous.find(m->id);
       return it != previous.end() && it->second.value("slot", "") == slot;
     });

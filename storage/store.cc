@@ -530,13 +530,16 @@ Result<uint64_t> Store::PublishSchedule(std::string_view event, json schedule,
 }
 
 Result<json> Store::GetSchedule(std::string_view event) const {
-  auto rows = impl_->Scan(impl_->Family(RecordKind::kSchedule), KeyBuilder().Str(event).Take());
-  if (!rows.ok()) return rows.status();
-  if (rows->empty()) {
-    return Status::NotFound("storage.not_found",
-                            "event '" + std::string(event) + "': no schedule published");
-  }
-  return std::move(rows->back().second);
+  // Versions are big-endian after the event's prefix: the latest is the last key under it, read
+  // alone, however many versions were published before.
+  const std::string prefix = KeyBuilder().Str(event).Take();
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->Family(RecordKind::kSchedule)));
+  it->SeekForPrev(prefix + std::string(8, '\xff'));
+  if (it->Valid() && it->key().starts_with(prefix)) return Decode(it->value().ToStringView(), "schedule");
+  if (Status s = FromRocks(it->status(), "schedule"); !s.ok()) return s;
+  return Status::NotFound("storage.not_found",
+                          "event '" + std::string(event) + "': no schedule published");
 }
 
 Status Store::PutApiKey(std::string_view key_id, std::string_view secret, const json& scope) {

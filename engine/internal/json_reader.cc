@@ -140,8 +140,14 @@ Status ParseJsonText(std::string_view text, const std::string& prefix, json* out
   // Deep nesting would overflow the stack of whatever walks the value recursively later
   // (copies, dumps); no record of ours nests deeper than a few levels.
   struct TooDeep {};
-  auto limit_depth = [](int depth, json::parse_event_t, json&) {
-    if (depth > kMaxJsonDepth) throw TooDeep{};
+  // A container starts at the depth of the containers around it (0 for the outermost), so
+  // the 65th level starts at 64. Keys and values are one deeper than their container: counting
+  // them would refuse 64 levels with something inside, and letting the depth of values alone
+  // decide would pass 65 levels of empty containers.
+  auto limit_depth = [](int depth, json::parse_event_t event, json&) {
+    const bool starts = event == json::parse_event_t::object_start ||
+                        event == json::parse_event_t::array_start;
+    if (starts && depth >= kMaxJsonDepth) throw TooDeep{};
     return true;
   };
   // The parser would stop at a NUL byte and take what came before for the whole document.

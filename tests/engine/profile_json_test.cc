@@ -576,5 +576,27 @@ TEST_CASE("profile jsonl: a number too large for a double gives an error, not an
   CHECK_MESSAGE(StartsWith(parsed.status().message(), "line 1"), parsed.status().message());
 }
 
+TEST_CASE("profile json document: 64 nested levels are read, 65 are refused (found by fuzzing)") {
+  // 65 levels of empty arrays passed the documented "at most 64 levels" (an off-by-one).
+  auto nested = [](int levels, const std::string& inside) {
+    return std::string(levels, '[') + inside + std::string(levels, ']');
+  };
+  auto outcome = [](std::string_view text) {
+    auto parsed = ParseJsonDocument(text, "api");
+    return parsed.ok() ? std::string("ok") : parsed.status().code();
+  };
+  std::string table;
+  for (int levels : {64, 65}) {
+    table += std::to_string(levels) + ": " + outcome(nested(levels, "")) + " " +
+             outcome(nested(levels, "1")) + " " + outcome(nested(levels - 1, R"({"a": 1})")) +
+             "\n";
+  }
+  CHECK(table ==
+        "64: ok ok ok\n"
+        "65: api.malformed_json api.malformed_json api.malformed_json\n");
+  CHECK(ParseJsonDocument(nested(65, ""), "api").status().message() ==
+        "nested deeper than 64 levels");
+}
+
 }  // namespace
 }  // namespace incontra::engine

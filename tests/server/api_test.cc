@@ -764,3 +764,22 @@ TEST_CASE("api an organiser key cannot create its event by PUT, only edit it") {
 
 }  // namespace
 }  // namespace incontra::server
+
+namespace incontra::server {
+namespace {
+
+// Found by fuzzing (tests/fuzz): a body nested 65 levels deep passed when its innermost array
+// was empty, although bodies are "at most 64 levels deep" (engine/profile_json.h).
+TEST_CASE("api a body nested 65 levels deep is refused, 64 levels are stored") {
+  ApiFixture f;
+  auto body = [](int arrays) {  // the object is one level, its "x" the others
+    return R"({"kind": "pa", "x": )" + std::string(arrays, '[') + std::string(arrays, ']') + "}";
+  };
+  CHECK(Outcome(f.Call("PUT", "/v1/events/e1/participants/p1", "admin", body(64))) ==
+        "400 api.malformed_json");
+  CHECK(f.Stored(RecordKind::kParticipant, "e1", "p1") == "-");
+  CHECK(Outcome(f.Call("PUT", "/v1/events/e1/participants/p1", "admin", body(63))) == "200");
+}
+
+}  // namespace
+}  // namespace incontra::server
