@@ -1,7 +1,7 @@
 // End-to-end helpers for the server tests: `incontra serve --port 0` as a child process (the
 // admin key in its environment, stdout through a pipe, stderr to a file) and a small Beast HTTP
 // client whose every read and write has a deadline, so a hung server fails a test instead of
-// hanging it. (http_server_test.cc still has its own copies of Child and Client.)
+// hanging it.
 //
 // Thread-safety: none; one test thread uses each object.
 //
@@ -168,7 +168,13 @@ inline std::string Outcome(const Reply& r) {
 // closes the stream.
 class HttpClient {
  public:
-  explicit HttpClient(uint16_t port) : stream_(io_) {
+  // `receive_buffer`: SO_RCVBUF in bytes, 0 for the system's; a small one makes the server's
+  // writes of a big response wait for this client to read.
+  explicit HttpClient(uint16_t port, int receive_buffer = 0) : stream_(io_) {
+    if (receive_buffer > 0) {
+      stream_.socket().open(boost::asio::ip::tcp::v4());
+      stream_.socket().set_option(boost::asio::socket_base::receive_buffer_size(receive_buffer));
+    }
     stream_.expires_after(std::chrono::seconds(2));
     stream_.async_connect(
         boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port),
@@ -178,11 +184,18 @@ class HttpClient {
   }
 
   Reply Request(const std::string& method, const std::string& target, const std::string& key = "",
-                const std::string& body = "") {
+                const std::string& body = "", bool keep_alive = true) {
+    if (Send(method, target, key, body, keep_alive)) return {0, "", false, "write: " + ec_.message(), {}};
+    return Read();
+  }
+
+  // Writes a request without reading its response; true on an error.
+  bool Send(const std::string& method, const std::string& target, const std::string& key = "",
+            const std::string& body = "", bool keep_alive = true) {
     namespace http = boost::beast::http;
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1");
-    req.keep_alive(true);
+    req.keep_alive(keep_alive);
     if (!key.empty()) req.set(http::field::authorization, "Bearer " + key);
     if (!body.empty()) req.set(http::field::content_type, "application/json");
     req.body() = body;
@@ -190,8 +203,7 @@ class HttpClient {
     stream_.expires_after(std::chrono::seconds(2));
     http::async_write(stream_, req, [this](boost::beast::error_code ec, size_t) { ec_ = ec; });
     Run();
-    if (ec_) return {0, "", false, "write: " + ec_.message(), {}};
-    return Read();
+    return static_cast<bool>(ec_);
   }
 
   // Bytes as they are, for requests a well-behaved client would not send; "" or the error.
@@ -203,21 +215,37 @@ class HttpClient {
     return ec_ ? ec_.message() : "";
   }
 
+  // The next response, or the rest of the one whose header ReadHeader read.
   Reply Read(milliseconds timeout = milliseconds(2000)) {
     namespace http = boost::beast::http;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(8 << 20);
+    if (!parser_) {
+      parser_.emplace();
+      parser_->body_limit(8 << 20);
+    }
     stream_.expires_after(timeout);
-    http::async_read(stream_, buffer_, parser,
+    http::async_read(stream_, buffer_, *parser_,
                      [this](boost::beast::error_code ec, size_t) { ec_ = ec; });
     Run();
+    auto res = parser_->release();
+    parser_.reset();
     if (ec_) return {0, "", false, "read: " + ec_.message(), {}};
-    auto res = parser.release();
     Reply reply{static_cast<int>(res.result_int()), res.body(), res.keep_alive(), "", {}};
     for (const auto& field : res) {
       reply.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     return reply;
+  }
+
+  // Reads only the header of the next response (its body stays unread); false on an error.
+  bool ReadHeader(milliseconds timeout) {
+    namespace http = boost::beast::http;
+    parser_.emplace();
+    parser_->body_limit(8 << 20);
+    stream_.expires_after(timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [this](boost::beast::error_code ec, size_t) { ec_ = ec; });
+    Run();
+    return !ec_;
   }
 
   // True when the server closes the connection within `timeout` (end of stream or reset).
@@ -239,6 +267,7 @@ class HttpClient {
   boost::asio::io_context io_;
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
   boost::beast::error_code ec_;
 };
 
