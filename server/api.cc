@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <initializer_list>
+#include <set>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
@@ -146,9 +147,20 @@ Status ValidateEvent(const json& event) {
                                      std::string(key) + ": a positive integer");
     }
   }
-  if (event.contains("tables") && !event["tables"].is_number_integer() &&
-      !event["tables"].is_array()) {
-    return Status::InvalidArgument("event.wrong_type", "tables: a count or a list of ids");
+  if (auto t = event.find("tables"); t != event.end()) {
+    std::set<std::string> ids;
+    bool valid = t->is_number_integer() ? t->get<int64_t>() >= 1 && t->get<int64_t>() <= 100000
+                                        : t->is_array() && !t->empty();
+    if (t->is_array()) {
+      for (const json& id : *t) {
+        valid = valid && id.is_string() && !id.get_ref<const std::string&>().empty() &&
+                id.get_ref<const std::string&>().size() <= 128 && ids.insert(id.get<std::string>()).second;
+      }
+    }
+    if (!valid) {
+      return Status::InvalidArgument("event.invalid_value",
+                                     "tables: a count from 1 to 100000 or a list of distinct ids");
+    }
   }
   // Days, sessions, slots and the time zone are checked now, not when a schedule is asked for.
   if (auto slots = EventSlots(event); !slots.ok()) return slots.status();
@@ -268,7 +280,7 @@ json PublicProfile(const json& participant) {
 void Api::Cache::Invalidate(const std::string& event) {
   std::lock_guard<std::mutex> lock(mutex_);
   Entry& e = entries_[event];
-  e = Entry{nullptr, nullptr, nullptr, {}, e.generation + 1};
+  e = Entry{nullptr, nullptr, nullptr, {}, 0, e.generation + 1};
 }
 
 uint64_t Api::Cache::Generation(const std::string& event) {
@@ -374,10 +386,15 @@ void Api::Cache::KeepAnswer(const std::string& event, const std::string& key, st
   // Bounded: past this many answers an event starts over (a full set for 20,000 participants
   // with a few option sets each fits).
   constexpr size_t kMaxAnswers = 100000;
+  constexpr size_t kMaxBytes = size_t{256} << 20;  // and this much text
   std::lock_guard<std::mutex> lock(mutex_);
   Entry& e = entries_[event];
   if (e.generation != generation) return;
-  if (e.answers.size() >= kMaxAnswers) e.answers.clear();
+  if (e.answers.size() >= kMaxAnswers || e.answer_bytes + text.size() > kMaxBytes) {
+    e.answers.clear();
+    e.answer_bytes = 0;
+  }
+  e.answer_bytes += text.size();
   e.answers[key] = std::move(text);
 }
 
@@ -486,12 +503,23 @@ Result<Subscription> Api::Subscribe(const HttpRequest& request) const {
   const size_t question = request.target.find('?');
   const std::string_view query =
       question == std::string::npos ? std::string_view() : std::string_view(request.target).substr(question + 1);
-  auto event = api::QueryParam(query, "event");
-  if (!event || event->empty()) {
-    return Status::InvalidArgument("api.invalid_query", "event: required");
-  }
-  Subscription subscription{*event, api::QueryParam(query, "participant").value_or(""),
-                            caller->key_id};
+  // The values are percent-decoded like path segments ("p%201" is "p 1").
+  auto decoded = [&](const char* name) -> Result<std::string> {
+    auto value = api::QueryParam(query, name);
+    if (!value) return std::string();
+    auto segments = Segments("/" + *value);
+    if (!segments.ok() || segments->size() != 1) {
+      return Status::InvalidArgument("api.invalid_query",
+                                     std::string(name) + ": 1 to 128 bytes of UTF-8, %XX-escaped");
+    }
+    return (*segments)[0];
+  };
+  auto event = decoded("event");
+  if (!event.ok()) return event.status();
+  if (event->empty()) return Status::InvalidArgument("api.invalid_query", "event: required");
+  auto participant = decoded("participant");
+  if (!participant.ok()) return participant.status();
+  Subscription subscription{*event, *participant, caller->key_id};
   if (caller->role != Role::kAdmin && caller->event != subscription.event) {
     return api::Forbidden("this key is for another event");
   }
@@ -736,7 +764,17 @@ HttpResponse Api::Records(const Caller& caller, const HttpRequest& request,
   if (method == "GET") {
     auto r = store_.Get(kind, event, id);
     if (!r.ok()) return ErrorResponse(r.status());
-    return api::Json(200, participant && !caller.ActsFor(id) ? api::PublicProfile(*r) : *r);
+    if (caller.Organises()) return api::Json(200, *r);
+    if (participant) return api::Json(200, caller.ActsFor(id) ? *r : api::PublicProfile(*r));
+    // Needs are public in their known fields; what organisers add to them is theirs.
+    auto need = engine::NeedFromJson(*r);
+    if (!need.ok()) return ErrorResponse(need.status());
+    if (caller.role == Role::kParticipant && need->owner == caller.participant) {
+      return api::Json(200, *r);
+    }
+    engine::Need known = *need;
+    known.extra = json::object();
+    return api::Json(200, engine::NeedToJson(known));
   }
   if (caller.role == Role::kFrontend) return ErrorResponse(api::Forbidden("frontend keys only read"));
   if (method == "DELETE" && participant) {
@@ -758,11 +796,21 @@ HttpResponse Api::Records(const Caller& caller, const HttpRequest& request,
     if (!p.ok()) return ErrorResponse(p.status());
     stored = engine::ParticipantToJson(*p);
     if (!caller.Organises()) {
-      // Kind and quota are the organisers' call; a participant edits the rest of its profile.
+      // A participant edits its public profile; kind and quota are the organisers' call, and
+      // what else the organisers keep on the record (a host table, notes) stays as it was.
       if (!before.ok()) return ErrorResponse(api::Forbidden("only organisers add participants"));
       for (const char* key : {"kind", "max_meetings"}) {
         if (stored.value(key, json()) != before->value(key, json())) {
           return ErrorResponse(api::Forbidden(std::string(key) + ": set by the organisers"));
+        }
+      }
+      const json editable = api::PublicProfile(stored);
+      stored = *before;
+      for (const char* key : {"name", "description", "offers", "seeks", "cpv", "region", "languages", "tags"}) {
+        if (editable.contains(key)) {
+          stored[key] = editable[key];
+        } else {
+          stored.erase(key);
         }
       }
     }

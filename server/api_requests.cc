@@ -190,9 +190,10 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
   if (!existing.ok()) return ErrorResponse(existing.status());
   for (const json& r : *existing) {
     const std::string rf = r.value("from", ""), rt = r.value("to", "");
-    if (r.value("state", "") == "pending" &&
+    const std::string state = r.value("state", "");
+    if ((state == "pending" || state == "accepted") &&
         ((rf == from && rt == to) || (rf == to && rt == from))) {
-      return ErrorResponse(RequestError("duplicate", "a pending request between '" + from +
+      return ErrorResponse(RequestError("duplicate", "a " + state + " request between '" + from +
                                                          "' and '" + to + "' exists: " +
                                                          r.value("id", "")));
     }

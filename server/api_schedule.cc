@@ -7,6 +7,7 @@
 // moved. Meetings whose request was cancelled, or that no longer fit, stay in the agendas as
 // cancelled with their SEQUENCE bumped, so calendar clients take them off.
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -34,6 +35,15 @@ std::vector<std::string> People(const json& meeting) {
     for (const json& p : *it) {
       if (p.is_string()) out.push_back(p.get<std::string>());
     }
+  }
+  return out;
+}
+
+// An event id as it may stand in a file name: letters, digits, '-', '_' and '.'; others '_'.
+std::string FileNamePart(const std::string& id) {
+  std::string out = id;
+  for (char& c : out) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
   }
   return out;
 }
@@ -165,7 +175,7 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
     }
     HttpResponse response{200, "text/csv; charset=utf-8", std::move(out)};
     response.headers.push_back(
-        {"Content-Disposition", "attachment; filename=\"schedule-" + event + ".csv\""});
+        {"Content-Disposition", "attachment; filename=\"schedule-" + FileNamePart(event) + ".csv\""});
     return response;
   }
   if (method != "POST" || seg[3] != "schedule") {
@@ -282,7 +292,10 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
     }
     const int slot_count = static_cast<int>(problem.slots.size());
     auto room = [&](const std::string& p) {
-      const auto limit = Limit(*people[p], *ev);
+      // The matcher may know a participant added since the list above was read: not this run's.
+      auto person = people.find(p);
+      if (person == people.end()) return false;
+      const auto limit = Limit(*person->second, *ev);
       return load[p] < std::min(limit.value_or(slot_count), slot_count);
     };
     for (const auto& [score, a, b] : mutual) {
@@ -301,6 +314,11 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
     if (!slot_ids.count(slot)) continue;
     meeting.slot = slot;
     pinned.insert(meeting.id);
+  }
+  // Solve would answer an invalid problem with every meeting unscheduled, which would cancel
+  // everything published: refuse it instead, naming the rule.
+  if (Status s = engine::ValidateProblem(problem); !s.ok()) {
+    return ErrorResponse(Status::InvalidArgument("schedule.invalid_event", s.message()));
   }
   engine::SolveOptions solve;
   solve.time_limit_ms = limit_value.get<int64_t>();
@@ -341,7 +359,8 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
       const bool was_on = before.value("status", "") == "scheduled";
       const bool changed = !was_on || before.value("slot", "") != sm.slot ||
                            before.value("table", "") != sm.table ||
-                           before.value("start", "") != slot.start;
+                           before.value("start", "") != slot.start ||
+                           before.value("end", "") != slot.end;
       record["sequence"] = before.value("sequence", 0) + (changed ? 1 : 0);
       if (was_on && changed) {
         json move = {{"id", sm.id},

@@ -25,6 +25,13 @@ std::mutex& IcalMutex() {
 // Under IcalMutex. UTC for "UTC" or "Etc/UTC"; nullptr when the zone is unknown.
 icaltimezone* Zone(const std::string& name) {
   if (name == "UTC" || name == "Etc/UTC" || name == "Z") return icaltimezone_get_utc_timezone();
+  // An Olson name ("Europe/Rome", "America/Argentina/Buenos_Aires", "Etc/GMT+1"), never a path
+  // that could reach outside the zone folder.
+  if (name.empty() || name.size() > 64 || name.find("..") != std::string::npos || name[0] == '/' ||
+      name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-/") !=
+          std::string::npos) {
+    return nullptr;
+  }
   return icaltimezone_get_builtin_timezone(name.c_str());
 }
 

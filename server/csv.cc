@@ -5,6 +5,8 @@
 #include <cctype>
 #include <set>
 
+#include "scoring/text.h"
+
 namespace incontra::server {
 namespace {
 
@@ -89,6 +91,15 @@ Result<std::vector<CsvRecord>> ParticipantsFromCsv(std::string_view text) {
   }
   static const std::set<std::string> kLists = {"offers", "seeks", "cpv", "languages", "tags"};
   std::vector<CsvRecord> out;
+  for (size_t r = 0; r < rows->size(); ++r) {
+    for (const std::string& cell : (*rows)[r]) {
+      if (scoring::ValidUtf8(cell) != cell) {
+        return Status::InvalidArgument(
+            "csv.invalid_utf8", "row " + std::to_string(r + 1) +
+                                    ": not UTF-8 (save the spreadsheet as CSV UTF-8)");
+      }
+    }
+  }
   for (size_t r = 1; r < rows->size(); ++r) {
     const auto& row = (*rows)[r];
     const std::string where = "row " + std::to_string(r + 1);

@@ -30,8 +30,14 @@ std::string Number(double value) {
 
 void Metrics::Record(const std::string& route, const std::string& method, int status,
                      double seconds) {
+  // Any token is a method to HTTP: only the known ones get a series of their own.
+  static const char* const kMethods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+  std::string name = "OTHER";
+  for (const char* m : kMethods) {
+    if (method == m) name = m;
+  }
   std::lock_guard<std::mutex> lock(mutex_);
-  ++requests_[{route, method, status}];
+  ++requests_[{route, name, status}];
   Latency& l = latency_[route];
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) {

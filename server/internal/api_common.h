@@ -69,6 +69,7 @@ struct Api::Cache {
     std::shared_ptr<const engine::Matcher> matcher;
     std::shared_ptr<const Agendas> agendas;
     std::map<std::string, std::string> answers;
+    size_t answer_bytes = 0;
     uint64_t generation = 0;
   };
   template <typename T, typename Build>

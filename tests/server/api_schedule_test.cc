@@ -509,3 +509,95 @@ TEST_CASE("api pushes: the hub tells organisers everything and participants thei
 
 }  // namespace
 }  // namespace incontra::server
+
+namespace incontra::server {
+namespace {
+
+// Regression tests for what a review of the API found.
+TEST_CASE("api review: an event whose tables would make an invalid problem cancels nothing") {
+  ScheduleFixture f;
+  const std::string a = f.Accepted("p1", "c1");
+  f.Publish();
+  const auto before = f.Placed();
+  for (const char* tables : {R"(["T1", "T1"])", "0", "[]", R"([""])"}) {
+    json event = json::parse(f.StoredEvent("e1"));
+    event["tables"] = json::parse(tables);
+    CHECK_MESSAGE(Outcome(f.Call("PUT", "/v1/events/e1", "admin", event.dump())) ==
+                      "400 event.invalid_value",
+                  tables);
+  }
+  f.Publish();
+  CHECK(f.Placed() == before);
+}
+
+TEST_CASE("api review: a meeting whose end moves gets a new SEQUENCE and is reported") {
+  ScheduleFixture f;
+  const std::string a = f.Accepted("p1", "c1");
+  f.Publish();
+  json event = json::parse(f.StoredEvent("e1"));
+  event["slot_minutes"] = 60;
+  REQUIRE(f.Call("PUT", "/v1/events/e1", "admin", event.dump()).status == 200);
+  json s = f.Publish();
+  REQUIRE(s["moved"].size() == 1);
+  CHECK(s["moved"][0]["id"] == a);
+  json m = json::parse(f.Stored(RecordKind::kMeeting, "e1", a));
+  CHECK(m["sequence"] == 1);
+  // An hour now, not half an hour: "09:00" to "10:00", same minutes.
+  const std::string start = m["start"], end = m["end"];
+  CHECK(std::stoi(end.substr(11, 2)) == std::stoi(start.substr(11, 2)) + 1);
+  CHECK(end.substr(14) == start.substr(14));
+}
+
+TEST_CASE("api review: two accepted requests between the same two are one meeting") {
+  ScheduleFixture f;
+  f.Accepted("p1", "c1");
+  CHECK(Outcome(f.Call("POST", "/v1/events/e1/requests", "organiser", R"({"from": "c1", "to": "p1"})")) ==
+        "409 request.duplicate");
+}
+
+TEST_CASE("api review: a participant's own edit keeps what the organisers set on its record") {
+  ScheduleFixture f;
+  f.Participant("p2", {{"kind", "company"}, {"name", "Beta"}, {"table", "T2"}, {"note", "vip"}});
+  REQUIRE(f.Call("PUT", "/v1/events/e1/participants/p2", "token-p2",
+                 R"({"kind": "company", "name": "Beta Srl", "table": "T1", "note": "mine"})")
+              .status == 200);
+  CHECK(f.Stored(RecordKind::kParticipant, "e1", "p2") ==
+        R"({"id":"p2","kind":"company","name":"Beta Srl","note":"vip","table":"T2"})");
+  // Needs: frontends and other participants see the known fields, not organisers' additions.
+  REQUIRE(f.Call("PUT", "/v1/events/e1/needs/n1", "admin",
+                 R"({"title": "Verde", "owner": "p1", "internal_note": "budget flexible"})")
+              .status == 200);
+  for (const char* who : {"frontend", "token-p2"}) {
+    CHECK(f.Call("GET", "/v1/events/e1/needs/n1", who).body == R"({"id":"n1","owner":"p1","title":"Verde"})");
+  }
+  CHECK(f.Call("GET", "/v1/events/e1/needs/n1", "token-p1").body.find("internal_note") != std::string::npos);
+}
+
+TEST_CASE("api review: CSV that is not UTF-8 is refused by row; zone names are not paths") {
+  ApiFixture f;
+  HttpRequest request{"POST", "/v1/events/e1/participants:import", {}, "id,kind,name\r\nc1,company,Caff\xE8\r\n"};
+  request.headers["authorization"] = std::string("Bearer ") + kOrganiserKey;
+  request.headers["content-type"] = "text/csv";
+  HttpResponse r = f.api->Handle(request);
+  CHECK(Outcome(r) == "400 csv.invalid_utf8");
+  CHECK(ErrorMessage(r.body).rfind("row 2", 0) == 0);
+  CHECK(f.Ids(RecordKind::kParticipant, "e1") == "-");
+  CHECK(Outcome(f.Call("PUT", "/v1/events/e1", "admin",
+                       R"({"timezone": "../zoneinfo/Europe/Rome", "days": [], "slot_minutes": 30})")) ==
+        "400 event.invalid_value");
+}
+
+TEST_CASE("api review: WebSocket query values are percent-decoded; odd methods are one series") {
+  ApiFixture f;
+  CHECK(Outcome(f.Call("GET", "/v1/ws?event=e%31", "organiser")) == "426 api.upgrade_required");
+  CHECK(Outcome(f.Call("GET", "/v1/ws?event=e%3", "organiser")) == "400 api.invalid_query");
+  Metrics metrics;
+  metrics.Record("(unknown)", std::string(2000, 'Z'), 404, 0.001);
+  metrics.Record("(unknown)", "BREW", 404, 0.001);
+  const std::string text = metrics.Render();
+  CHECK(text.find("method=\"OTHER\",status=\"404\"} 2\n") != std::string::npos);
+  CHECK(text.find("ZZZ") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace incontra::server

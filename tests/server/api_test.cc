@@ -195,7 +195,7 @@ TEST_CASE("api an invalid event is refused with a code and a message naming the 
       "[max_meetings_per_participant]\n"
       "POST {\"id\": \"e4\", \"name\": 5} -> 400 event.wrong_type [name]\n"
       "POST {\"id\": \"e4\", \"timezone\": [\"Europe/Rome\"]} -> 400 event.wrong_type [timezone]\n"
-      "POST {\"id\": \"e4\", \"tables\": \"ten\"} -> 400 event.wrong_type [tables]\n"
+      "POST {\"id\": \"e4\", \"tables\": \"ten\"} -> 400 event.invalid_value [tables]\n"
       "POST [\"e4\"] -> 400 event.wrong_type [(body)]\n"
       "PUT {\"slot_minutes\": 0} -> 400 event.invalid_value [slot_minutes]\n"
       "PUT {\"name\": 5} -> 400 event.wrong_type [name]\n");
