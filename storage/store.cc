@@ -451,6 +451,24 @@ Status Store::Delete(RecordKind kind, std::string_view event, std::string_view i
         if (Mentions(r, sid)) impl_->DeleteRecord(&c, dependent, event, r.value("id", ""));
       }
     }
+    // Its needs and the tokens that act as it go too: nothing keeps acting for someone erased.
+    auto needs = List(RecordKind::kNeed, event);
+    if (!needs.ok()) return needs.status();
+    for (const json& n : *needs) {
+      if (n.contains("owner") && n["owner"] == sid) {
+        impl_->DeleteRecord(&c, RecordKind::kNeed, event, n.value("id", ""));
+      }
+    }
+    auto keys = impl_->Scan(impl_->Family(RecordKind::kApiKey), "");
+    if (!keys.ok()) return keys.status();
+    for (const auto& [key, record] : *keys) {
+      const json scope = record.value("scope", json::object());
+      if (scope.is_object() && scope.value("event", json()) == event &&
+          scope.value("participant", json()) == sid) {
+        c.batch.Delete(impl_->Family(RecordKind::kApiKey), key);
+        c.feed.push_back({0, "api_key", "", record.value("id", ""), "delete"});
+      }
+    }
   }
   return impl_->Commit(&c);
 }

@@ -72,8 +72,9 @@ class Store {
   Result<nlohmann::json> Get(RecordKind kind, std::string_view event, std::string_view id) const;
   // In id order.
   Result<std::vector<nlohmann::json>> List(RecordKind kind, std::string_view event) const;
-  // Deleting a participant also deletes the requests it sent or received and the meetings it
-  // is in, in the same batch (the right to erasure); the feed names each. storage.not_found
+  // Deleting a participant also deletes the requests it sent or received, the meetings it is
+  // in, the needs it owns and the API keys scoped to it (its tokens), in the same batch (the
+  // right to erasure); the feed names each. storage.not_found
   // when there is no such record.
   Status Delete(RecordKind kind, std::string_view event, std::string_view id);
 

@@ -601,3 +601,23 @@ TEST_CASE("api review: WebSocket query values are percent-decoded; odd methods a
 
 }  // namespace
 }  // namespace incontra::server
+
+namespace incontra::server {
+namespace {
+
+TEST_CASE("api review: erasing a participant takes its needs and its tokens with it") {
+  ScheduleFixture f;
+  REQUIRE(f.Call("PUT", "/v1/events/e1/needs/n1", "admin", R"({"title": "Verde", "owner": "p1"})").status == 200);
+  REQUIRE(f.Call("PUT", "/v1/events/e1/needs/n2", "admin", R"({"title": "Pulizie", "owner": "p2"})").status == 200);
+  CHECK(f.Call("GET", "/v1/events/e1", "token-p1").status == 200);
+  REQUIRE(f.Call("DELETE", "/v1/events/e1/participants/p1", "organiser").status == 204);
+  CHECK(Outcome(f.Call("GET", "/v1/events/e1", "token-p1")) == "401 api.unauthorized");
+  CHECK(f.Call("GET", "/v1/events/e1", "token-p2").status == 200);
+  CHECK(f.Ids(RecordKind::kNeed, "e1") == "n2");
+  // Recreated under the same id (a VAT number), it is someone new: the old token stays dead.
+  f.Participant("p1", {{"kind", "company"}, {"name", "Nuova"}});
+  CHECK(Outcome(f.Call("GET", "/v1/events/e1/participants/p1", "token-p1")) == "401 api.unauthorized");
+}
+
+}  // namespace
+}  // namespace incontra::server

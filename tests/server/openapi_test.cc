@@ -167,6 +167,10 @@ struct Fixture : ApiFixture {
           {"history", history}}},
     };
     for (const auto& [kind, record] : records) REQUIRE(store->Put(kind, "e1", record).ok());
+    // Erasing p1 takes its token with it: the next caller gets it back.
+    REQUIRE(store->PutApiKey("k-p1", kTokenP1,
+                             {{"role", "participant"}, {"event", "e1"}, {"participant", "p1"}})
+                .ok());
     // Through the API, so the event's suggestions are built again from the records above.
     const json event = {
         {"id", "e1"},
