@@ -62,9 +62,9 @@ HttpResponse Api::Erase(const std::string& event, const std::string& participant
   }
   auto requests = store_.List(RecordKind::kRequest, event);
   if (!requests.ok()) return ErrorResponse(requests.status());
-  if (Status s = store_.Delete(RecordKind::kParticipant, event, participant); !s.ok()) {
-    return ErrorResponse(s);
-  }
+  Status deleted = store_.Delete(RecordKind::kParticipant, event, participant);
+  ++cache_->requests_version;
+  if (!deleted.ok()) return ErrorResponse(deleted);
   cache_->Invalidate(event);
   for (const json& r : *requests) {
     const std::string state = r.value("state", "");
@@ -140,7 +140,9 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
     }
     (*r)["state"] = move->second.second;
     (*r)["history"].push_back({{"state", move->second.second}, {"at", api::NowUtc()}});
-    if (Status s = store_.Put(RecordKind::kRequest, event, *r); !s.ok()) return ErrorResponse(s);
+    Status written = store_.Put(RecordKind::kRequest, event, *r);
+    ++cache_->requests_version;
+    if (!written.ok()) return ErrorResponse(written);
     Tell(event, ("request." + move->second.second).c_str(), *r, {from, to});
     if (action == "cancel") {
       // A scheduled meeting of this request is called off in every agenda at once.
@@ -203,7 +205,9 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
   json record = {{"id", api::NewId("r-")}, {"from", from},      {"to", to},
                  {"message", message},      {"state", "pending"},
                  {"created", now},          {"history", json::array({{{"state", "pending"}, {"at", now}}})}};
-  if (Status s = store_.Put(RecordKind::kRequest, event, record); !s.ok()) return ErrorResponse(s);
+  Status written = store_.Put(RecordKind::kRequest, event, record);
+  ++cache_->requests_version;
+  if (!written.ok()) return ErrorResponse(written);
   Tell(event, "request.created", record, {from, to});
   return api::Json(201, record);
 }

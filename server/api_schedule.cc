@@ -201,7 +201,12 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
         Status::InvalidArgument("schedule.invalid_value", "time_limit_ms: 10 to 60000"));
   }
 
-  std::lock_guard<std::mutex> lock(cache_->requests_mutex);
+  // What the run reads is read under the requests lock, and what it publishes is checked and
+  // written under it; the solver runs between, unlocked, so requests and other routes go on
+  // meanwhile. A run whose inputs changed in between is refused, not published stale.
+  std::unique_lock<std::mutex> lock(cache_->requests_mutex);
+  const uint64_t seen_event = cache_->Generation(event);
+  const uint64_t seen_requests = cache_->requests_version.load();
   auto ev = store_.GetEvent(event);
   if (!ev.ok()) return ErrorResponse(ev.status());
   auto slots = EventSlots(*ev);
@@ -322,6 +327,7 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
   }
   engine::SolveOptions solve;
   solve.time_limit_ms = limit_value.get<int64_t>();
+  lock.unlock();
   engine::ScheduleResult result = engine::Solve(problem, solve);
   bool released = false;
   for (const auto& u : result.unscheduled) {
@@ -332,6 +338,11 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
     released = true;
   }
   if (released) result = engine::Solve(problem, solve);
+  lock.lock();
+  if (cache_->Generation(event) != seen_event || cache_->requests_version.load() != seen_requests) {
+    return ErrorResponse(Status::InvalidArgument(
+        "schedule.conflict", "the event changed while it was being scheduled; run it again"));
+  }
   KeepTables(result, problem, previous);
 
   std::map<std::string, const engine::Slot*> slot_of;

@@ -2,6 +2,7 @@
 // calling, JSON answers, query parsing. Not part of the server's public face.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,9 @@ struct Api::Cache {
   // Meeting requests, schedules and deletions are checked and written one at a time, so two
   // racing requests cannot both pass a duplicate or quota check.
   std::mutex requests_mutex;
+  // Bumped (under requests_mutex) by every change to requests, so a schedule run can tell
+  // whether what it read still holds when it publishes.
+  std::atomic<uint64_t> requests_version{0};
 
   void Invalidate(const std::string& event);
   // storage.unknown_event when there is no such event.
