@@ -405,7 +405,7 @@ HttpResponse ErrorResponse(const Status& status) {
     http = 401;
   } else if (code == "api.forbidden") {
     http = 403;
-  } else if (code == "api.conflict" || code == "request.transition" ||
+  } else if (code == "api.conflict" || code == "schedule.conflict" || code == "request.transition" ||
              code == "request.duplicate" || code == "request.quota") {
     http = 409;
   } else if (code == "api.too_large") {

@@ -143,7 +143,8 @@ Result<nlohmann::json> CreateKey(storage::Store& store, const nlohmann::json& sc
 std::string_view OpenApiJson();
 
 // The error body and HTTP status of a Status: InvalidArgument 400, NotFound 404,
-// api.unauthorized 401, api.forbidden 403, api.conflict and request.transition, .duplicate,
+// api.unauthorized 401, api.forbidden 403, api.conflict, schedule.conflict and
+// request.transition, .duplicate,
 // .quota 409, api.method_not_allowed 405, api.unsupported_media_type 415,
 // api.too_large 413, api.upgrade_required 426, api.rate_limited 429,
 // api.header_too_large 431,

@@ -548,6 +548,10 @@ TEST_CASE("api review: a meeting whose end moves gets a new SEQUENCE and is repo
   CHECK(end.substr(14) == start.substr(14));
 }
 
+TEST_CASE("api review: a schedule run that raced a change answers 409") {
+  CHECK(ErrorResponse(Status::InvalidArgument("schedule.conflict", "x")).status == 409);
+}
+
 TEST_CASE("api review: two accepted requests between the same two are one meeting") {
   ScheduleFixture f;
   f.Accepted("p1", "c1");
