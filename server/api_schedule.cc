@@ -417,10 +417,8 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
   if (!version.ok()) return ErrorResponse(version.status());
   schedule["version"] = *version;
   for (auto& [type, record] : tell) Tell(event, type, record, People(record));
-  std::vector<std::string> everyone;
-  for (const auto& p : problem.participants) everyone.push_back(p.id);
   Tell(event, "schedule.published",
-       {{"version", *version}, {"stats", schedule["stats"]}, {"moved", moved.size()}}, everyone);
+       {{"version", *version}, {"stats", schedule["stats"]}, {"moved", moved.size()}}, {});
   schedule["meetings"] = records;
   return api::Json(201, schedule);
 }

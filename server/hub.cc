@@ -24,7 +24,7 @@ void Hub::Publish(const Push& push) {
   std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& [id, s] : subscribers_) {
     if (s.event != push.event) continue;
-    if (!s.participant.empty() &&
+    if (!s.participant.empty() && !push.participants.empty() &&
         std::find(push.participants.begin(), push.participants.end(), s.participant) ==
             push.participants.end()) {
       continue;

@@ -31,7 +31,8 @@ struct Push {
   std::string type;
   uint64_t seq = 0;  // the store's feed sequence once the change is written
   nlohmann::json data;
-  std::vector<std::string> participants;  // who it concerns; organisers get everything
+  // Who it concerns; empty: everyone in the event. Organisers get everything.
+  std::vector<std::string> participants;
 };
 
 class Hub {
