@@ -264,6 +264,27 @@ std::string NewId(const char* prefix) {
   return id;
 }
 
+std::vector<std::string> People(const json& meeting) {
+  std::vector<std::string> out;
+  if (auto it = meeting.find("participants"); it != meeting.end() && it->is_array()) {
+    for (const json& p : *it) {
+      if (p.is_string()) out.push_back(p.get<std::string>());
+    }
+  }
+  return out;
+}
+
+std::optional<int64_t> MeetingLimit(const json& participant, const json& event) {
+  for (const auto& [record, key] : {std::pair{&participant, "max_meetings"},
+                                    std::pair{&event, "max_meetings_per_participant"}}) {
+    if (auto it = record->find(key); it != record->end() && it->is_number_integer() &&
+                                     it->get<int64_t>() >= 0) {
+      return it->get<int64_t>();
+    }
+  }
+  return std::nullopt;
+}
+
 json PublicProfile(const json& participant) {
   static const char* const kPublic[] = {"id",  "kind",   "name",      "description", "offers",
                                         "seeks", "cpv", "region", "languages", "tags"};
@@ -356,12 +377,8 @@ Result<std::shared_ptr<const Api::Cache::Agendas>> Api::Cache::AgendasOf(
     if (auto schedule = store.GetSchedule(event); schedule.ok()) {
       out.version = schedule->value("version", 0);
     }
-    for (json& m : *meetings) {
-      if (auto it = m.find("participants"); it != m.end() && it->is_array()) {
-        for (const json& p : *it) {
-          if (p.is_string()) out.by_participant[p.get<std::string>()].push_back(m);
-        }
-      }
+    for (const json& m : *meetings) {
+      for (const std::string& p : api::People(m)) out.by_participant[p].push_back(m);
     }
     for (auto& [id, list] : out.by_participant) {
       std::sort(list.begin(), list.end(), [](const json& a, const json& b) {
@@ -501,8 +518,12 @@ Result<Subscription> Api::Subscribe(const HttpRequest& request) const {
     return Status::InvalidArgument("api.rate_limited", "this key is over its request rate; retry later");
   }
   const size_t question = request.target.find('?');
-  const std::string_view query =
-      question == std::string::npos ? std::string_view() : std::string_view(request.target).substr(question + 1);
+  return SubscriptionFor(*caller, question == std::string::npos
+                                      ? std::string_view()
+                                      : std::string_view(request.target).substr(question + 1));
+}
+
+Result<Subscription> Api::SubscriptionFor(const Caller& caller, std::string_view query) const {
   // The values are percent-decoded like path segments ("p%201" is "p 1").
   auto decoded = [&](const char* name) -> Result<std::string> {
     auto value = api::QueryParam(query, name);
@@ -519,20 +540,18 @@ Result<Subscription> Api::Subscribe(const HttpRequest& request) const {
   if (event->empty()) return Status::InvalidArgument("api.invalid_query", "event: required");
   auto participant = decoded("participant");
   if (!participant.ok()) return participant.status();
-  Subscription subscription{*event, *participant, caller->key_id};
-  if (caller->role != Role::kAdmin && caller->event != subscription.event) {
+  Subscription subscription{*event, *participant, caller.key_id};
+  if (caller.role != Role::kAdmin && caller.event != subscription.event) {
     return api::Forbidden("this key is for another event");
   }
-  if (caller->role == Role::kFrontend) return api::Forbidden("frontend keys do not subscribe");
-  if (caller->role == Role::kParticipant) {
-    if (subscription.participant.empty()) subscription.participant = caller->participant;
-    if (subscription.participant != caller->participant) {
+  if (caller.role == Role::kFrontend) return api::Forbidden("frontend keys do not subscribe");
+  if (caller.role == Role::kParticipant) {
+    if (subscription.participant.empty()) subscription.participant = caller.participant;
+    if (subscription.participant != caller.participant) {
       return api::Forbidden("a participant token follows only its own participant");
     }
   }
-  if (!store_.GetEvent(subscription.event).ok()) {
-    return Status::NotFound("storage.unknown_event", "no event '" + subscription.event + "'");
-  }
+  if (auto e = cache_->Event(store_, subscription.event); !e.ok()) return e.status();
   return subscription;
 }
 
@@ -587,7 +606,8 @@ HttpResponse Api::Route(const HttpRequest& request, std::string* key_id) const {
   if (seg[1] == "ws") {
     if (seg.size() != 2) return ErrorResponse(Status::NotFound("api.not_found", path + ": no such route"));
     if (method != "GET") return not_allowed();
-    if (auto s = Subscribe(request); !s.ok()) return ErrorResponse(s.status());
+    // Authenticated and counted against its rate above: only the subscription is left to check.
+    if (auto s = SubscriptionFor(*caller, query); !s.ok()) return ErrorResponse(s.status());
     return ErrorResponse(Status::InvalidArgument(
         "api.upgrade_required", "/v1/ws: a WebSocket upgrade request is required"));
   }

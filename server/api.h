@@ -106,6 +106,8 @@ class Api {
   std::shared_ptr<Limiter> limiter_;
 
   HttpResponse Route(const HttpRequest& request, std::string* key_id) const;
+  // The subscription an authenticated caller asks for with `query` ("event=E&participant=P").
+  Result<Subscription> SubscriptionFor(const Caller& caller, std::string_view query) const;
   // Route groups, each in its own file; `caller` is already checked to be in the event.
   HttpResponse Records(const Caller& caller, const HttpRequest& request, const std::string& event,
                        const std::vector<std::string>& seg) const;  // api.cc

@@ -25,16 +25,6 @@ bool InRequest(const json& r, const std::string& participant) {
   return r.value("from", "") == participant || r.value("to", "") == participant;
 }
 
-std::vector<std::string> MeetingParticipants(const json& meeting) {
-  std::vector<std::string> out;
-  if (auto it = meeting.find("participants"); it != meeting.end() && it->is_array()) {
-    for (const json& p : *it) {
-      if (p.is_string()) out.push_back(p.get<std::string>());
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 HttpResponse Api::Erase(const std::string& event, const std::string& participant) const {
@@ -49,7 +39,7 @@ HttpResponse Api::Erase(const std::string& event, const std::string& participant
   if (!meetings.ok()) return ErrorResponse(meetings.status());
   std::vector<json> cancelled;
   for (json m : *meetings) {
-    std::vector<std::string> people = MeetingParticipants(m);
+    std::vector<std::string> people = api::People(m);
     if (std::find(people.begin(), people.end(), participant) == people.end()) continue;
     people.erase(std::remove(people.begin(), people.end(), participant), people.end());
     m["participants"] = people;
@@ -74,7 +64,7 @@ HttpResponse Api::Erase(const std::string& event, const std::string& participant
          {{"id", r.value("id", "")}, {"state", "cancelled"}, {"reason", "participant erased"}},
          {other});
   }
-  for (const json& m : cancelled) Tell(event, "meeting.cancelled", m, MeetingParticipants(m));
+  for (const json& m : cancelled) Tell(event, "meeting.cancelled", m, api::People(m));
   return {204, "application/json", ""};
 }
 
@@ -153,7 +143,7 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
         Status s = store_.Put(RecordKind::kMeeting, event, *m);
         cache_->Invalidate(event);
         if (!s.ok()) return ErrorResponse(s);
-        Tell(event, "meeting.cancelled", *m, MeetingParticipants(*m));
+        Tell(event, "meeting.cancelled", *m, api::People(*m));
       }
     }
     return api::Json(200, *r);
@@ -216,15 +206,11 @@ Status Api::CheckQuota(const std::string& event, const std::string& participant,
                        const std::vector<json>& requests, const std::string& skip) const {
   auto p = store_.Get(RecordKind::kParticipant, event, participant);
   if (!p.ok()) return RequestError("unknown_participant", "no participant '" + participant + "'");
-  int64_t quota = -1;
-  if (p->contains("max_meetings") && (*p)["max_meetings"].is_number_integer()) {
-    quota = (*p)["max_meetings"];
-  } else if (auto e = store_.GetEvent(event);
-             e.ok() && e->contains("max_meetings_per_participant") &&
-             (*e)["max_meetings_per_participant"].is_number_integer()) {
-    quota = (*e)["max_meetings_per_participant"];
-  }
-  if (quota < 0) return Status::Ok();
+  auto e = cache_->Event(store_, event);
+  if (!e.ok()) return e.status();
+  const std::optional<int64_t> limit = api::MeetingLimit(*p, **e);
+  if (!limit) return Status::Ok();
+  const int64_t quota = *limit;
   int64_t open = 0;
   for (const json& r : requests) {
     const std::string state = r.value("state", "");

@@ -29,16 +29,6 @@ namespace {
 using nlohmann::json;
 using storage::RecordKind;
 
-std::vector<std::string> People(const json& meeting) {
-  std::vector<std::string> out;
-  if (auto it = meeting.find("participants"); it != meeting.end() && it->is_array()) {
-    for (const json& p : *it) {
-      if (p.is_string()) out.push_back(p.get<std::string>());
-    }
-  }
-  return out;
-}
-
 // An event id as it may stand in a file name: letters, digits, '-', '_' and '.'; others '_'.
 std::string FileNamePart(const std::string& id) {
   std::string out = id;
@@ -73,14 +63,11 @@ std::vector<std::string> TableIds(const json& event, size_t participants) {
   return out;
 }
 
+// The scheduler's max_meetings: the shared limit, capped where no event needs more.
 std::optional<int> Limit(const json& participant, const json& event) {
-  for (const json* j : {&participant, &event}) {
-    const char* key = j == &participant ? "max_meetings" : "max_meetings_per_participant";
-    if (auto it = j->find(key); it != j->end() && it->is_number_integer() && it->get<int64_t>() >= 0) {
-      return static_cast<int>(std::min<int64_t>(it->get<int64_t>(), 100000));
-    }
-  }
-  return std::nullopt;
+  auto limit = api::MeetingLimit(participant, event);
+  if (!limit) return std::nullopt;
+  return static_cast<int>(std::min<int64_t>(*limit, 100000));
 }
 
 // Keeps each non-host meeting at its previous table when that table is free in its slot.
@@ -165,7 +152,7 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
                               "participants", "names", "sequence"});
     for (const json& m : *meetings) {
       std::string ids, who;
-      for (const std::string& p : People(m)) {
+      for (const std::string& p : api::People(m)) {
         ids += (ids.empty() ? "" : "; ") + p;
         who += (who.empty() ? "" : "; ") + names[p];
       }
@@ -263,7 +250,7 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
     }
   }
   for (const auto& [id, m] : previous) {
-    std::vector<std::string> who = People(m);
+    std::vector<std::string> who = api::People(m);
     if (m.value("source", "") == "suggestion" && m.value("status", "") == "scheduled" &&
         who.size() == 2 && !pairs.count({std::min(who[0], who[1]), std::max(who[0], who[1])})) {
       add(id, who, 1, "suggestion");
@@ -416,7 +403,7 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
   cache_->Invalidate(event);
   if (!version.ok()) return ErrorResponse(version.status());
   schedule["version"] = *version;
-  for (auto& [type, record] : tell) Tell(event, type, record, People(record));
+  for (auto& [type, record] : tell) Tell(event, type, record, api::People(record));
   Tell(event, "schedule.published",
        {{"version", *version}, {"stats", schedule["stats"]}, {"moved", moved.size()}}, {});
   schedule["meetings"] = records;
@@ -453,7 +440,7 @@ HttpResponse Api::Agenda(const Caller&, const HttpRequest&, const std::string& e
   for (const json& m : mine) {
     json with = json::array();
     std::string names;
-    for (const std::string& other : People(m)) {
+    for (const std::string& other : api::People(m)) {
       if (other == participant) continue;
       auto p = all.people.find(other);
       const std::string name = p == all.people.end() || p->second.first.empty() ? other : p->second.first;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/matching.h"
 #include "server/api.h"
@@ -98,6 +99,11 @@ Result<uint64_t> ParseCount(const std::optional<std::string>& text, uint64_t fal
 std::string NowUtc();
 // A fresh random id: prefix + 16 hex digits.
 std::string NewId(const char* prefix);
+// The participant ids of a meeting record (its "participants" strings).
+std::vector<std::string> People(const nlohmann::json& meeting);
+// How many meetings a participant may have: its max_meetings, else the event's
+// max_meetings_per_participant; none when neither is set.
+std::optional<int64_t> MeetingLimit(const nlohmann::json& participant, const nlohmann::json& event);
 // The profile everyone in the event may see: the matching fields, not quotas or unknown ones.
 nlohmann::json PublicProfile(const nlohmann::json& participant);
 
