@@ -1,3 +1,4 @@
+#include <atomic>
 #include "engine/matching.h"
 
 #include <algorithm>
@@ -115,10 +116,20 @@ struct Matcher::Impl {
   std::vector<char> has_demand_codes;  // per participant: any code it looks for
   std::vector<Kind> kinds;           // per participant, packed for the ranking loops
 
+  // A need's components for one candidate, together: ranking at scale is bound by memory
+  // latency, and one cache line then serves every component of a candidate.
+  struct Cell {
+    float words = 0, grams = 0, phrases = 0, cpv = 0;
+  };
   struct Scratch {  // per thread, reused across queries of one kind (needs or participants)
-    std::vector<float> a, b, c, d, context, factor, grams, phrases;
-    std::vector<int> touched;  // need ranking: candidates some component reached
+    std::vector<float> a, b, c, d;  // participant ranking
+    // Need ranking: components per candidate; the candidates some component reached, marked
+    // and listed once; context and factor for the last owner.
+    std::vector<Cell> cells;
+    std::vector<int> touched;
     std::vector<char> mark;
+    std::vector<float> context, factor;
+    scoring::Scorer::Reached reached;
     BestK best;
     size_t context_asker = static_cast<size_t>(-1);
   };
@@ -229,31 +240,9 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
           std::exp(-weights.owner_boilerplate * (count->second - 1) / others));
     }
   }
-  // Sparse accumulation: only candidates some component reaches are touched, then zeroed.
-  for (auto* v : {&s.a, &s.b, &s.grams, &s.phrases}) v->resize(size, 0.0f);
-  s.mark.resize(size, 0);
-  s.touched.clear();
-  scorer->SpecificText(q, s.a.data(), &s.touched);
-  const double words = 1.0 - weights.name_grams - weights.phrases;
-  if (words < 1.0) {
-    scorer->NameGrams(q, s.grams.data(), &s.touched);
-    scorer->BestPhrase(q, s.phrases.data(), &s.touched);
-  }
+  const size_t owner = owner_index[n];
   const bool any_codes = !q.cpv.empty();
-  if (any_codes) scorer->Cpv(Side::kSupply, q, s.b.data(), &s.touched);
-  // Candidates something specific reached get the common words' share too. When nothing
-  // specific reached anyone (a need in everyday words only), the common words decide alone.
-  const bool reached_by_common = s.touched.empty();
-  if (reached_by_common) scorer->CommonText(q, s.a.data(), nullptr, &s.touched);
-  size_t unique = 0;
-  for (int t : s.touched) {
-    const size_t i = static_cast<size_t>(t);
-    if (s.mark[i]) continue;
-    s.mark[i] = 1;
-    s.touched[unique++] = t;
-  }
-  s.touched.resize(unique);
-  if (!reached_by_common) scorer->CommonText(q, s.a.data(), s.mark.data());
+  const double words = 1.0 - weights.name_grams - weights.phrases;
   const bool with_context = contexts.askers() > 0 && asker_of_owner.count(need.owner);
   if (with_context) {
     size_t asker = asker_of_owner.at(need.owner);
@@ -267,24 +256,74 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
       s.context_asker = asker;
     }
   }
-  // Score every candidate a component reached into (score, index); Match objects only for
-  // the best. The text parts are blended in place, for `why` afterwards.
-  const size_t owner = owner_index[n];
-  s.best.Reset(options.top);
-  auto consider = [&](size_t i) {
-    if (words < 1.0) {
-      s.a[i] = static_cast<float>(words * s.a[i] + weights.name_grams * s.grams[i] +
-                                  weights.phrases * s.phrases[i]);
-    }
-    const Kind kind = kinds[i];
-    if (kind == Kind::kPa || i == owner || (options.kind && kind != *options.kind)) return;
-    const bool codes = any_codes && has_codes[i];
-    double score = Blend(s.a[i], codes ? s.b[i] : 0.0f, codes);
-    if (score <= 0) return;
-    if (with_context) score *= s.factor[i];
-    s.best.Offer(score, i);
+  // A candidate's text and score from its components.
+  auto text_of = [&](const Cell& c) {
+    return words < 1.0 ? static_cast<float>(words * c.words + weights.name_grams * c.grams +
+                                            weights.phrases * c.phrases)
+                       : c.words;
   };
-  for (int t : s.touched) consider(static_cast<size_t>(t));
+  auto score_of = [&](size_t i, float text) {
+    const Kind kind = kinds[i];
+    if (kind == Kind::kPa || i == owner || (options.kind && kind != *options.kind)) return 0.0;
+    const bool codes = any_codes && has_codes[i];
+    double score = Blend(text, codes ? s.cells[i].cpv : 0.0f, codes);
+    if (score > 0 && with_context) score *= s.factor[i];
+    return score;
+  };
+  // Sparse accumulation: only candidates some component reaches are touched (marked and
+  // listed once), then zeroed.
+  s.cells.resize(size);
+  s.mark.resize(size, 0);
+  s.touched.clear();
+  auto touch = [&](size_t i) {
+    if (!s.mark[i]) {
+      s.mark[i] = 1;
+      s.touched.push_back(static_cast<int>(i));
+    }
+    return &s.cells[i];
+  };
+  if (words < 1.0) {
+    scorer->BestPhrase(q, &s.reached);
+    for (auto [i, v] : s.reached) touch(static_cast<size_t>(i))->phrases = v;
+    for (const Scorer::TermList& l : scorer->GramLists(q)) {
+      for (int p = 0; p < l.size; ++p) {
+        touch(static_cast<size_t>(l.candidates[p]))->grams += l.scale * l.weights[p];
+      }
+    }
+  }
+  if (any_codes) {
+    scorer->Cpv(Side::kSupply, q, &s.reached);
+    for (auto [i, v] : s.reached) touch(static_cast<size_t>(i))->cpv = v;
+  }
+  const std::vector<Scorer::TermList> common = scorer->WordLists(q, /*common=*/true);
+  for (const Scorer::TermList& l : scorer->WordLists(q, /*common=*/false)) {
+    for (int p = 0; p < l.size; ++p) {
+      touch(static_cast<size_t>(l.candidates[p]))->words += l.scale * l.weights[p];
+    }
+  }
+  // The common words add to the candidates something specific reached; when nothing did (a
+  // need in everyday words only), they decide alone.
+  const bool reached_by_common = s.touched.empty();
+  for (const Scorer::TermList& l : common) {
+    for (int p = 0; p < l.size; ++p) {
+      const size_t i = static_cast<size_t>(l.candidates[p]);
+      if (!s.mark[i]) {
+        if (!reached_by_common) continue;
+        s.mark[i] = 1;
+        s.touched.push_back(static_cast<int>(i));
+      }
+      s.cells[i].words += l.scale * l.weights[p];
+    }
+  }
+  // Score every candidate reached into (score, index); Match objects only for the best. The
+  // text components are blended in place, for `why` afterwards.
+  s.best.Reset(options.top);
+  for (int t : s.touched) {
+    const size_t i = static_cast<size_t>(t);
+    Cell& c = s.cells[i];
+    c.words = text_of(c);
+    if (double score = score_of(i, c.words); score > 0) s.best.Offer(score, i);
+  }
   std::vector<Match> matches = s.best.Take();
   std::vector<size_t> chosen;
   for (const Match& m : matches) chosen.push_back(m.participant);
@@ -294,16 +333,14 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     Match& m = matches[k];
     const size_t i = m.participant;
     m.why.terms = std::move(terms[k]);
-    m.why.text = s.a[i];
-    if (any_codes && has_codes[i]) m.why.cpv = s.b[i];
+    m.why.text = s.cells[i].words;
+    if (any_codes && has_codes[i]) m.why.cpv = s.cells[i].cpv;
     if (with_context) m.why.context = s.context[i];
-  }
-  for (Match& m : matches) {
-    m.why.codes = CodeWords(scorer->DrivingCodes(Side::kSupply, q, m.participant, kWhyCodes));
+    m.why.codes = CodeWords(scorer->DrivingCodes(Side::kSupply, q, i, kWhyCodes));
   }
   for (int t : s.touched) {
     const size_t i = static_cast<size_t>(t);
-    s.a[i] = s.b[i] = s.grams[i] = s.phrases[i] = 0.0f;
+    s.cells[i] = Cell{};
     s.mark[i] = 0;
   }
   return matches;

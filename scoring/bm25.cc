@@ -180,6 +180,12 @@ int Bm25Index::DocumentFrequency(const std::string& term) const {
   return impl_->weights.outerIndexPtr()[id + 1] - impl_->weights.outerIndexPtr()[id];
 }
 
+Bm25Index::Postings Bm25Index::Posting(int term_id) const {
+  const Impl& x = *impl_;
+  const int begin = x.weights.outerIndexPtr()[term_id], end = x.weights.outerIndexPtr()[term_id + 1];
+  return {x.weights.innerIndexPtr() + begin, x.weights.valuePtr() + begin, end - begin};
+}
+
 int Bm25Index::terms() const { return static_cast<int>(impl_->term_ids.size()); }
 
 }  // namespace incontra::scoring

@@ -59,6 +59,14 @@ class Bm25Index {
   // In how many documents a term occurs (0 when the index does not have it).
   int DocumentFrequency(const std::string& term) const;
   int terms() const;
+  // A term's posting list: the documents holding it, ascending, with its weight in each.
+  // The pointers stay valid as long as the index.
+  struct Postings {
+    const int* documents = nullptr;
+    const float* weights = nullptr;
+    int size = 0;
+  };
+  Postings Posting(int term_id) const;
   // Every document's score for a weighted query (term, weight): the weighted sum of the
   // terms' weights in the document. Terms not in the index are ignored.
   std::vector<float> Scores(const std::vector<std::pair<std::string, float>>& query) const;

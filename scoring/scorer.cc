@@ -308,91 +308,123 @@ bool Scorer::HasSide(size_t i, Side side) const {
 
 namespace {
 
-// Scores of a bounded index into out (dense, or sparse with `touched`), divided by the bound.
-void Bounded(const Bm25Index& index, const std::vector<std::pair<std::string, float>>& query,
-             size_t n, float* out, std::vector<int>* touched) {
-  const double bound = index.UpperBound(query);
-  if (bound <= 0) {
-    if (!touched) std::fill(out, out + n, 0.0f);
-    return;
+// A thread's dense scratch for sparse scores: all zeros between calls.
+struct Sparse {
+  std::vector<float> value;
+  std::vector<int> reached;  // where value may be non-zero, possibly more than once
+
+  float* Reset(size_t n) {
+    value.resize(n, 0.0f);
+    reached.clear();
+    return value.data();
   }
-  index.Scores(query, static_cast<float>(1.0 / bound), out, touched);
+  // Lists each candidate with a non-zero value once, and zeroes the scratch again.
+  void Emit(Scorer::Reached* out) {
+    out->clear();
+    for (int i : reached) {
+      float& v = value[static_cast<size_t>(i)];
+      if (v == 0.0f) continue;  // a repeat, already listed
+      out->emplace_back(i, v);
+      v = 0.0f;
+    }
+  }
+};
+
+// Per query code, the candidates' best similarity among their codes, averaged over the
+// query's codes; added into out, each candidate that was 0 appended to *touched if given.
+void CpvInto(const CodeSide& cs, const std::vector<CpvCode>& query, float* out,
+             std::vector<int>* touched) {
+  if (query.empty()) return;
+  const float share = 1.0f / static_cast<float>(query.size());
+  for (const CpvCode& q : query) {
+    auto it = cs.by_division.find(q.digits.substr(0, 2));
+    if (it == cs.by_division.end()) continue;
+    const auto& list = it->second;  // a candidate's codes are adjacent: it was added at once
+    for (size_t k = 0; k < list.size();) {
+      const int candidate = list[k].first;
+      float best = 0.0f;
+      for (; k < list.size() && list[k].first == candidate; ++k) {
+        const auto& codes = cs.codes[static_cast<size_t>(candidate)];
+        best = std::max(best, static_cast<float>(
+                                  CpvSimilarity(q, codes[static_cast<size_t>(list[k].second)])));
+      }
+      if (best <= 0.0f) continue;
+      float& o = out[candidate];
+      if (touched && o == 0.0f) touched->push_back(candidate);
+      o += best * share;
+    }
+  }
 }
 
 }  // namespace
 
-void Scorer::Text(Side side, const Query& query, float* out, std::vector<int>* touched) const {
-  Bounded(impl_->Index(side), query.terms, impl_->n, out, touched);
+void Scorer::Text(Side side, const Query& query, float* out) const {
+  const Bm25Index& index = impl_->Index(side);
+  const double bound = index.UpperBound(query.terms);
+  if (bound <= 0) {
+    std::fill(out, out + impl_->n, 0.0f);
+    return;
+  }
+  index.Scores(query.terms, static_cast<float>(1.0 / bound), out);
 }
 
 namespace {
 
-// The supply Text of the query's specific or common words only, divided by the bound of all.
-void WordsBy(const Bm25Index& supply, const Query& query, double share, bool common, float* out,
-             std::vector<int>* touched, const char* only) {
-  const double bound = supply.UpperBound(query.terms);
-  if (bound <= 0) return;
-  supply.Scores(ByFrequency(supply, query.terms, share, common), static_cast<float>(1.0 / bound),
-                out, touched, only);
+std::vector<Scorer::TermList> Lists(const Bm25Index& index,
+                                    const std::vector<std::pair<std::string, float>>& terms,
+                                    double bound) {
+  std::vector<Scorer::TermList> out;
+  if (bound <= 0) return out;
+  for (const auto& [term, weight] : terms) {
+    const int id = index.TermId(term);
+    if (id < 0) continue;
+    const Bm25Index::Postings p = index.Posting(id);
+    const float scale = weight * static_cast<float>(1.0 / bound);  // as Bm25Index::Scores
+    out.push_back({p.documents, p.weights, p.size, scale});
+  }
+  return out;
 }
 
 }  // namespace
 
-void Scorer::SpecificText(const Query& query, float* out, std::vector<int>* touched) const {
-  WordsBy(impl_->supply, query, impl_->options.common_word_share, false, out, touched, nullptr);
+std::vector<Scorer::TermList> Scorer::WordLists(const Query& query, bool common) const {
+  const Bm25Index& supply = impl_->supply;
+  return Lists(supply, ByFrequency(supply, query.terms, impl_->options.common_word_share, common),
+               supply.UpperBound(query.terms));
 }
 
-void Scorer::CommonText(const Query& query, float* out, const char* only,
-                        std::vector<int>* touched) const {
-  WordsBy(impl_->supply, query, impl_->options.common_word_share, true, out, touched, only);
+std::vector<Scorer::TermList> Scorer::GramLists(const Query& query) const {
+  return Lists(impl_->names, query.grams, impl_->names.UpperBound(query.grams));
 }
 
-void Scorer::NameGrams(const Query& query, float* out, std::vector<int>* touched) const {
-  Bounded(impl_->names, query.grams, impl_->n, out, touched);
-}
-
-void Scorer::BestPhrase(const Query& query, float* out, std::vector<int>* touched) const {
+void Scorer::BestPhrase(const Query& query, Reached* reached) const {
   const Impl& x = *impl_;
-  if (!touched) std::fill(out, out + x.n, 0.0f);
+  reached->clear();
   const double bound = x.offers.UpperBound(query.phrases);
   if (bound <= 0) return;
-  // Per offer, sparsely: a thread's scratch stays all zeros between calls.
-  thread_local std::vector<float> per_offer;
-  thread_local std::vector<int> offers_touched;
-  per_offer.resize(x.offer_candidate.size(), 0.0f);
-  offers_touched.clear();
-  x.offers.Scores(query.phrases, static_cast<float>(1.0 / bound), per_offer.data(),
-                  &offers_touched);
-  for (int d : offers_touched) {
+  thread_local Sparse per_offer, best;
+  x.offers.Scores(query.phrases, static_cast<float>(1.0 / bound),
+                  per_offer.Reset(x.offer_candidate.size()), &per_offer.reached);
+  float* out = best.Reset(x.n);
+  for (int d : per_offer.reached) {
     const int candidate = x.offer_candidate[static_cast<size_t>(d)];
-    float& best = out[candidate];
-    if (touched && best == 0.0f) touched->push_back(candidate);
-    best = std::max(best, per_offer[static_cast<size_t>(d)]);
-    per_offer[static_cast<size_t>(d)] = 0.0f;
+    if (out[candidate] == 0.0f) best.reached.push_back(candidate);
+    float& offer = per_offer.value[static_cast<size_t>(d)];
+    out[candidate] = std::max(out[candidate], offer);
+    offer = 0.0f;
   }
+  best.Emit(reached);
 }
 
-void Scorer::Cpv(Side side, const Query& query, float* out, std::vector<int>* touched) const {
-  if (!touched) std::fill(out, out + impl_->n, 0.0f);
-  if (query.cpv.empty()) return;
-  const CodeSide& cs = impl_->Codes(side);
-  const float share = 1.0f / static_cast<float>(query.cpv.size());
-  std::unordered_map<int, float> best;
-  for (const CpvCode& q : query.cpv) {
-    best.clear();
-    auto it = cs.by_division.find(q.digits.substr(0, 2));
-    if (it == cs.by_division.end()) continue;
-    for (auto [candidate, code] : it->second) {
-      float s = static_cast<float>(
-          CpvSimilarity(q, cs.codes[static_cast<size_t>(candidate)][static_cast<size_t>(code)]));
-      float& b = best[candidate];
-      b = std::max(b, s);
-    }
-    for (auto [candidate, s] : best) {
-      if (touched && out[candidate] == 0.0f && s > 0.0f) touched->push_back(candidate);
-      out[candidate] += s * share;
-    }
-  }
+void Scorer::Cpv(Side side, const Query& query, float* out) const {
+  std::fill(out, out + impl_->n, 0.0f);
+  CpvInto(impl_->Codes(side), query.cpv, out, nullptr);
+}
+
+void Scorer::Cpv(Side side, const Query& query, Reached* reached) const {
+  thread_local Sparse scratch;
+  CpvInto(impl_->Codes(side), query.cpv, scratch.Reset(impl_->n), &scratch.reached);
+  scratch.Emit(reached);
 }
 
 std::vector<std::vector<std::string>> Scorer::DrivingTerms(Side side, const Query& query,

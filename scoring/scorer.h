@@ -90,23 +90,29 @@ class Scorer {
   Query Analyze(const std::vector<std::string>& texts, const std::vector<std::string>& cpv) const;
   bool HasSide(size_t i, Side side) const;  // any text or code on that side
 
-  // Fill out[0, size()). With `touched` they accumulate sparsely instead: out must be all
-  // zeros on entry, only candidates the query reaches are written, and each is appended to
-  // *touched (possibly more than once across calls); the caller zeroes them afterwards. At
-  // scale this is what keeps a query from costing a pass over every candidate.
-  void Text(Side side, const Query& query, float* out, std::vector<int>* touched = nullptr) const;
-  // Text in two steps, for ranking at scale: the query's specific terms (in at most
-  // `common_word_share` of the candidates, or 100) accumulate sparsely as above; then the
-  // common ones add only to candidates marked in `only` (the ones something specific
-  // reached), or, with only == nullptr, to every candidate they reach, appended to *touched.
-  // Either way, a marked candidate ends with its Text score.
-  void SpecificText(const Query& query, float* out, std::vector<int>* touched) const;
-  void CommonText(const Query& query, float* out, const char* only,
-                  std::vector<int>* touched = nullptr) const;
-  void Cpv(Side side, const Query& query, float* out, std::vector<int>* touched = nullptr) const;
-  // Supply side only, each in [0, 1) (see the top of this file).
-  void NameGrams(const Query& query, float* out, std::vector<int>* touched = nullptr) const;
-  void BestPhrase(const Query& query, float* out, std::vector<int>* touched = nullptr) const;
+  // Dense scores: fill out[0, size()).
+  void Text(Side side, const Query& query, float* out) const;
+  void Cpv(Side side, const Query& query, float* out) const;
+
+  // Sparse scores, for ranking at scale, where a query must not cost a pass over every
+  // candidate: the candidates a query reaches, each once, with its score (> 0), in no order.
+  using Reached = std::vector<std::pair<int, float>>;
+  void Cpv(Side side, const Query& query, Reached* reached) const;
+  // Supply side only, in [0, 1) (see the top of this file).
+  void BestPhrase(const Query& query, Reached* reached) const;
+  // Text's supply side and NameGrams as posting lists, for rankers that accumulate them into
+  // their own layout: summed over a query's
+  // lists, scale x weight per candidate is its Text (specific and common words together) or
+  // NameGrams score. Specific words are in at most `common_word_share` of the candidates (or
+  // 100), common ones in more. The lists point into the Scorer and live as long as it.
+  struct TermList {
+    const int* candidates = nullptr;  // ascending
+    const float* weights = nullptr;
+    int size = 0;
+    float scale = 0;
+  };
+  std::vector<TermList> WordLists(const Query& query, bool common) const;
+  std::vector<TermList> GramLists(const Query& query) const;
 
   // For each candidate, the words of the query terms that weigh most in its side, most first,
   // at most n each.
