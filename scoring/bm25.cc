@@ -11,16 +11,17 @@ struct Bm25Index::Impl {
   std::vector<FieldSpec> fields;
   double k1;
   std::unordered_map<std::string, int> term_ids;
-  // While building: per document, per field, (term, count) and the field's length.
-  struct Pending {
-    std::vector<std::vector<std::pair<int, int>>> counts;
-    std::vector<int> lengths;
+  // While building: every document's terms per field, counted, and its fields' lengths.
+  struct Entry {
+    int term, field, count;
   };
-  std::vector<Pending> pending;
+  std::vector<Entry> entries;
+  std::vector<size_t> doc_start{0};  // document d's entries are [doc_start[d], doc_start[d + 1])
+  std::vector<int> lengths;          // document x field
+  std::vector<int> ids;              // Add's scratch
   // After Finish: documents x terms, column-major, so a column is a term's posting list.
   Eigen::SparseMatrix<float, Eigen::ColMajor, int> weights;
   std::vector<float> idf;  // per term
-  bool finished = false;
 };
 
 Bm25Index::Bm25Index(std::vector<FieldSpec> fields, double k1) : impl_(std::make_unique<Impl>()) {
@@ -32,61 +33,88 @@ Bm25Index::Bm25Index(Bm25Index&&) noexcept = default;
 Bm25Index& Bm25Index::operator=(Bm25Index&&) noexcept = default;
 
 int Bm25Index::Add(const std::vector<std::vector<std::string>>& fields) {
-  Impl::Pending doc;
-  doc.counts.resize(impl_->fields.size());
-  doc.lengths.assign(impl_->fields.size(), 0);
-  for (size_t f = 0; f < impl_->fields.size() && f < fields.size(); ++f) {
-    std::unordered_map<int, int> counts;
-    for (const std::string& term : fields[f]) {
-      auto [it, fresh] = impl_->term_ids.emplace(term, static_cast<int>(impl_->term_ids.size()));
-      ++counts[it->second];
+  Impl& x = *impl_;
+  for (size_t f = 0; f < x.fields.size(); ++f) {
+    x.ids.clear();
+    if (f < fields.size()) {
+      for (const std::string& term : fields[f]) {
+        // try_emplace: no node is built for a term already known, which is most of them.
+        x.ids.push_back(x.term_ids.try_emplace(term, static_cast<int>(x.term_ids.size()))
+                            .first->second);
+      }
     }
-    doc.lengths[f] = static_cast<int>(fields[f].size());
-    doc.counts[f].assign(counts.begin(), counts.end());
+    std::sort(x.ids.begin(), x.ids.end());
+    for (size_t k = 0; k < x.ids.size();) {
+      size_t end = k;
+      while (end < x.ids.size() && x.ids[end] == x.ids[k]) ++end;
+      x.entries.push_back({x.ids[k], static_cast<int>(f), static_cast<int>(end - k)});
+      k = end;
+    }
+    x.lengths.push_back(static_cast<int>(x.ids.size()));
   }
-  impl_->pending.push_back(std::move(doc));
-  return static_cast<int>(impl_->pending.size()) - 1;
+  x.doc_start.push_back(x.entries.size());
+  return static_cast<int>(x.doc_start.size()) - 2;
 }
 
 void Bm25Index::Finish() {
   Impl& x = *impl_;
-  const size_t n = x.pending.size(), nf = x.fields.size();
+  const size_t n = x.doc_start.size() - 1, nf = x.fields.size();
   std::vector<double> average(nf, 0.0);
-  for (const auto& doc : x.pending) {
-    for (size_t f = 0; f < nf; ++f) average[f] += doc.lengths[f];
+  for (size_t d = 0; d < n; ++d) {
+    for (size_t f = 0; f < nf; ++f) average[f] += x.lengths[d * nf + f];
   }
   for (double& a : average) a = n ? std::max(a / static_cast<double>(n), 1e-9) : 1.0;
-  // Document frequency per term, then BM25F weights per (document, term).
+  // Per document, each term's BM25F frequency (fields weighted and length-normalised, summed
+  // in field order) saturated by k1; the document frequency per term.
   std::vector<int> df(x.term_ids.size(), 0);
-  std::vector<Eigen::Triplet<float, int>> triplets;
-  std::unordered_map<int, double> tf;
+  std::vector<std::pair<int, float>> saturated;
+  saturated.reserve(x.entries.size());
+  std::vector<size_t> start(n + 1, 0);
+  std::vector<std::pair<int, double>> tf;
   for (size_t d = 0; d < n; ++d) {
     tf.clear();
-    const auto& doc = x.pending[d];
-    for (size_t f = 0; f < nf; ++f) {
-      const FieldSpec& spec = x.fields[f];
-      double norm = 1.0 - spec.b + spec.b * doc.lengths[f] / average[f];
-      for (auto [term, count] : doc.counts[f]) tf[term] += spec.weight * count / norm;
+    for (size_t e = x.doc_start[d]; e < x.doc_start[d + 1]; ++e) {
+      const Impl::Entry& entry = x.entries[e];
+      const FieldSpec& spec = x.fields[static_cast<size_t>(entry.field)];
+      const double norm = 1.0 - spec.b + spec.b * x.lengths[d * nf + static_cast<size_t>(entry.field)] /
+                                             average[static_cast<size_t>(entry.field)];
+      tf.emplace_back(entry.term, spec.weight * entry.count / norm);
     }
-    for (auto [term, value] : tf) {
-      ++df[term];
-      triplets.emplace_back(static_cast<int>(d), term,
-                            static_cast<float>(value * (x.k1 + 1.0) / (value + x.k1)));
+    std::stable_sort(tf.begin(), tf.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t k = 0; k < tf.size();) {
+      double value = tf[k].second;
+      size_t end = k + 1;
+      for (; end < tf.size() && tf[end].first == tf[k].first; ++end) value += tf[end].second;
+      ++df[static_cast<size_t>(tf[k].first)];
+      saturated.emplace_back(tf[k].first, static_cast<float>(value * (x.k1 + 1.0) / (value + x.k1)));
+      k = end;
     }
+    start[d + 1] = saturated.size();
   }
   x.idf.resize(df.size());
   for (size_t t = 0; t < df.size(); ++t) {
     x.idf[t] = static_cast<float>(std::log(1.0 + (n - df[t] + 0.5) / (df[t] + 0.5)));
   }
-  for (auto& t : triplets) {
-    t = Eigen::Triplet<float, int>(t.row(), t.col(), t.value() * x.idf[static_cast<size_t>(t.col())]);
+  // The compressed column-major arrays written directly: columns sized by document
+  // frequency, each filled in document order.
+  x.weights.resize(static_cast<int>(n), static_cast<int>(df.size()));
+  x.weights.resizeNonZeros(static_cast<Eigen::Index>(saturated.size()));
+  int* outer = x.weights.outerIndexPtr();
+  outer[0] = 0;
+  for (size_t t = 0; t < df.size(); ++t) outer[t + 1] = outer[t] + df[t];
+  std::vector<int> next(outer, outer + df.size());
+  for (size_t d = 0; d < n; ++d) {
+    for (size_t k = start[d]; k < start[d + 1]; ++k) {
+      const auto [term, value] = saturated[k];
+      const int at = next[static_cast<size_t>(term)]++;
+      x.weights.innerIndexPtr()[at] = static_cast<int>(d);
+      x.weights.valuePtr()[at] = value * x.idf[static_cast<size_t>(term)];
+    }
   }
-  x.weights.resize(static_cast<int>(n), static_cast<int>(x.term_ids.size()));
-  x.weights.setFromTriplets(triplets.begin(), triplets.end());
-  x.weights.makeCompressed();
-  x.pending.clear();
-  x.pending.shrink_to_fit();
-  x.finished = true;
+  x.entries = {};
+  x.doc_start = {0};
+  x.lengths = {};
 }
 
 float Bm25Index::Weight(int doc, int term_id) const {

@@ -190,7 +190,7 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   // each with its own stemmers; indexing below is sequential.
   struct Analysed {
     std::vector<std::string> name, description, offers, supply_labels, seeks, demand_labels;
-    std::vector<std::string> grams, context;
+    std::vector<std::string> grams, description_phrases;
     std::vector<std::vector<std::string>> phrases;  // per offer
   };
   std::vector<Analysed> analysed(x.n);
@@ -210,9 +210,7 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     out.demand_labels = x.LabelTerms(a, p.demand_cpv);
     out.grams = NameGramTerms(p.name);
     for (const std::string& o : p.offers) out.phrases.push_back(PhraseTerms(o));
-    std::vector<std::string> own = p.offers;
-    if (!p.description.empty()) own.push_back(p.description);
-    out.context = ContextTerms(a, own);
+    out.description_phrases = PhraseTerms(p.description);
   });
   // Indexing: the word indexes and codes on one thread, grams, pairs and the context model on
   // another; each structure is written by one thread only.
@@ -237,10 +235,15 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     x.supply.Finish();
     x.demand.Finish();
   };
-  std::vector<Eigen::Triplet<float, int>> triplets;
+  // The context model reads what a candidate's own texts say it supplies (ContextTerms of
+  // its offers and description, from the parts already analysed): one row of frequencies
+  // per candidate, written directly in compressed row-major form.
   std::vector<double> word_totals;
   double total = 0;
+  std::vector<int> row_start{0}, row_words;
+  std::vector<float> row_values;
   auto grams_pairs_context = [&] {
+    std::vector<int> ids;
     for (size_t i = 0; i < x.n; ++i) {
       const Analysed& a = analysed[i];
       x.names.Add({a.grams});
@@ -248,15 +251,30 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
         x.offers.Add({phrases});
         x.offer_candidate.push_back(static_cast<int>(i));
       }
-      // The context model reads what a candidate's own texts say it supplies.
-      const double length = static_cast<double>(a.context.size());
-      for (const std::string& t : a.context) {
-        auto [it, fresh] = x.context_words.emplace(t, static_cast<int>(word_totals.size()));
-        if (fresh) word_totals.push_back(0);
-        word_totals[static_cast<size_t>(it->second)] += 1;
-        total += 1;
-        triplets.emplace_back(static_cast<int>(i), it->second, static_cast<float>(1.0 / length));
+      ids.clear();
+      auto add = [&](const std::vector<std::string>& terms) {
+        for (const std::string& t : terms) {
+          auto [it, fresh] = x.context_words.try_emplace(t, static_cast<int>(word_totals.size()));
+          if (fresh) word_totals.push_back(0);
+          word_totals[static_cast<size_t>(it->second)] += 1;
+          ids.push_back(it->second);
+        }
+      };
+      add(a.offers);
+      add(a.description);
+      for (const auto& phrases : a.phrases) add(phrases);
+      add(a.description_phrases);
+      total += static_cast<double>(ids.size());
+      const float share = static_cast<float>(1.0 / static_cast<double>(ids.size()));
+      std::sort(ids.begin(), ids.end());
+      for (size_t k = 0; k < ids.size();) {
+        float frequency = 0;  // summed share by share, as a sum of duplicate entries would be
+        const int word = ids[k];
+        for (; k < ids.size() && ids[k] == word; ++k) frequency += share;
+        row_words.push_back(word);
+        row_values.push_back(frequency);
       }
+      row_start.push_back(static_cast<int>(row_words.size()));
     }
     x.names.Finish();
     x.offers.Finish();
@@ -272,7 +290,10 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   analysed.clear();
   analysed.shrink_to_fit();
   x.frequencies.resize(static_cast<int>(x.n), static_cast<int>(word_totals.size()));
-  x.frequencies.setFromTriplets(triplets.begin(), triplets.end());  // duplicates add up
+  x.frequencies.resizeNonZeros(static_cast<Eigen::Index>(row_words.size()));
+  std::copy(row_start.begin(), row_start.end(), x.frequencies.outerIndexPtr());
+  std::copy(row_words.begin(), row_words.end(), x.frequencies.innerIndexPtr());
+  std::copy(row_values.begin(), row_values.end(), x.frequencies.valuePtr());
   x.background.resize(word_totals.size());
   for (size_t w = 0; w < word_totals.size(); ++w) x.background[w] = word_totals[w] / total;
 }
