@@ -2,6 +2,7 @@
 #include "engine/matching.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
@@ -519,8 +520,11 @@ void AppendString(std::string* out, std::string_view s) {
 
 // Four decimals are what a person compares; trailing zeros go.
 void AppendNumber(std::string* out, double v) {
-  char buffer[32];
-  int n = std::snprintf(buffer, sizeof buffer, "%.4f", v);
+  char buffer[320];  // room for the largest double in fixed notation
+  // to_chars rounds exactly as printf's %.4f does, without the locale and format parsing.
+  auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::fixed, 4);
+  if (error != std::errc()) end = buffer;
+  int n = static_cast<int>(end - buffer);
   while (n > 1 && buffer[n - 1] == '0') --n;
   if (n > 1 && buffer[n - 1] == '.') --n;
   std::string_view text(buffer, static_cast<size_t>(n));

@@ -456,13 +456,33 @@ std::vector<std::vector<std::string>> Scorer::DrivingTerms(Side side, const Quer
   for (const auto& term : query.terms) {
     if (int id = index.TermId(term.first); id >= 0) known.emplace_back(id, &term);
   }
-  std::vector<std::vector<std::string>> out;
-  for (size_t i : candidates) {
-    std::vector<std::pair<float, const std::string*>> weighted;
+  // Per candidate, (weight x query weight, term) of the query terms it has. For many
+  // candidates one walk over the terms' postings is cheaper than a search per pair.
+  std::vector<std::vector<std::pair<float, const std::string*>>> found(candidates.size());
+  if (candidates.size() >= 16) {
+    thread_local std::vector<int> slot;  // candidate -> its place + 1; all 0 between calls
+    slot.resize(impl_->n, 0);
+    for (size_t k = 0; k < candidates.size(); ++k) slot[candidates[k]] = static_cast<int>(k) + 1;
     for (const auto& [id, term] : known) {
-      float w = index.Weight(static_cast<int>(i), id) * term->second;
-      if (w > 0) weighted.emplace_back(w, &term->first);
+      const Bm25Index::Postings p = index.Posting(id);
+      for (int j = 0; j < p.size; ++j) {
+        if (const int k = slot[static_cast<size_t>(p.documents[j])]; k > 0) {
+          found[static_cast<size_t>(k - 1)].emplace_back(p.weights[j] * term->second,
+                                                         &term->first);
+        }
+      }
     }
+    for (size_t i : candidates) slot[i] = 0;
+  } else {
+    for (size_t k = 0; k < candidates.size(); ++k) {
+      for (const auto& [id, term] : known) {
+        float w = index.Weight(static_cast<int>(candidates[k]), id) * term->second;
+        if (w > 0) found[k].emplace_back(w, &term->first);
+      }
+    }
+  }
+  std::vector<std::vector<std::string>> out;
+  for (auto& weighted : found) {
     std::sort(weighted.begin(), weighted.end(), [](const auto& a, const auto& b) {
       return a.first != b.first ? a.first > b.first : *a.second < *b.second;
     });

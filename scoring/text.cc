@@ -58,6 +58,11 @@ const std::unordered_set<std::string_view>& EnglishStopWords() {
 }
 
 
+bool IsAscii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
 }  // namespace
 
 std::string ValidUtf8(std::string_view text) {
@@ -83,7 +88,7 @@ std::string ValidUtf8(std::string_view text) {
 std::string Fold(std::string_view text, bool strip_accents) {
   // Most words are plain ASCII, where folding is lower-casing and dropping control
   // characters; utf8proc is needed only for the rest.
-  if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+  if (IsAscii(text)) {
     std::string out;
     out.reserve(text.size());
     for (char c : text) {
@@ -114,23 +119,34 @@ std::string Fold(std::string_view text, bool strip_accents) {
 
 std::vector<std::string> Tokenize(std::string_view folded) {
   std::vector<std::string> tokens;
-  std::string current;
-  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(folded.data());
-  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(folded.size());
-  while (left > 0) {
-    utf8proc_int32_t cp = 0;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
-    if (n <= 0) n = 1;  // a stray byte separates words
-    if (n > 0 && cp >= 0 && IsWordCharacter(cp)) {
-      current.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
-    } else if (!current.empty()) {
-      tokens.push_back(std::move(current));
-      current.clear();
+  size_t start = 0, k = 0;  // the current word is folded[start, k)
+  auto flush = [&] {
+    if (k > start) tokens.emplace_back(folded.substr(start, k - start));
+  };
+  while (k < folded.size()) {
+    const auto c = static_cast<unsigned char>(folded[k]);
+    if (c < 0x80) {  // ASCII, most of every text: a word character is a letter or a digit
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+        ++k;
+      } else {
+        flush();
+        start = ++k;
+      }
+      continue;
     }
-    p += n;
-    left -= n;
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n =
+        utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(folded.data() + k),
+                         static_cast<utf8proc_ssize_t>(folded.size() - k), &cp);
+    if (n > 0 && cp >= 0 && IsWordCharacter(cp)) {
+      k += static_cast<size_t>(n);
+    } else {  // a separator, or a stray byte, which separates words too
+      flush();
+      k += n > 0 ? static_cast<size_t>(n) : 1;
+      start = k;
+    }
   }
-  if (!current.empty()) tokens.push_back(std::move(current));
+  flush();
   return tokens;
 }
 
@@ -197,7 +213,7 @@ std::vector<std::string> Analyzer::Terms(std::string_view text,
   std::vector<std::string> words = Tokenize(Fold(text, /*strip_accents=*/false));
   std::vector<std::string> plain;
   plain.reserve(words.size());
-  for (const std::string& w : words) plain.push_back(Fold(w, true));
+  for (const std::string& w : words) plain.push_back(IsAscii(w) ? w : Fold(w, true));
   const Language lang = language.value_or(DetectLanguage(plain));
   std::vector<std::string> terms;
   for (size_t i = 0; i < words.size(); ++i) {

@@ -450,4 +450,33 @@ TEST_CASE("matching json: the batch result line of FORMATS.md") {
 }
 
 }  // namespace
+TEST_CASE("matching json: numbers have four decimals at most, and any double stays valid JSON") {
+  const std::vector<Participant> people = {P("a", Kind::kCompany, {"x"})};
+  auto number = [&](double v) {
+    Match m;
+    m.score = v;
+    m.why.text = 0;
+    const std::string line = MatchesJsonLine("need", "n", {m}, people);
+    const std::string key = "\"score\":";
+    const size_t at = line.find(key) + key.size();
+    return line.substr(at, line.find(',', at) - at);
+  };
+  CHECK(number(0.5) == "0.5");
+  CHECK(number(0.25) == "0.25");
+  CHECK(number(0.123456) == "0.1235");
+  CHECK(number(0.99996) == "1");
+  CHECK(number(1e-5) == "0");
+  CHECK(number(-1e-5) == "0");  // never "-0"
+  CHECK(number(0) == "0");
+  CHECK(number(3) == "3");
+  // Regression: the old 32-byte buffer cut a huge value short (and read past it). Every
+  // digit is written now, and the line parses.
+  const std::string huge = number(1e300);
+  CHECK(huge.size() == 301);
+  Match m;
+  m.score = 1e300;
+  CHECK(MatchesToJson("need", "n", {m}, people)["matches"][0]["score"].get<double>() ==
+        doctest::Approx(1e300));
+}
+
 }  // namespace incontra::engine

@@ -311,6 +311,34 @@ TEST_CASE("scorer explanations: DrivingTerms gives the query's own words, most w
   CHECK(Join(scorer.DrivingTerms(Side::kSupply, twice, {0}, 8)[0]) == "[manutenzioni|verde]");
 }
 
+TEST_CASE("scorer explanations: DrivingTerms for many candidates at once equals one at a time") {
+  // From 16 candidates on, DrivingTerms walks the query terms' postings instead of searching
+  // each (candidate, term) pair: both ways must give the same words in the same order.
+  const char* words[] = {"manutenzione", "verde", "pubblico", "asfalto", "strade", "scuole",
+                         "pulizia", "uffici"};
+  std::vector<Profile> candidates;
+  std::mt19937 random(7);
+  for (int i = 0; i < 60; ++i) {
+    std::string offer;
+    for (int w = 0; w < 6; ++w) offer += std::string(words[random() % 8]) + " ";
+    candidates.push_back(Offering("C" + std::to_string(i), {offer}));
+  }
+  Scorer scorer(candidates, nullptr);
+  const Query q = scorer.Analyze({"Manutenzione del verde pubblico e pulizia delle strade"}, {});
+  std::vector<size_t> asked;
+  for (size_t i = 59; i >= 20; i -= 2) asked.push_back(i);  // out of order, 20 of them
+  REQUIRE(asked.size() >= 16);
+  const auto together = scorer.DrivingTerms(Side::kSupply, q, asked, 3);
+  REQUIRE(together.size() == asked.size());
+  std::string all, alone;
+  for (size_t k = 0; k < asked.size(); ++k) {
+    all += Join(together[k]);
+    alone += Join(scorer.DrivingTerms(Side::kSupply, q, {asked[k]}, 3)[0]);
+  }
+  CHECK(all == alone);
+  CHECK(all.find("manutenzione") != std::string::npos);
+}
+
 TEST_CASE("scorer contexts: a candidate reads like the asker whose words it uses") {
   const std::vector<Profile> candidates = {
       Offering("Verde Srl", {"manutenzione parchi giardini"}, "potatura alberi e giardini"),
