@@ -205,7 +205,7 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
   scoring::ParallelQueue(work.size(), threads, [&](size_t w, size_t) {
     for (size_t n : *work[w].first) {
       const Need& need = x.needs[n];
-      for (const auto& t : x.scorer->Analyze({need.title, need.description}, {}).terms) {
+      for (const auto& t : x.scorer->AnalyzeTerms({need.title, need.description}).terms) {
         ++(*work[w].second)[t.first];
       }
     }

@@ -113,11 +113,17 @@ std::vector<CpvCode> ParseCodes(const std::vector<std::string>& codes) {
   return out;
 }
 
-std::vector<std::pair<std::string, float>> Counted(const std::vector<std::string>& terms) {
-  std::unordered_map<std::string, float> counts;
-  for (const std::string& t : terms) counts[t] += 1.0f;
-  std::vector<std::pair<std::string, float>> out(counts.begin(), counts.end());
-  std::sort(out.begin(), out.end());
+// Distinct terms in order, each with its number of occurrences.
+std::vector<std::pair<std::string, float>> Counted(std::vector<std::string> terms) {
+  std::sort(terms.begin(), terms.end());
+  std::vector<std::pair<std::string, float>> out;
+  for (std::string& t : terms) {
+    if (!out.empty() && out.back().first == t) {
+      out.back().second += 1.0f;
+    } else {
+      out.emplace_back(std::move(t), 1.0f);
+    }
+  }
   return out;
 }
 
@@ -303,6 +309,13 @@ Scorer::Scorer(Scorer&&) noexcept = default;
 
 size_t Scorer::size() const { return impl_->n; }
 
+Query Scorer::AnalyzeTerms(const std::vector<std::string>& texts) const {
+  thread_local Analyzer analyzer;
+  Query q;
+  q.terms = Counted(Concat(analyzer, texts, &q.words));
+  return q;
+}
+
 Query Scorer::Analyze(const std::vector<std::string>& texts,
                       const std::vector<std::string>& cpv) const {
   thread_local Analyzer analyzer;
@@ -310,14 +323,16 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
   std::vector<std::string> terms = Concat(analyzer, texts, &q.words);
   std::vector<std::string> labels = impl_->LabelTerms(analyzer, cpv);
   terms.insert(terms.end(), labels.begin(), labels.end());
-  q.terms = Counted(terms);
+  q.terms = Counted(std::move(terms));
   std::vector<std::string> grams, phrases;
   for (const std::string& t : texts) {
     for (std::string& g : NameGramTerms(t)) grams.push_back(std::move(g));
     for (std::string& p : PhraseTerms(t)) phrases.push_back(std::move(p));
   }
-  q.grams = ByFrequency(impl_->names, Counted(grams), impl_->options.common_share, false);
-  q.phrases = ByFrequency(impl_->offers, Counted(phrases), impl_->options.common_share, false);
+  q.grams = ByFrequency(impl_->names, Counted(std::move(grams)), impl_->options.common_share,
+                        false);
+  q.phrases = ByFrequency(impl_->offers, Counted(std::move(phrases)),
+                          impl_->options.common_share, false);
   q.cpv = ParseCodes(cpv);
   return q;
 }

@@ -88,6 +88,8 @@ class Scorer {
 
   // Texts and codes to a query; invalid codes are skipped (codecs reject them earlier).
   Query Analyze(const std::vector<std::string>& texts, const std::vector<std::string>& cpv) const;
+  // Only the `terms` and `words` of Analyze(texts, {}), which is most of its cost saved.
+  Query AnalyzeTerms(const std::vector<std::string>& texts) const;
   bool HasSide(size_t i, Side side) const;  // any text or code on that side
 
   // Dense scores: fill out[0, size()).
