@@ -1,5 +1,7 @@
 #include "server/cli.h"
 
+#include <unistd.h>
+
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <cstdio>
@@ -89,10 +91,25 @@ Result<std::string> ReadInput(const std::string& path) {
   return buffer.str();
 }
 
+// Whether `path` names something other than a regular file: a device such as /dev/null, a
+// FIFO. Those are written in place: a rename over them would replace them with a file.
+bool IsSpecialFile(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  return !ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status);
+}
+
 // Writes through a temporary file and a rename, so a reader never sees half a result.
 Status WriteOutput(const std::string& path, const std::string& text, std::ostream& out) {
   if (path.empty() || path == "-") {
     out << text;
+    return Status::Ok();
+  }
+  if (IsSpecialFile(path)) {
+    std::ofstream file(path, std::ios::binary);
+    file << text;
+    file.flush();
+    if (!file) return Status::IoError("output.unwritable", path + ": cannot be written");
     return Status::Ok();
   }
   std::string tmp = path + ".tmp";
@@ -116,6 +133,14 @@ Status WriteOutput(const std::string& path, const std::string& text, std::ostrea
 
 Status CheckWritable(const std::string& output) {
   if (output.empty() || output == "-") return Status::Ok();
+  // Opening a FIFO would wait for its reader, and a probe file beside a device would land in
+  // /dev: only ask whether it may be written.
+  if (IsSpecialFile(output)) {
+    if (::access(output.c_str(), W_OK) != 0) {
+      return Status::IoError("output.unwritable", output + ": cannot be written");
+    }
+    return Status::Ok();
+  }
   std::ofstream probe(output + ".tmp", std::ios::binary | std::ios::trunc);
   if (!probe) return Status::IoError("output.unwritable", output + ": cannot be written");
   probe.close();

@@ -2,7 +2,13 @@
 // codes (0 done, 2 bad input, 1 anything else), stdout, stderr and the output file, and --help.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <thread>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -267,6 +273,31 @@ TEST_CASE("cli match ranks participants for every need, with why, never a PA") {
   std::vector<std::string> terms = why["terms"];
   std::sort(terms.begin(), terms.end());
   CHECK(terms == std::vector<std::string>{"manutenzione", "pubblico", "verde"});
+}
+
+TEST_CASE("cli match writes into a FIFO in place instead of renaming a file over it") {
+  // Regression: -o always wrote a temporary file and renamed it over the path, so `-o
+  // /dev/null` run as root replaced the device with a file. A FIFO in a temp folder stands in
+  // for the device: it must still be a FIFO afterwards, and its reader must get the result.
+  TempDir dir;
+  WriteFile(dir / "p.jsonl", kParticipants);
+  WriteFile(dir / "n.jsonl", kNeeds);
+  const std::string fifo = dir / "out.fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // The reader blocks in open() until a writer comes; on the bug none ever does, so it runs
+  // detached and the test waits for it a bounded time.
+  auto read = std::make_shared<std::promise<std::string>>();
+  std::future<std::string> received = read->get_future();
+  std::thread([read, fifo] { read->set_value(ReadFile(fifo)); }).detach();
+  Run run = Incontra(dir, "match --participants " + Quote(dir / "p.jsonl") + " --needs " +
+                              Quote(dir / "n.jsonl") + " --top 5 -o " + Quote(fifo));
+  REQUIRE_MESSAGE(run.code == 0, run.err);
+  CHECK(std::filesystem::is_fifo(fifo));
+  CHECK_FALSE(std::filesystem::exists(fifo + ".tmp"));
+  REQUIRE(received.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  const std::vector<json> lines = Lines(received.get());
+  REQUIRE(lines.size() == 2);
+  CHECK(Ids(lines[0]) == "green");
 }
 
 TEST_CASE("cli match --for participants is reciprocal and keeps two PAs apart") {
