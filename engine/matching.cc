@@ -367,15 +367,15 @@ std::vector<Match> Matcher::Impl::RankParticipant(size_t a, const MatchOptions& 
   scorer->Cpv(Side::kDemand, offers, s.d.data());
   // Neither side seeks anything: fall back to how alike the two profiles are.
   std::vector<float> alike;
-  std::vector<Match> matches;
-  for (size_t i = 0; i < size; ++i) {
+  // Fills m's score and component scores for candidate i (score 0 when it may not be ranked).
+  auto evaluate = [&](size_t i, Match& m) {
+    m = Match{};
+    m.participant = i;
     const Participant& p = participants[i];
-    if (i == a || !KindsMayMeet(me.kind, p.kind)) continue;
-    if (options.kind && p.kind != *options.kind) continue;
+    if (i == a || !KindsMayMeet(me.kind, p.kind)) return;
+    if (options.kind && p.kind != *options.kind) return;
     const bool forward = i_seek && scorer->HasSide(i, Side::kSupply);
     const bool backward = i_offer && scorer->HasSide(i, Side::kDemand);
-    Match m;
-    m.participant = i;
     if (forward) {
       bool codes = !seeks.cpv.empty() && has_codes[i];
       m.why.seeks_offers = Blend(s.a[i], s.b[i], codes);
@@ -402,15 +402,18 @@ std::vector<Match> Matcher::Impl::RankParticipant(size_t a, const MatchOptions& 
       m.why.text = alike[i];
       m.score = 0.5 * alike[i];
     }
-    if (m.score <= 0) continue;
-    matches.push_back(std::move(m));
+  };
+  // Every candidate through the heap of the k best; Match objects are kept for those only
+  // (a vector of every candidate's Match, cut to k, kept its capacity: for a whole event's
+  // participants that was memory quadratic in their number).
+  s.best.Reset(options.top);
+  Match scratch;
+  for (size_t i = 0; i < size; ++i) {
+    evaluate(i, scratch);
+    if (scratch.score > 0) s.best.Offer(scratch.score, i);
   }
-  std::sort(matches.begin(), matches.end(), [](const Match& x, const Match& y) {
-    return x.score != y.score ? x.score > y.score : x.participant < y.participant;
-  });
-  if (matches.size() > static_cast<size_t>(std::max(options.top, 0))) {
-    matches.resize(static_cast<size_t>(std::max(options.top, 0)));
-  }
+  std::vector<Match> matches = s.best.Take();
+  for (Match& m : matches) evaluate(m.participant, m);
   for (Match& m : matches) {
     // Explain with what this participant looks for when it does, else with what it offers.
     const bool by_seeks = m.why.seeks_offers.has_value();

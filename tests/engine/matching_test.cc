@@ -450,6 +450,23 @@ TEST_CASE("matching json: the batch result line of FORMATS.md") {
 }
 
 }  // namespace
+TEST_CASE("matching participants: a result holds room for its top k only") {
+  // Regression: a participant's ranking built a Match for every candidate and cut the vector
+  // to k, which kept its capacity; ForAllParticipants holds one result per participant, so
+  // memory grew with the square of their number (14.5 GB for the dev set's 17,059).
+  std::vector<Participant> people = {P("comune", Kind::kPa, {}, {"servizi di pulizia"})};
+  for (int i = 0; i < 300; ++i) {
+    people.push_back(P("c" + std::to_string(i), Kind::kCompany,
+                       {"servizi di pulizia " + std::to_string(i)}));
+  }
+  Matcher m = Make(people, {});
+  const auto one = m.ForParticipant(0, Top(5));
+  CHECK(one.size() == 5);
+  CHECK(one.capacity() <= 5);
+  const auto all = m.ForAllParticipants(Top(5));
+  for (const auto& ranking : all) CHECK(ranking.capacity() <= 5);
+}
+
 TEST_CASE("matching json: numbers have four decimals at most, and any double stays valid JSON") {
   const std::vector<Participant> people = {P("a", Kind::kCompany, {"x"})};
   auto number = [&](double v) {
