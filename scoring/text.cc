@@ -85,23 +85,27 @@ std::string ValidUtf8(std::string_view text) {
   return out;
 }
 
-std::string Fold(std::string_view text, bool strip_accents) {
-  // Most words are plain ASCII, where folding is lower-casing and dropping control
-  // characters; utf8proc is needed only for the rest.
-  if (IsAscii(text)) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-      if (c >= 'A' && c <= 'Z') {
-        out.push_back(static_cast<char>(c - 'A' + 'a'));
-      } else if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) {
-        out.push_back(c);
-      } else if (c == '\n' || c == '\t' || c == '\r') {
-        out.push_back(' ');  // utf8proc's STRIPCC turns these into spaces too
-      }
+namespace {
+
+// An ASCII control character that folding removes (the others become spaces).
+bool RemovedControl(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return (u < 0x20 || u == 0x7f) && c != '\n' && c != '\t' && c != '\r' && c != '\f';
+}
+
+// Folding of plain ASCII: lower-casing, and control characters dropped, or made spaces where
+// utf8proc's STRIPCC makes them spaces (line breaks, tab, form feed).
+void FoldAscii(std::string_view text, std::string* out) {
+  for (char c : text) {
+    if (c >= 'A' && c <= 'Z') {
+      out->push_back(static_cast<char>(c - 'A' + 'a'));
+    } else if (!RemovedControl(c)) {
+      out->push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
     }
-    return out;
   }
+}
+
+bool FoldUnicode(std::string_view text, bool strip_accents, std::string* out) {
   std::string valid = ValidUtf8(text);
   int options = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
                 UTF8PROC_STRIPCC | UTF8PROC_IGNORE | UTF8PROC_LUMP;
@@ -111,9 +115,49 @@ std::string Fold(std::string_view text, bool strip_accents) {
       utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(valid.data()),
                    static_cast<utf8proc_ssize_t>(valid.size()), &mapped,
                    static_cast<utf8proc_option_t>(options));
-  if (n < 0) return "";  // cannot happen on valid UTF-8; nothing half-folded is returned
-  std::string out(reinterpret_cast<const char*>(mapped), static_cast<size_t>(n));
+  if (n < 0) return false;  // cannot happen on valid UTF-8
+  out->append(reinterpret_cast<const char*>(mapped), static_cast<size_t>(n));
   std::free(mapped);
+  return true;
+}
+
+}  // namespace
+
+std::string Fold(std::string_view text, bool strip_accents) {
+  // Most of a text is plain ASCII, folded by hand; utf8proc gets only the runs of other
+  // characters, each with the ASCII character before it, which a combining mark composes
+  // with. Every folding step is per character otherwise, and no composition ends in an ASCII
+  // character, so the pieces fold as the whole would (up to runs of separator spaces).
+  std::string out;
+  out.reserve(text.size());
+  const auto ascii = [&](size_t at) { return static_cast<unsigned char>(text[at]) < 0x80; };
+  size_t k = 0;
+  while (k < text.size()) {
+    size_t other = k;  // where the next non-ASCII run starts
+    while (other < text.size() && ascii(other)) ++other;
+    if (other == text.size()) {
+      FoldAscii(text.substr(k), &out);
+      break;
+    }
+    // The base a combining mark composes with: the last ASCII character before the run
+    // that folding keeps (controls between them are removed first, so they compose).
+    size_t start = other;
+    while (start > k && RemovedControl(text[start - 1])) --start;
+    if (start > k) --start;
+    FoldAscii(text.substr(k, start - k), &out);
+    // The run goes on through controls that folding removes when more of it follows them.
+    size_t end = other;
+    for (;;) {
+      while (end < text.size() && !ascii(end)) ++end;
+      size_t next = end;
+      while (next < text.size() && ascii(next) && RemovedControl(text[next])) ++next;
+      if (next == end || next == text.size() || ascii(next)) break;
+      end = next;
+    }
+    // Nothing half-folded is returned.
+    if (!FoldUnicode(text.substr(start, end - start), strip_accents, &out)) return "";
+    k = end;
+  }
   return out;
 }
 
@@ -155,6 +199,15 @@ bool HasDigit(std::string_view token) {
 }
 
 bool IsStopWord(std::string_view token, Language language) {
+  // Stop words are short: longer tokens, most of them, cost no hashing.
+  static const size_t kLongest = [] {
+    size_t longest = 0;
+    for (const auto* words : {&ItalianStopWords(), &EnglishStopWords()}) {
+      for (std::string_view w : *words) longest = std::max(longest, w.size());
+    }
+    return longest;
+  }();
+  if (token.size() > kLongest) return false;
   const auto& words = language == Language::kItalian ? ItalianStopWords() : EnglishStopWords();
   return words.count(token) > 0;
 }
@@ -173,7 +226,11 @@ struct Analyzer::Stemmers {
   sb_stemmer* english = sb_stemmer_new("english", "UTF_8");
   // Words repeat across a corpus far more than they vary: stems are remembered per language,
   // up to a bound so a hostile stream of distinct words cannot grow it without end.
-  std::unordered_map<std::string, std::string> cache[2];
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> cache[2];
   static constexpr size_t kMaxCached = 1 << 20;
   ~Stemmers() {
     sb_stemmer_delete(italian);
@@ -186,11 +243,10 @@ Analyzer::~Analyzer() = default;
 
 std::string Analyzer::Stem(std::string_view word, Language language) {
   auto& cache = stemmers_->cache[language == Language::kItalian ? 0 : 1];
-  std::string key(word);
-  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  if (auto it = cache.find(word); it != cache.end()) return it->second;
   std::string stem = StemUncached(word, language);
   if (cache.size() >= Stemmers::kMaxCached) cache.clear();
-  cache.emplace(std::move(key), stem);
+  cache.emplace(std::string(word), stem);
   return stem;
 }
 

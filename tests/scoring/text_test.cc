@@ -1,7 +1,10 @@
 #include "scoring/text.h"
 
 #include <doctest/doctest.h>
+#include <utf8proc.h>
 
+#include <cstdlib>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -20,6 +23,50 @@ TEST_CASE("fold: case, accents, compatibility forms and controls") {
   CHECK(Fold("e\xCC\x81", false) == "é");  // decomposed accent composed
   CHECK(Fold("\xEF\xAC\x81nanza", true) == "finanza");  // the "fi" ligature
   CHECK(Fold("a\tb\x01" "c", true) == "a bc");
+}
+
+// The whole text through utf8proc at once: what Fold's pieces must add up to.
+std::string FoldWhole(const std::string& text, bool strip_accents) {
+  int options = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                UTF8PROC_STRIPCC | UTF8PROC_IGNORE | UTF8PROC_LUMP;
+  if (strip_accents) options |= UTF8PROC_STRIPMARK;
+  utf8proc_uint8_t* mapped = nullptr;
+  const std::string valid = ValidUtf8(text);
+  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(valid.data()),
+                                    static_cast<utf8proc_ssize_t>(valid.size()), &mapped,
+                                    static_cast<utf8proc_option_t>(options));
+  REQUIRE(n >= 0);
+  std::string out(reinterpret_cast<const char*>(mapped), static_cast<size_t>(n));
+  std::free(mapped);
+  return out;
+}
+
+TEST_CASE("fold: ASCII folded by hand and the rest by utf8proc give the whole text's words") {
+  // Fold sends only the non-ASCII runs (with the character before each) through utf8proc.
+  // Random mixes of ASCII, precomposed and combining accents, ligatures, fullwidth and Greek
+  // capitals, controls and stray bytes must tokenize as utf8proc on the whole text does.
+  const std::vector<std::string> pieces = {
+      "a", "E", "z", "7", " ", "'", "-", "\t", "\r\n", "\f", "\x01",
+      "\xC3\x80",          // À
+      "\xCC\x81",          // combining acute, composes with the character before
+      "\xEF\xAC\x81",     // ﬁ ligature
+      "\xEF\xBC\xA1",     // fullwidth A
+      "\xCE\xA3",          // Σ
+      "\xC2\xA0",          // no-break space
+      "\xE2\x80\x99",     // right single quotation mark
+      "\xFF",               // not UTF-8
+  };
+  std::mt19937 random(11);
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const int length = 1 + static_cast<int>(random() % 12);
+    for (int k = 0; k < length; ++k) text += pieces[random() % pieces.size()];
+    for (const bool strip : {false, true}) {
+      CAPTURE(text);
+      CAPTURE(strip);
+      CHECK(Join(Tokenize(Fold(text, strip))) == Join(Tokenize(FoldWhole(text, strip))));
+    }
+  }
 }
 
 TEST_CASE("fold: invalid UTF-8 is dropped, never passed on") {
