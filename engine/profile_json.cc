@@ -1,9 +1,11 @@
 #include "engine/profile_json.h"
 
+#include <optional>
 #include <unordered_set>
 
 #include "engine/internal/json_reader.h"
 #include "scoring/cpv.h"
+#include "scoring/parallel.h"
 
 namespace incontra::engine {
 namespace {
@@ -84,9 +86,10 @@ Status ReadId(const JsonReader& r, const json& j, const std::string& where, std:
 }
 
 template <typename T, typename FromJson>
-Result<std::vector<T>> ParseJsonl(std::string_view text, const char* prefix, FromJson from_json) {
-  std::vector<T> out;
-  std::unordered_set<std::string> ids;
+Result<std::vector<T>> ParseJsonl(std::string_view text, const char* prefix, FromJson from_json,
+                                  int threads) {
+  // The lines that hold something, with their numbers in the file.
+  std::vector<std::pair<std::string_view, size_t>> lines;
   size_t line_number = 0, start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
@@ -94,10 +97,17 @@ Result<std::vector<T>> ParseJsonl(std::string_view text, const char* prefix, Fro
     std::string_view line = text.substr(start, end - start);
     start = end + 1;
     ++line_number;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    const std::string where = "line " + std::to_string(line_number);
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
+      lines.emplace_back(line, line_number);
+    }
+  }
+  // Lines parse independently, on every thread; errors are then taken in file order, so the
+  // first bad line is the one reported, however the work was split.
+  std::vector<std::optional<Result<T>>> parsed(lines.size());
+  scoring::ParallelFor(lines.size(), threads, [&](size_t k, size_t) {
+    const std::string where = "line " + std::to_string(lines[k].second);
     json j;
-    if (Status s = internal::ParseJsonText(line, prefix, &j); !s.ok()) {
+    if (Status s = internal::ParseJsonText(lines[k].first, prefix, &j); !s.ok()) {
       // ParseJsonText counts lines within the one line; name the file's line instead.
       std::string message = s.message();
       if (auto comma = message.find(", column"); comma != std::string::npos) {
@@ -105,13 +115,21 @@ Result<std::vector<T>> ParseJsonl(std::string_view text, const char* prefix, Fro
       } else {
         message = where + ": " + message;
       }
-      return Status::InvalidArgument(s.code(), message);
+      parsed[k].emplace(Status::InvalidArgument(s.code(), message));
+      return;
     }
-    auto record = from_json(j, where);
+    parsed[k].emplace(from_json(j, where));
+  });
+  std::vector<T> out;
+  out.reserve(lines.size());
+  std::unordered_set<std::string> ids;
+  for (size_t k = 0; k < lines.size(); ++k) {
+    Result<T>& record = *parsed[k];
     if (!record.ok()) return record.status();
     if (!ids.insert(record->id).second) {
       return Status::InvalidArgument(std::string(prefix) + ".duplicate_id",
-                                     where + ": id: '" + record->id + "' appears twice");
+                                     "line " + std::to_string(lines[k].second) + ": id: '" +
+                                         record->id + "' appears twice");
     }
     out.push_back(std::move(*record));
   }
@@ -186,12 +204,12 @@ Result<json> ParseJsonDocument(std::string_view text, const std::string& prefix)
   return j;
 }
 
-Result<std::vector<Participant>> ParseParticipantsJsonl(std::string_view text) {
-  return ParseJsonl<Participant>(text, "participant", ParticipantFromJson);
+Result<std::vector<Participant>> ParseParticipantsJsonl(std::string_view text, int threads) {
+  return ParseJsonl<Participant>(text, "participant", ParticipantFromJson, threads);
 }
 
-Result<std::vector<Need>> ParseNeedsJsonl(std::string_view text) {
-  return ParseJsonl<Need>(text, "need", NeedFromJson);
+Result<std::vector<Need>> ParseNeedsJsonl(std::string_view text, int threads) {
+  return ParseJsonl<Need>(text, "need", NeedFromJson, threads);
 }
 
 json ParticipantToJson(const Participant& p) {

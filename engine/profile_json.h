@@ -27,8 +27,9 @@ Result<Participant> ParticipantFromJson(const nlohmann::json& j, const std::stri
 Result<Need> NeedFromJson(const nlohmann::json& j, const std::string& where = "");
 
 // JSON Lines: one object per line; blank lines are skipped; ids must be unique in the file.
-Result<std::vector<Participant>> ParseParticipantsJsonl(std::string_view text);
-Result<std::vector<Need>> ParseNeedsJsonl(std::string_view text);
+// Lines are parsed on `threads` threads; the error is the first bad line's all the same.
+Result<std::vector<Participant>> ParseParticipantsJsonl(std::string_view text, int threads = 1);
+Result<std::vector<Need>> ParseNeedsJsonl(std::string_view text, int threads = 1);
 
 // One JSON document (a request body), at most 64 levels deep; errors "<prefix>.malformed_json"
 // with line and column.

@@ -387,13 +387,13 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   }
   auto participants_text = ReadInput(participants_path);
   if (!participants_text.ok()) return Fail(err, participants_text.status());
-  auto participants = engine::ParseParticipantsJsonl(*participants_text);
+  auto participants = engine::ParseParticipantsJsonl(*participants_text, threads);
   if (!participants.ok()) return Fail(err, InFile(participants_path, participants.status()));
   std::vector<engine::Need> needs;
   if (!needs_path.empty()) {
     auto needs_text = ReadInput(needs_path);
     if (!needs_text.ok()) return Fail(err, needs_text.status());
-    auto parsed = engine::ParseNeedsJsonl(*needs_text);
+    auto parsed = engine::ParseNeedsJsonl(*needs_text, threads);
     if (!parsed.ok()) return Fail(err, InFile(needs_path, parsed.status()));
     needs = std::move(*parsed);
   }

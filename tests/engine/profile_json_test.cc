@@ -523,6 +523,39 @@ TEST_CASE("profile jsonl: one bad line refuses the whole file") {
         "participant.wrong_type: line 6: max_meetings: expected an integer, got number");
 }
 
+TEST_CASE("profile jsonl: on several threads the first bad line in the file is reported") {
+  // Lines parse in parallel; whatever thread meets which error first, the answer is the one a
+  // reading from the top gives: a duplicate id on line 40 before malformed lines at 41 and
+  // 90, then (without the duplicate) the malformed line 41.
+  auto file = [](bool duplicate) {
+    std::string text;
+    for (int i = 1; i <= 100; ++i) {
+      if (i == 40 && duplicate) {
+        text += R"({"id": "p3", "kind": "company"})";
+      } else if (i == 41 || i == 90) {
+        text += R"({"id": "broken)";
+      } else {
+        text += R"({"id": "p)" + std::to_string(i) + R"(", "kind": "company"})";
+      }
+      text += "\n";
+    }
+    return text;
+  };
+  for (int threads : {1, 2, 7}) {
+    CAPTURE(threads);
+    CHECK(Ids(ParseParticipantsJsonl(file(true), threads)) ==
+          "participant.duplicate_id: line 40: id: 'p3' appears twice");
+    const std::string error = Ids(ParseParticipantsJsonl(file(false), threads));
+    CHECK(error.find("participant.malformed_json: line 41") == 0);
+  }
+  // And a good file gives the same records in the same order on any number of threads.
+  std::string good;
+  for (int i = 0; i < 50; ++i) {
+    good += R"({"id": "q)" + std::to_string(i) + R"(", "kind": "company"})" "\n";
+  }
+  CHECK(Ids(ParseParticipantsJsonl(good, 3)) == Ids(ParseParticipantsJsonl(good, 1)));
+}
+
 TEST_CASE("profile jsonl: a line that is an array or a number is refused with wrong_type") {
   const std::string text = R"({"id": "a", "kind": "pa"})"
                            "\n"
