@@ -34,9 +34,12 @@ std::vector<std::string> Join(std::vector<std::string> a, const std::vector<std:
   return a;
 }
 
-bool Better(const std::pair<double, size_t>& a, const std::pair<double, size_t>& b) {
-  return a.first != b.first ? a.first > b.first : a.second < b.second;
-}
+// A functor rather than a function, so the heap algorithms inline it.
+struct Better {
+  bool operator()(const std::pair<double, size_t>& a, const std::pair<double, size_t>& b) const {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  }
+};
 
 // The k best candidates seen so far (score, then lower index), in a heap whose top is the
 // worst kept: most candidates of a large event cost one comparison with it.
@@ -49,16 +52,16 @@ class BestK {
   void Offer(double score, size_t i) {
     if (heap_.size() < k_) {
       heap_.emplace_back(score, i);
-      std::push_heap(heap_.begin(), heap_.end(), Better);
-    } else if (k_ > 0 && Better({score, i}, heap_.front())) {
-      std::pop_heap(heap_.begin(), heap_.end(), Better);
+      std::push_heap(heap_.begin(), heap_.end(), Better{});
+    } else if (k_ > 0 && Better{}({score, i}, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), Better{});
       heap_.back() = {score, i};
-      std::push_heap(heap_.begin(), heap_.end(), Better);
+      std::push_heap(heap_.begin(), heap_.end(), Better{});
     }
   }
   // Best first, as matches without a why yet.
   std::vector<Match> Take() {
-    std::sort(heap_.begin(), heap_.end(), Better);
+    std::sort(heap_.begin(), heap_.end(), Better{});
     std::vector<Match> out(heap_.size());
     for (size_t k = 0; k < heap_.size(); ++k) {
       out[k].score = heap_[k].first;
@@ -506,18 +509,22 @@ namespace {
 
 void AppendString(std::string* out, std::string_view s) {
   out->push_back('"');
-  for (char c : s) {
+  size_t plain = 0;  // where the run of characters that need no escape starts
+  for (size_t k = 0; k < s.size(); ++k) {
+    const char c = s[k];
+    if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20) continue;
+    out->append(s.data() + plain, k - plain);
     if (c == '"' || c == '\\') {
       out->push_back('\\');
       out->push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
+    } else {
       char escaped[8];
       std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
       out->append(escaped);
-    } else {
-      out->push_back(c);  // ids and words are valid UTF-8: the codecs and Fold see to it
     }
+    plain = k + 1;
   }
+  out->append(s.data() + plain, s.size() - plain);  // ids and words are valid UTF-8
   out->push_back('"');
 }
 
@@ -555,8 +562,9 @@ std::string MatchesJsonLine(const char* key, const std::string& id,
                             const std::vector<Participant>& participants) {
   // Written by hand: a batch writes hundreds of thousands of matches, and building a json
   // value for each costs more than ranking them.
-  std::string out = "{\"";
-  out.append(key).append("\":");
+  std::string out;
+  out.reserve(32 + id.size() + matches.size() * 160);  // about what a match with why takes
+  out.append("{\"").append(key).append("\":");
   AppendString(&out, id);
   out.append(",\"matches\":[");
   for (size_t k = 0; k < matches.size(); ++k) {

@@ -467,44 +467,54 @@ std::vector<std::vector<std::string>> Scorer::DrivingTerms(Side side, const Quer
                                                            const std::vector<size_t>& candidates,
                                                            size_t n) const {
   const Bm25Index& index = impl_->Index(side);
-  std::vector<std::pair<int, const std::pair<std::string, float>*>> known;
-  for (const auto& term : query.terms) {
-    if (int id = index.TermId(term.first); id >= 0) known.emplace_back(id, &term);
+  // The query's terms the index knows, each with the word it shows (its first surface word).
+  struct Known {
+    int id;
+    float weight;
+    const std::string* word;
+  };
+  std::vector<Known> known;
+  for (const auto& [term, weight] : query.terms) {
+    const int id = index.TermId(term);
+    if (id < 0) continue;
+    auto word = query.words.find(term);
+    known.push_back({id, weight, word == query.words.end() ? &term : &word->second});
   }
-  // Per candidate, (weight x query weight, term) of the query terms it has. For many
-  // candidates one walk over the terms' postings is cheaper than a search per pair.
-  std::vector<std::vector<std::pair<float, const std::string*>>> found(candidates.size());
+  // Per candidate, (weight x query weight, place in `known`) of the query terms it has. For
+  // many candidates one walk over the terms' postings is cheaper than a search per pair.
+  std::vector<std::vector<std::pair<float, int>>> found(candidates.size());
   if (candidates.size() >= 16) {
     thread_local std::vector<int> slot;  // candidate -> its place + 1; all 0 between calls
     slot.resize(impl_->n, 0);
     for (size_t k = 0; k < candidates.size(); ++k) slot[candidates[k]] = static_cast<int>(k) + 1;
-    for (const auto& [id, term] : known) {
-      const Bm25Index::Postings p = index.Posting(id);
+    for (size_t t = 0; t < known.size(); ++t) {
+      const Bm25Index::Postings p = index.Posting(known[t].id);
       for (int j = 0; j < p.size; ++j) {
         if (const int k = slot[static_cast<size_t>(p.documents[j])]; k > 0) {
-          found[static_cast<size_t>(k - 1)].emplace_back(p.weights[j] * term->second,
-                                                         &term->first);
+          found[static_cast<size_t>(k - 1)].emplace_back(p.weights[j] * known[t].weight,
+                                                         static_cast<int>(t));
         }
       }
     }
     for (size_t i : candidates) slot[i] = 0;
   } else {
     for (size_t k = 0; k < candidates.size(); ++k) {
-      for (const auto& [id, term] : known) {
-        float w = index.Weight(static_cast<int>(candidates[k]), id) * term->second;
-        if (w > 0) found[k].emplace_back(w, &term->first);
+      for (size_t t = 0; t < known.size(); ++t) {
+        float w = index.Weight(static_cast<int>(candidates[k]), known[t].id) * known[t].weight;
+        if (w > 0) found[k].emplace_back(w, static_cast<int>(t));
       }
     }
   }
   std::vector<std::vector<std::string>> out;
+  out.reserve(candidates.size());
   for (auto& weighted : found) {
+    // Heaviest first; ties in the query's term order.
     std::sort(weighted.begin(), weighted.end(), [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first > b.first : *a.second < *b.second;
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
     });
     std::vector<std::string> words;
     for (size_t k = 0; k < weighted.size() && words.size() < n; ++k) {
-      auto word = query.words.find(*weighted[k].second);
-      const std::string& w = word == query.words.end() ? *weighted[k].second : word->second;
+      const std::string& w = *known[static_cast<size_t>(weighted[k].second)].word;
       if (std::find(words.begin(), words.end(), w) == words.end()) words.push_back(w);
     }
     out.push_back(std::move(words));

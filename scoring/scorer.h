@@ -116,8 +116,8 @@ class Scorer {
   std::vector<TermList> WordLists(const Query& query, bool common) const;
   std::vector<TermList> GramLists(const Query& query) const;
 
-  // For each candidate, the words of the query terms that weigh most in its side, most first,
-  // at most n each.
+  // For each candidate (distinct), the words of the query terms that weigh most in its side,
+  // most first (ties in the query's term order), at most n each.
   std::vector<std::vector<std::string>> DrivingTerms(Side side, const Query& query,
                                                      const std::vector<size_t>& candidates,
                                                      size_t n) const;

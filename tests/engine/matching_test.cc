@@ -486,6 +486,9 @@ TEST_CASE("matching json: numbers have four decimals at most, and any double sta
   CHECK(number(-1e-5) == "0");  // never "-0"
   CHECK(number(0) == "0");
   CHECK(number(3) == "3");
+  // Strings are escaped where JSON needs it and passed through elsewhere (UTF-8 included).
+  const std::string id = "a\"b\\c\x01d città";
+  CHECK(MatchesToJson("need", id, {}, people)["need"] == id);
   // Regression: the old 32-byte buffer cut a huge value short (and read past it). Every
   // digit is written now, and the line parses.
   const std::string huge = number(1e300);
