@@ -2,9 +2,9 @@
 
 #include <Eigen/SparseCore>
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <limits>
-#include <thread>
 #include <unordered_map>
 
 #include "scoring/bm25.h"
@@ -218,8 +218,8 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     for (const std::string& o : p.offers) out.phrases.push_back(PhraseTerms(o));
     out.description_phrases = PhraseTerms(p.description);
   });
-  // Indexing: the word indexes and codes on one thread, grams, pairs and the context model on
-  // another; each structure is written by one thread only.
+  // Indexing: four independent tasks (word indexes and codes, name grams, offers' word pairs,
+  // the context model) shared by the threads; each structure is written by one task only.
   auto words_and_codes = [&] {
     for (size_t i = 0; i < x.n; ++i) {
       const Analysed& a = analysed[i];
@@ -248,15 +248,10 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   double total = 0;
   std::vector<int> row_start{0}, row_words;
   std::vector<float> row_values;
-  auto grams_pairs_context = [&] {
+  auto context = [&] {
     std::vector<int> ids;
     for (size_t i = 0; i < x.n; ++i) {
       const Analysed& a = analysed[i];
-      x.names.Add({a.grams});
-      for (const auto& phrases : a.phrases) {
-        x.offers.Add({phrases});
-        x.offer_candidate.push_back(static_cast<int>(i));
-      }
       ids.clear();
       auto add = [&](const std::vector<std::string>& terms) {
         for (const std::string& t : terms) {
@@ -282,17 +277,23 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
       }
       row_start.push_back(static_cast<int>(row_words.size()));
     }
-    x.names.Finish();
+  };
+  auto pairs = [&] {
+    for (size_t i = 0; i < x.n; ++i) {
+      for (const auto& phrases : analysed[i].phrases) {
+        x.offers.Add({phrases});
+        x.offer_candidate.push_back(static_cast<int>(i));
+      }
+    }
     x.offers.Finish();
   };
-  if (options.threads > 1) {
-    std::thread other(grams_pairs_context);
-    words_and_codes();
-    other.join();
-  } else {
-    words_and_codes();
-    grams_pairs_context();
-  }
+  auto grams = [&] {
+    for (size_t i = 0; i < x.n; ++i) x.names.Add({analysed[i].grams});
+    x.names.Finish();
+  };
+  // Costliest first, so that the last task to start is a short one.
+  const std::function<void()> tasks[] = {context, pairs, grams, words_and_codes};
+  ParallelQueue(std::size(tasks), options.threads, [&](size_t t, size_t) { tasks[t](); });
   analysed.clear();
   analysed.shrink_to_fit();
   x.frequencies.resize(static_cast<int>(x.n), static_cast<int>(word_totals.size()));
