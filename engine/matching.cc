@@ -41,38 +41,34 @@ struct Better {
   }
 };
 
-// The k best candidates seen so far (score, then lower index), in a heap whose top is the
-// worst kept: most candidates of a large event cost one comparison with it.
+// The k best of the candidates offered (score, then lower index). Offers are only collected:
+// one selection at the end costs less than keeping a heap in order all along.
 class BestK {
  public:
   void Reset(int k) {
     k_ = static_cast<size_t>(std::max(k, 0));
-    heap_.clear();
+    all_.clear();
   }
-  void Offer(double score, size_t i) {
-    if (heap_.size() < k_) {
-      heap_.emplace_back(score, i);
-      std::push_heap(heap_.begin(), heap_.end(), Better{});
-    } else if (k_ > 0 && Better{}({score, i}, heap_.front())) {
-      std::pop_heap(heap_.begin(), heap_.end(), Better{});
-      heap_.back() = {score, i};
-      std::push_heap(heap_.begin(), heap_.end(), Better{});
-    }
-  }
+  void Offer(double score, size_t i) { all_.emplace_back(score, i); }
   // Best first, as matches without a why yet.
   std::vector<Match> Take() {
-    std::sort(heap_.begin(), heap_.end(), Better{});
-    std::vector<Match> out(heap_.size());
-    for (size_t k = 0; k < heap_.size(); ++k) {
-      out[k].score = heap_[k].first;
-      out[k].participant = heap_[k].second;
+    const size_t keep = std::min(k_, all_.size());
+    if (keep < all_.size()) {
+      std::nth_element(all_.begin(), all_.begin() + static_cast<long>(keep), all_.end(),
+                       Better{});
+    }
+    std::sort(all_.begin(), all_.begin() + static_cast<long>(keep), Better{});
+    std::vector<Match> out(keep);
+    for (size_t k = 0; k < keep; ++k) {
+      out[k].score = all_[k].first;
+      out[k].participant = all_[k].second;
     }
     return out;
   }
 
  private:
   size_t k_ = 0;
-  std::vector<std::pair<double, size_t>> heap_;
+  std::vector<std::pair<double, size_t>> all_;
 };
 
 }  // namespace
