@@ -99,15 +99,22 @@ bool IsSpecialFile(const std::string& path) {
   return !ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status);
 }
 
-// Writes through a temporary file and a rename, so a reader never sees half a result.
-Status WriteOutput(const std::string& path, const std::string& text, std::ostream& out) {
+// Writes the pieces, in order, through a temporary file and a rename, so a reader never sees
+// half a result.
+Status WriteOutput(const std::string& path, const std::vector<std::string>& pieces,
+                   std::ostream& out) {
+  auto write = [&](std::ostream& to) {
+    for (const std::string& piece : pieces) {
+      to.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+    }
+  };
   if (path.empty() || path == "-") {
-    out << text;
+    write(out);
     return Status::Ok();
   }
   if (IsSpecialFile(path)) {
     std::ofstream file(path, std::ios::binary);
-    file << text;
+    write(file);
     file.flush();
     if (!file) return Status::IoError("output.unwritable", path + ": cannot be written");
     return Status::Ok();
@@ -115,7 +122,7 @@ Status WriteOutput(const std::string& path, const std::string& text, std::ostrea
   std::string tmp = path + ".tmp";
   {
     std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-    file << text;
+    write(file);
     file.flush();
     if (!file) {
       std::remove(tmp.c_str());
@@ -129,6 +136,10 @@ Status WriteOutput(const std::string& path, const std::string& text, std::ostrea
     return Status::IoError("output.unwritable", path + ": " + ec.message());
   }
   return Status::Ok();
+}
+
+Status WriteOutput(const std::string& path, std::string text, std::ostream& out) {
+  return WriteOutput(path, std::vector<std::string>{std::move(text)}, out);
 }
 
 Status CheckWritable(const std::string& output) {
@@ -410,7 +421,7 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   const bool for_needs = target == "needs";
   auto ranking =
       for_needs ? matcher->ForAllNeeds(match_options) : matcher->ForAllParticipants(match_options);
-  // Lines are written on every thread, then joined in input order.
+  // Lines are made on every thread, then written in input order.
   std::vector<std::string> lines(ranking.size());
   auto write = [&](size_t from, size_t to) {
     for (size_t i = from; i < to; ++i) {
@@ -421,15 +432,7 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
     }
   };
   scoring::ParallelFor(ranking.size(), threads, [&](size_t i, size_t) { write(i, i + 1); });
-  size_t bytes = 0;
-  for (const std::string& line : lines) bytes += line.size();
-  std::string text;
-  text.reserve(bytes);
-  for (std::string& line : lines) {
-    text += line;
-    std::string().swap(line);
-  }
-  if (Status s = WriteOutput(output, text, out); !s.ok()) return Fail(err, s);
+  if (Status s = WriteOutput(output, lines, out); !s.ok()) return Fail(err, s);
   return kExitOk;
 }
 
@@ -579,7 +582,7 @@ int Export(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       text += "\n";
     }
   }
-  if (Status s = WriteOutput(output, text, out); !s.ok()) return Fail(err, s);
+  if (Status s = WriteOutput(output, std::move(text), out); !s.ok()) return Fail(err, s);
   return kExitOk;
 }
 
