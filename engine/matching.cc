@@ -1,4 +1,3 @@
-#include <atomic>
 #include "engine/matching.h"
 
 #include <algorithm>
@@ -34,7 +33,7 @@ std::vector<std::string> Join(std::vector<std::string> a, const std::vector<std:
   return a;
 }
 
-// A functor rather than a function, so the heap algorithms inline it.
+// A functor rather than a function, so the selection algorithms inline it.
 struct Better {
   bool operator()(const std::pair<double, size_t>& a, const std::pair<double, size_t>& b) const {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
@@ -402,7 +401,7 @@ std::vector<Match> Matcher::Impl::RankParticipant(size_t a, const MatchOptions& 
       m.score = 0.5 * alike[i];
     }
   };
-  // Every candidate through the heap of the k best; Match objects are kept for those only
+  // Every candidate offered to the k best; Match objects are kept for those only
   // (a vector of every candidate's Match, cut to k, kept its capacity: for a whole event's
   // participants that was memory quadratic in their number).
   s.best.Reset(options.top);

@@ -96,22 +96,23 @@ void Bm25Index::Finish() {
   for (size_t t = 0; t < df.size(); ++t) {
     x.idf[t] = static_cast<float>(std::log(1.0 + (n - df[t] + 0.5) / (df[t] + 0.5)));
   }
-  // The compressed column-major arrays written directly: columns sized by document
-  // frequency, each filled in document order.
-  x.weights.resize(static_cast<int>(n), static_cast<int>(df.size()));
-  x.weights.resizeNonZeros(static_cast<Eigen::Index>(saturated.size()));
-  int* outer = x.weights.outerIndexPtr();
-  outer[0] = 0;
+  // The compressed column-major arrays built directly (columns sized by document frequency,
+  // each filled in document order), then taken over by Eigen through a Map.
+  std::vector<int> outer(df.size() + 1, 0), rows(saturated.size());
+  std::vector<float> values(saturated.size());
   for (size_t t = 0; t < df.size(); ++t) outer[t + 1] = outer[t] + df[t];
-  std::vector<int> next(outer, outer + df.size());
+  std::vector<int> next(outer.begin(), outer.end() - 1);
   for (size_t d = 0; d < n; ++d) {
     for (size_t k = start[d]; k < start[d + 1]; ++k) {
       const auto [term, value] = saturated[k];
-      const int at = next[static_cast<size_t>(term)]++;
-      x.weights.innerIndexPtr()[at] = static_cast<int>(d);
-      x.weights.valuePtr()[at] = value * x.idf[static_cast<size_t>(term)];
+      const auto at = static_cast<size_t>(next[static_cast<size_t>(term)]++);
+      rows[at] = static_cast<int>(d);
+      values[at] = value * x.idf[static_cast<size_t>(term)];
     }
   }
+  x.weights = Eigen::Map<const Eigen::SparseMatrix<float, Eigen::ColMajor, int>>(
+      static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(df.size()),
+      static_cast<Eigen::Index>(values.size()), outer.data(), rows.data(), values.data());
   x.entries = {};
   x.doc_start = {0};
   x.lengths = {};
@@ -137,18 +138,17 @@ std::vector<float> Bm25Index::Scores(
 }
 
 void Bm25Index::Scores(const std::vector<std::pair<std::string, float>>& query, float scale,
-                       float* out, std::vector<int>* touched, const char* only) const {
+                       float* out, std::vector<int>* touched) const {
   const Impl& x = *impl_;
-  if (!touched && !only) std::fill(out, out + x.weights.rows(), 0.0f);
+  if (!touched) std::fill(out, out + x.weights.rows(), 0.0f);
   for (const auto& [term, weight] : query) {
     auto it = x.term_ids.find(term);
     if (it == x.term_ids.end()) continue;
     const float w = weight * scale;
     for (Eigen::SparseMatrix<float, Eigen::ColMajor, int>::InnerIterator p(x.weights, it->second);
          p; ++p) {
-      if (only && !only[p.row()]) continue;
       float& o = out[p.row()];
-      if (touched && !only && o == 0.0f) touched->push_back(p.row());
+      if (touched && o == 0.0f) touched->push_back(p.row());
       o += w * p.value();
     }
   }

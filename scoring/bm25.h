@@ -73,10 +73,8 @@ class Bm25Index {
   // The same into out[0, documents()), scaled by `scale`, without allocating. With `touched`,
   // out must be all zeros on entry and is not cleared: only the query's postings are added,
   // and each document that was 0 before is appended to *touched (sparse accumulation).
-  // With `only`, a document gets its share only where only[doc] != 0 (and nothing is
-  // appended to *touched).
   void Scores(const std::vector<std::pair<std::string, float>>& query, float scale, float* out,
-              std::vector<int>* touched = nullptr, const char* only = nullptr) const;
+              std::vector<int>* touched = nullptr) const;
 
  private:
   struct Impl;

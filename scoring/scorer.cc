@@ -192,8 +192,8 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   Impl& x = *impl_;
   x.labels = labels;
   x.n = candidates.size();
-  // Analysis is the costly part and is independent per candidate: spread it over threads,
-  // each with its own stemmers; indexing below is sequential.
+  // Analysis is independent per candidate: spread it over threads, each with its own
+  // stemmers; indexing below runs as a few independent tasks.
   struct Analysed {
     std::vector<std::string> name, description, offers, supply_labels, seeks, demand_labels;
     std::vector<std::string> grams, description_phrases;
@@ -266,6 +266,10 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
       for (const auto& phrases : a.phrases) add(phrases);
       add(a.description_phrases);
       total += static_cast<double>(ids.size());
+      if (ids.empty()) {  // no text of its own: an empty row
+        row_start.push_back(static_cast<int>(row_words.size()));
+        continue;
+      }
       const float share = static_cast<float>(1.0 / static_cast<double>(ids.size()));
       std::sort(ids.begin(), ids.end());
       for (size_t k = 0; k < ids.size();) {
@@ -296,11 +300,10 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   ParallelQueue(std::size(tasks), options.threads, [&](size_t t, size_t) { tasks[t](); });
   analysed.clear();
   analysed.shrink_to_fit();
-  x.frequencies.resize(static_cast<int>(x.n), static_cast<int>(word_totals.size()));
-  x.frequencies.resizeNonZeros(static_cast<Eigen::Index>(row_words.size()));
-  std::copy(row_start.begin(), row_start.end(), x.frequencies.outerIndexPtr());
-  std::copy(row_words.begin(), row_words.end(), x.frequencies.innerIndexPtr());
-  std::copy(row_values.begin(), row_values.end(), x.frequencies.valuePtr());
+  x.frequencies = Eigen::Map<const Eigen::SparseMatrix<float, Eigen::RowMajor, int>>(
+      static_cast<Eigen::Index>(x.n), static_cast<Eigen::Index>(word_totals.size()),
+      static_cast<Eigen::Index>(row_words.size()), row_start.data(), row_words.data(),
+      row_values.data());
   x.background.resize(word_totals.size());
   for (size_t w = 0; w < word_totals.size(); ++w) x.background[w] = word_totals[w] / total;
 }
@@ -491,9 +494,10 @@ std::vector<std::vector<std::string>> Scorer::DrivingTerms(Side side, const Quer
     for (size_t t = 0; t < known.size(); ++t) {
       const Bm25Index::Postings p = index.Posting(known[t].id);
       for (int j = 0; j < p.size; ++j) {
-        if (const int k = slot[static_cast<size_t>(p.documents[j])]; k > 0) {
-          found[static_cast<size_t>(k - 1)].emplace_back(p.weights[j] * known[t].weight,
-                                                         static_cast<int>(t));
+        const int k = slot[static_cast<size_t>(p.documents[j])];
+        // A field weighted 0 stores zeros: they drive nothing, as on the search path below.
+        if (const float w = p.weights[j] * known[t].weight; k > 0 && w > 0) {
+          found[static_cast<size_t>(k - 1)].emplace_back(w, static_cast<int>(t));
         }
       }
     }

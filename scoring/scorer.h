@@ -20,8 +20,9 @@
 //           Its words are the matching terms plus word pairs as in BestPhrase, which carry the
 //           buyer's way of writing. Suppliers are local and are described in their buyers'
 //           words; this finds them.
-// Every function fills a dense vector with one score per candidate, so callers combine
-// components and take the top k exactly; nothing is quadratic in memory.
+// Each component comes dense (one score per candidate) or sparse (the candidates a query
+// reaches, or the posting lists to walk), so callers combine components and take the top k
+// exactly; nothing is quadratic in memory.
 //
 // Thread-safety: immutable after construction; every const function may be called from any
 // number of threads (each thread analyses with its own stemmers).

@@ -90,11 +90,12 @@ namespace {
 // An ASCII control character that folding removes (the others become spaces).
 bool RemovedControl(char c) {
   const auto u = static_cast<unsigned char>(c);
-  return (u < 0x20 || u == 0x7f) && c != '\n' && c != '\t' && c != '\r' && c != '\f';
+  return (u < 0x20 || u == 0x7f) && c != '\n' && c != '\t' && c != '\r' && c != '\f' &&
+         c != '\v';
 }
 
 // Folding of plain ASCII: lower-casing, and control characters dropped, or made spaces where
-// utf8proc's STRIPCC makes them spaces (line breaks, tab, form feed).
+// utf8proc's STRIPCC makes them spaces (line breaks, tabs, form feed).
 void FoldAscii(std::string_view text, std::string* out) {
   for (char c : text) {
     if (c >= 'A' && c <= 'Z') {

@@ -139,7 +139,9 @@ Status WriteOutput(const std::string& path, const std::vector<std::string>& piec
 }
 
 Status WriteOutput(const std::string& path, std::string text, std::ostream& out) {
-  return WriteOutput(path, std::vector<std::string>{std::move(text)}, out);
+  std::vector<std::string> pieces;
+  pieces.push_back(std::move(text));  // an initializer list would copy it
+  return WriteOutput(path, pieces, out);
 }
 
 Status CheckWritable(const std::string& output) {

@@ -46,7 +46,7 @@ TEST_CASE("fold: ASCII folded by hand and the rest by utf8proc give the whole te
   // Random mixes of ASCII, precomposed and combining accents, ligatures, fullwidth and Greek
   // capitals, controls and stray bytes must tokenize as utf8proc on the whole text does.
   const std::vector<std::string> pieces = {
-      "a", "E", "z", "7", " ", "'", "-", "\t", "\r\n", "\f", "\x01",
+      "a", "E", "z", "7", " ", "'", "-", "\t", "\r\n", "\n", "\r", "\f", "\v", "\x01", "\x7f",
       "\xC3\x80",          // À
       "\xCC\x81",          // combining acute, composes with the character before
       "\xEF\xAC\x81",     // ﬁ ligature
