@@ -337,6 +337,23 @@ TEST_CASE("scorer explanations: DrivingTerms for many candidates at once equals 
   }
   CHECK(all == alone);
   CHECK(all.find("manutenzione") != std::string::npos);
+
+  // Regression: a field weighted 0 stores zero weights; the posting walk showed their terms,
+  // the search path did not. Names weighted 0 here, and "verde" only in names.
+  std::vector<Profile> named;
+  for (int i = 0; i < 20; ++i) {
+    named.push_back(Offering("Verde " + std::to_string(i), {"manutenzione strade"}));
+  }
+  ScorerOptions no_names;
+  no_names.name_weight = 0;
+  Scorer unnamed(named, nullptr, no_names);
+  const Query green = unnamed.Analyze({"Manutenzione del verde"}, {});
+  std::vector<size_t> everyone(20);
+  for (size_t i = 0; i < everyone.size(); ++i) everyone[i] = i;
+  for (const auto& words : unnamed.DrivingTerms(Side::kSupply, green, everyone, 5)) {
+    CHECK(Join(words) == "[manutenzione]");
+  }
+  CHECK(Join(unnamed.DrivingTerms(Side::kSupply, green, {3}, 5)[0]) == "[manutenzione]");
 }
 
 TEST_CASE("scorer contexts: a candidate reads like the asker whose words it uses") {
