@@ -121,7 +121,7 @@ struct Matcher::Impl {
     float words = 0, grams = 0, phrases = 0, cpv = 0;
   };
   struct Scratch {  // per thread, reused across queries of one kind (needs or participants)
-    std::vector<float> a, b, c, d;  // participant ranking
+    std::vector<float> a, b, c, d, e;  // participant ranking
     // Need ranking: components per candidate; the candidates some component reached, marked
     // and listed once; context and factor for the last owner.
     std::vector<Cell> cells;
@@ -355,16 +355,37 @@ std::vector<Match> Matcher::Impl::RankParticipant(size_t a, const MatchOptions& 
   Query offers = scorer->Analyze(supply_texts, supply_codes);
   const bool i_seek = !seeks.terms.empty() || !seeks.cpv.empty();
   const bool i_offer = !offers.terms.empty() || !offers.cpv.empty();
-  s.a.resize(size);
-  s.b.resize(size);
-  s.c.resize(size);
-  s.d.resize(size);
-  scorer->Text(Side::kSupply, seeks, s.a.data());    // my seeks vs their offers
-  scorer->Cpv(Side::kSupply, seeks, s.b.data());
-  scorer->Text(Side::kDemand, offers, s.c.data());   // my offers vs their seeks
-  scorer->Cpv(Side::kDemand, offers, s.d.data());
-  // Neither side seeks anything: fall back to how alike the two profiles are.
-  std::vector<float> alike;
+  // Sparse, as for needs: a candidate no component reaches scores 0 and is never looked at.
+  // a, b: my seeks against their offers (text, codes); c, d: my offers against their seeks;
+  // e: how alike our offers are, for when neither side seeks anything.
+  for (auto* v : {&s.a, &s.b, &s.c, &s.d, &s.e}) v->resize(size, 0.0f);
+  s.mark.resize(size, 0);
+  s.touched.clear();
+  auto codes = [&](Side side, const Query& q, std::vector<float>& out) {
+    scorer->Cpv(side, q, &s.reached);
+    for (auto [i, v] : s.reached) {
+      out[static_cast<size_t>(i)] = v;
+      s.touched.push_back(i);
+    }
+  };
+  if (i_seek) {
+    scorer->Text(Side::kSupply, seeks, s.a.data(), &s.touched);
+    codes(Side::kSupply, seeks, s.b);
+  }
+  if (i_offer) {
+    scorer->Text(Side::kDemand, offers, s.c.data(), &s.touched);
+    codes(Side::kDemand, offers, s.d);
+    // Only a candidate I seek nothing from can need it (see below).
+    if (!i_seek) scorer->Text(Side::kSupply, offers, s.e.data(), &s.touched);
+  }
+  size_t unique = 0;
+  for (int t : s.touched) {
+    const size_t i = static_cast<size_t>(t);
+    if (s.mark[i]) continue;
+    s.mark[i] = 1;
+    s.touched[unique++] = t;
+  }
+  s.touched.resize(unique);
   // Fills m's score and component scores for candidate i (score 0 when it may not be ranked).
   auto evaluate = [&](size_t i, Match& m) {
     m = Match{};
@@ -392,13 +413,10 @@ std::vector<Match> Matcher::Impl::RankParticipant(size_t a, const MatchOptions& 
       m.score = *m.why.offers_seeks * kOneWay;
       m.why.text = s.c[i];
     } else if (i_offer && scorer->HasSide(i, Side::kSupply)) {
-      if (alike.empty()) {
-        alike.resize(size);
-        scorer->Text(Side::kSupply, offers, alike.data());
-      }
-      // Alike profiles are weaker evidence still: as if both directions were half as good.
-      m.why.text = alike[i];
-      m.score = 0.5 * alike[i];
+      // Neither side seeks anything: how alike the two profiles are, weaker evidence still,
+      // as if both directions were half as good.
+      m.why.text = s.e[i];
+      m.score = 0.5 * s.e[i];
     }
   };
   // Every candidate offered to the k best; Match objects are kept for those only
@@ -406,12 +424,17 @@ std::vector<Match> Matcher::Impl::RankParticipant(size_t a, const MatchOptions& 
   // participants that was memory quadratic in their number).
   s.best.Reset(options.top);
   Match scratch;
-  for (size_t i = 0; i < size; ++i) {
-    evaluate(i, scratch);
-    if (scratch.score > 0) s.best.Offer(scratch.score, i);
+  for (int t : s.touched) {
+    evaluate(static_cast<size_t>(t), scratch);
+    if (scratch.score > 0) s.best.Offer(scratch.score, static_cast<size_t>(t));
   }
   std::vector<Match> matches = s.best.Take();
   for (Match& m : matches) evaluate(m.participant, m);
+  for (int t : s.touched) {
+    const size_t i = static_cast<size_t>(t);
+    s.a[i] = s.b[i] = s.c[i] = s.d[i] = s.e[i] = 0.0f;
+    s.mark[i] = 0;
+  }
   for (Match& m : matches) {
     // Explain with what this participant looks for when it does, else with what it offers.
     const bool by_seeks = m.why.seeks_offers.has_value();

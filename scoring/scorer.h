@@ -95,6 +95,9 @@ class Scorer {
 
   // Dense scores: fill out[0, size()).
   void Text(Side side, const Query& query, float* out) const;
+  // Text accumulated sparsely: out must be zeros where the query reaches; each candidate it
+  // reaches gets its score added and is appended to *touched (once per call).
+  void Text(Side side, const Query& query, float* out, std::vector<int>* touched) const;
   void Cpv(Side side, const Query& query, float* out) const;
 
   // Sparse scores, for ranking at scale, where a query must not cost a pass over every

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/profile.h"
+#include "scoring/text.h"
 
 namespace incontra::engine {
 namespace {
@@ -349,6 +350,91 @@ TEST_CASE("matching top-k: the first k of the full ranking, ordered, positive, o
   CHECK(ties > 0);              // twins tie, so the tie order was checked
   CHECK(with_context > 0);      // several owners: contexts are on
   CHECK(negative_context > 0);  // and they tell candidates apart
+}
+
+TEST_CASE("matching participants: every counterpart sharing words both ways is ranked, top k exact") {
+  // Participant ranking only looks at candidates some component reaches. Checked against the
+  // texts themselves and the rules of engine/matching.h: a counterpart that may meet, with
+  // words in common in each direction that counts for it (my seeks and needs with its offers,
+  // my offers with its seeks; with neither side seeking, my offers with its offers), must be
+  // in the full ranking. And the first k of it are what a top-k query gives.
+  RandomCorpus corpus = MakeRandomCorpus(5);
+  const Matcher& m = corpus.m;
+  const auto& ps = m.participants();
+  scoring::Analyzer analyzer;
+  auto words = [&](const std::vector<std::string>& texts) {
+    std::set<std::string> out;
+    for (const std::string& t : texts) {
+      for (std::string& w : analyzer.Terms(t)) {
+        if (!scoring::HasDigit(w)) out.insert(std::move(w));
+      }
+    }
+    return out;
+  };
+  auto shares = [](const std::set<std::string>& x, const std::set<std::string>& y) {
+    return std::any_of(x.begin(), x.end(), [&](const std::string& w) { return y.count(w) > 0; });
+  };
+  auto offers = [&](const Participant& p) {  // what a query offers: no name
+    std::vector<std::string> texts = p.offers;
+    texts.push_back(p.description);
+    return words(texts);
+  };
+  auto supply = [&](const Participant& p) {  // what a candidate offers: with its name
+    std::set<std::string> out = offers(p);
+    for (const std::string& w : words({p.name})) out.insert(w);
+    return out;
+  };
+  auto demand = [&](const Participant& p) {
+    std::vector<std::string> texts = p.seeks;
+    for (const Need& n : m.needs()) {
+      if (n.owner == p.id) texts.insert(texts.end(), {n.title, n.description});
+    }
+    return words(texts);
+  };
+  auto demand_codes = [&](const Participant& p) {
+    bool any = p.kind == Kind::kPa && !p.cpv.empty();
+    for (const Need& n : m.needs()) any = any || (n.owner == p.id && !n.cpv.empty());
+    return any;
+  };
+  auto supply_codes = [](const Participant& p) { return p.kind != Kind::kPa && !p.cpv.empty(); };
+  size_t checked = 0;
+  for (size_t a = 0; a < ps.size(); a += 5) {
+    const Participant& me = ps[a];
+    CAPTURE(me.id);
+    const std::vector<Match> full = m.ForParticipant(a, Top(static_cast<int>(ps.size())));
+    std::set<size_t> ranked;
+    for (const Match& x : full) ranked.insert(x.participant);
+    const auto my_demand = demand(me), my_offers = offers(me);
+    const bool i_seek = !my_demand.empty() || demand_codes(me);
+    const bool i_offer = !my_offers.empty() || supply_codes(me);
+    for (size_t i = 0; i < ps.size(); ++i) {
+      const Participant& other = ps[i];
+      if (i == a || !KindsMayMeet(me.kind, other.kind)) continue;
+      const auto its_supply = supply(other), its_demand = demand(other);
+      const bool forward = i_seek && (!its_supply.empty() || supply_codes(other));
+      const bool backward = i_offer && (!its_demand.empty() || demand_codes(other));
+      bool related = false;
+      if (forward && backward) {
+        related = shares(my_demand, its_supply) && shares(my_offers, its_demand);
+      } else if (forward) {
+        related = shares(my_demand, its_supply);
+      } else if (backward) {
+        related = shares(my_offers, its_demand);
+      } else if (i_offer) {
+        related = shares(my_offers, its_supply);
+      }
+      if (!related) continue;
+      CAPTURE(other.id);
+      CHECK(ranked.count(i) == 1);
+      ++checked;
+    }
+    for (int top : {1, 3, 10}) {
+      const std::vector<Match> first(
+          full.begin(), full.begin() + std::min<long>(top, static_cast<long>(full.size())));
+      CHECK(Render(m.ForParticipant(a, Top(top))) == Render(first));
+    }
+  }
+  CHECK(checked > 100);
 }
 
 TEST_CASE("matching threads: ForAllNeeds on one thread and two equals ForNeed per need") {
