@@ -348,14 +348,17 @@ bool Scorer::HasSide(size_t i, Side side) const {
 
 namespace {
 
-// A thread's dense scratch for sparse scores: all zeros between calls.
+// A thread's dense scratch for sparse scores: all zeros between calls. Every write to `value`
+// is listed in `reached` first, so a call cut short by an exception leaves nothing behind
+// that the next Reset does not clear.
 struct Sparse {
   std::vector<float> value;
   std::vector<int> reached;  // where value may be non-zero, possibly more than once
 
   float* Reset(size_t n) {
-    value.resize(n, 0.0f);
+    for (int i : reached) value[static_cast<size_t>(i)] = 0.0f;
     reached.clear();
+    value.resize(n, 0.0f);
     return value.data();
   }
   // Lists each candidate with a non-zero value once, and zeroes the scratch again.
@@ -493,6 +496,12 @@ std::vector<std::vector<std::string>> Scorer::DrivingTerms(Side side, const Quer
   if (candidates.size() >= 16) {
     thread_local std::vector<int> slot;  // candidate -> its place + 1; all 0 between calls
     slot.resize(impl_->n, 0);
+    struct Clear {  // on every way out, exceptions included
+      const std::vector<size_t>& candidates;
+      ~Clear() {
+        for (size_t i : candidates) slot[i] = 0;
+      }
+    } clear{candidates};
     for (size_t k = 0; k < candidates.size(); ++k) slot[candidates[k]] = static_cast<int>(k) + 1;
     for (size_t t = 0; t < known.size(); ++t) {
       const Bm25Index::Postings p = index.Posting(known[t].id);
@@ -504,7 +513,6 @@ std::vector<std::vector<std::string>> Scorer::DrivingTerms(Side side, const Quer
         }
       }
     }
-    for (size_t i : candidates) slot[i] = 0;
   } else {
     for (size_t k = 0; k < candidates.size(); ++k) {
       for (size_t t = 0; t < known.size(); ++t) {
