@@ -2,8 +2,8 @@
 
 #include <Eigen/SparseCore>
 #include <algorithm>
-#include <functional>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <unordered_map>
 
@@ -243,7 +243,7 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   };
   // The context model reads what a candidate's own texts say it supplies (ContextTerms of
   // its offers and description, from the parts already analysed): one row of frequencies
-  // per candidate, written directly in compressed row-major form.
+  // per candidate, built directly as compressed row-major arrays.
   std::vector<double> word_totals;
   double total = 0;
   std::vector<int> row_start{0}, row_words;
