@@ -402,15 +402,17 @@ void CpvInto(const CodeSide& cs, const std::vector<CpvCode>& query, float* out,
 }  // namespace
 
 void Scorer::Text(Side side, const Query& query, float* out) const {
-  std::fill(out, out + impl_->n, 0.0f);
-  std::vector<int> touched;
-  Text(side, query, out, &touched);
+  Text(side, query, out, nullptr);
 }
 
+// With touched == nullptr, Bm25Index::Scores fills every candidate: the dense form.
 void Scorer::Text(Side side, const Query& query, float* out, std::vector<int>* touched) const {
   const Bm25Index& index = impl_->Index(side);
   const double bound = index.UpperBound(query.terms);
-  if (bound <= 0) return;
+  if (bound <= 0) {
+    if (!touched) std::fill(out, out + impl_->n, 0.0f);
+    return;
+  }
   index.Scores(query.terms, static_cast<float>(1.0 / bound), out, touched);
 }
 

@@ -112,23 +112,19 @@ Status WriteOutput(const std::string& path, const std::vector<std::string>& piec
     write(out);
     return Status::Ok();
   }
-  if (IsSpecialFile(path)) {
-    std::ofstream file(path, std::ios::binary);
-    write(file);
-    file.flush();
-    if (!file) return Status::IoError("output.unwritable", path + ": cannot be written");
-    return Status::Ok();
-  }
-  std::string tmp = path + ".tmp";
+  // A device or a FIFO is written in place; a regular file through its temporary file.
+  const bool in_place = IsSpecialFile(path);
+  const std::string tmp = in_place ? path : path + ".tmp";
   {
     std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
     write(file);
     file.flush();
     if (!file) {
-      std::remove(tmp.c_str());
+      if (!in_place) std::remove(tmp.c_str());
       return Status::IoError("output.unwritable", path + ": cannot be written");
     }
   }
+  if (in_place) return Status::Ok();
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
