@@ -13,6 +13,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/event_generator.h"
@@ -427,10 +428,16 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
       lines[i] = engine::MatchesJsonLine(for_needs ? "need" : "participant", id, ranking[i],
                                          matcher->participants());
       lines[i].push_back('\n');
+      // Freed here, on every thread: the matches' strings are millions of small blocks.
+      std::vector<engine::Match>().swap(ranking[i]);
     }
   };
   scoring::ParallelFor(ranking.size(), threads, [&](size_t i, size_t) { write(i, i + 1); });
-  if (Status s = WriteOutput(output, lines, out); !s.ok()) return Fail(err, s);
+  // The matcher's indexes are freed on another thread while the output is written.
+  std::thread release([m = std::move(*matcher)]() mutable { engine::Matcher gone = std::move(m); });
+  Status written = WriteOutput(output, lines, out);
+  release.join();
+  if (!written.ok()) return Fail(err, written);
   return kExitOk;
 }
 
