@@ -139,14 +139,20 @@ std::vector<float> Bm25Index::Scores(
 
 void Bm25Index::Scores(const std::vector<std::pair<std::string, float>>& query, float scale,
                        float* out, std::vector<int>* touched) const {
+  std::vector<std::pair<int, float>> known;
+  for (const auto& [term, weight] : query) {
+    if (int id = TermId(term); id >= 0) known.emplace_back(id, weight);
+  }
+  Scores(known, scale, out, touched);
+}
+
+void Bm25Index::Scores(const std::vector<std::pair<int, float>>& query, float scale, float* out,
+                       std::vector<int>* touched) const {
   const Impl& x = *impl_;
   if (!touched) std::fill(out, out + x.weights.rows(), 0.0f);
-  for (const auto& [term, weight] : query) {
-    auto it = x.term_ids.find(term);
-    if (it == x.term_ids.end()) continue;
+  for (const auto& [id, weight] : query) {
     const float w = weight * scale;
-    for (Eigen::SparseMatrix<float, Eigen::ColMajor, int>::InnerIterator p(x.weights, it->second);
-         p; ++p) {
+    for (Eigen::SparseMatrix<float, Eigen::ColMajor, int>::InnerIterator p(x.weights, id); p; ++p) {
       float& o = out[p.row()];
       if (touched && o == 0.0f) touched->push_back(p.row());
       o += w * p.value();
@@ -197,6 +203,14 @@ double Bm25Index::UpperBound(const std::vector<std::pair<std::string, float>>& q
   return bound;
 }
 
+double Bm25Index::UpperBound(const std::vector<std::pair<int, float>>& query) const {
+  double bound = 0;  // summed in the order and the precision of the version by term
+  for (const auto& [id, weight] : query) {
+    bound += weight * impl_->idf[static_cast<size_t>(id)] * (impl_->k1 + 1.0);
+  }
+  return bound;
+}
+
 int Bm25Index::TermId(const std::string& term) const {
   auto it = impl_->term_ids.find(term);
   return it == impl_->term_ids.end() ? -1 : it->second;
@@ -204,8 +218,11 @@ int Bm25Index::TermId(const std::string& term) const {
 
 int Bm25Index::DocumentFrequency(const std::string& term) const {
   const int id = TermId(term);
-  if (id < 0) return 0;
-  return impl_->weights.outerIndexPtr()[id + 1] - impl_->weights.outerIndexPtr()[id];
+  return id < 0 ? 0 : DocumentFrequency(id);
+}
+
+int Bm25Index::DocumentFrequency(int term_id) const {
+  return impl_->weights.outerIndexPtr()[term_id + 1] - impl_->weights.outerIndexPtr()[term_id];
 }
 
 Bm25Index::Postings Bm25Index::Posting(int term_id) const {

@@ -54,10 +54,13 @@ class Bm25Index {
   // A bound no document's score reaches: the sum over the query's known terms of
   // weight x idf x (k1 + 1). Scores divided by it fall in [0, 1).
   double UpperBound(const std::vector<std::pair<std::string, float>>& query) const;
+  // The same for terms already resolved to ids (term_id, weight), each a valid id.
+  double UpperBound(const std::vector<std::pair<int, float>>& query) const;
   // The id of a term, -1 when the index does not have it; ids run from 0 to terms() - 1.
   int TermId(const std::string& term) const;
   // In how many documents a term occurs (0 when the index does not have it).
   int DocumentFrequency(const std::string& term) const;
+  int DocumentFrequency(int term_id) const;  // term_id must be valid
   int terms() const;
   // A term's posting list: the documents holding it, ascending, with its weight in each.
   // The pointers stay valid as long as the index.
@@ -74,6 +77,9 @@ class Bm25Index {
   // out must be all zeros on entry and is not cleared: only the query's postings are added,
   // and each document that was 0 before is appended to *touched (sparse accumulation).
   void Scores(const std::vector<std::pair<std::string, float>>& query, float scale, float* out,
+              std::vector<int>* touched = nullptr) const;
+  // The same for terms already resolved to ids (term_id, weight), each a valid id.
+  void Scores(const std::vector<std::pair<int, float>>& query, float scale, float* out,
               std::vector<int>* touched = nullptr) const;
 
  private:

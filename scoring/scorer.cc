@@ -45,12 +45,31 @@ double CommonLimit(const Bm25Index& index, double share) {
   return std::max(kMinCommon, share * index.documents());
 }
 
-// The terms in more (common) or no more (specific) than `share` of the index's documents.
-std::vector<std::pair<std::string, float>> ByFrequency(
-    const Bm25Index& index, const std::vector<std::pair<std::string, float>>& terms, double share,
-    bool common) {
+// The terms an index has, as (id, weight) in their order; `ids` are their ids when aligned
+// with them (Query::term_ids, for the supply index only), else they are looked up.
+using Known = std::vector<std::pair<int, float>>;
+Known KnownTerms(const Bm25Index& index, const std::vector<std::pair<std::string, float>>& terms,
+                 const std::vector<int>& ids = {}) {
+  const bool aligned = ids.size() == terms.size();
+  Known out;
+  out.reserve(terms.size());
+  for (size_t k = 0; k < terms.size(); ++k) {
+    const int id = aligned ? ids[k] : index.TermId(terms[k].first);
+    if (id >= 0) out.emplace_back(id, terms[k].second);
+  }
+  return out;
+}
+
+// The ids to give KnownTerms for a query's terms against a side's index.
+const std::vector<int>& IdsFor(Side side, const Query& query) {
+  static const std::vector<int> none;
+  return side == Side::kSupply ? query.term_ids : none;
+}
+
+// The known terms in more (common) or no more (specific) than `share` of the index's documents.
+Known ByFrequency(const Bm25Index& index, const Known& terms, double share, bool common) {
   const double limit = CommonLimit(index, share);
-  std::vector<std::pair<std::string, float>> out;
+  Known out;
   for (const auto& t : terms) {
     if ((index.DocumentFrequency(t.first) > limit) == common) out.push_back(t);
   }
@@ -328,14 +347,16 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
   std::vector<std::string> labels = impl_->LabelTerms(analyzer, cpv);
   terms.insert(terms.end(), labels.begin(), labels.end());
   q.terms = Counted(std::move(terms));
+  q.term_ids.reserve(q.terms.size());
+  for (const auto& t : q.terms) q.term_ids.push_back(impl_->supply.TermId(t.first));
   std::vector<std::string> grams, phrases;
   for (const std::string& t : texts) {
     for (std::string& g : NameGramTerms(t)) grams.push_back(std::move(g));
     for (std::string& p : PhraseTerms(t)) phrases.push_back(std::move(p));
   }
-  q.grams = ByFrequency(impl_->names, Counted(std::move(grams)), impl_->options.common_share,
-                        false);
-  q.phrases = ByFrequency(impl_->offers, Counted(std::move(phrases)),
+  q.grams = ByFrequency(impl_->names, KnownTerms(impl_->names, Counted(std::move(grams))),
+                        impl_->options.common_share, false);
+  q.phrases = ByFrequency(impl_->offers, KnownTerms(impl_->offers, Counted(std::move(phrases))),
                           impl_->options.common_share, false);
   q.cpv = ParseCodes(cpv);
   return q;
@@ -408,24 +429,21 @@ void Scorer::Text(Side side, const Query& query, float* out) const {
 // With touched == nullptr, Bm25Index::Scores fills every candidate: the dense form.
 void Scorer::Text(Side side, const Query& query, float* out, std::vector<int>* touched) const {
   const Bm25Index& index = impl_->Index(side);
-  const double bound = index.UpperBound(query.terms);
+  const Known known = KnownTerms(index, query.terms, IdsFor(side, query));
+  const double bound = index.UpperBound(known);
   if (bound <= 0) {
     if (!touched) std::fill(out, out + impl_->n, 0.0f);
     return;
   }
-  index.Scores(query.terms, static_cast<float>(1.0 / bound), out, touched);
+  index.Scores(known, static_cast<float>(1.0 / bound), out, touched);
 }
 
 namespace {
 
-std::vector<Scorer::TermList> Lists(const Bm25Index& index,
-                                    const std::vector<std::pair<std::string, float>>& terms,
-                                    double bound) {
+std::vector<Scorer::TermList> Lists(const Bm25Index& index, const Known& terms, double bound) {
   std::vector<Scorer::TermList> out;
   if (bound <= 0) return out;
-  for (const auto& [term, weight] : terms) {
-    const int id = index.TermId(term);
-    if (id < 0) continue;
+  for (const auto& [id, weight] : terms) {
     const Bm25Index::Postings p = index.Posting(id);
     const float scale = weight * static_cast<float>(1.0 / bound);  // as Bm25Index::Scores
     out.push_back({p.documents, p.weights, p.size, scale});
@@ -437,8 +455,9 @@ std::vector<Scorer::TermList> Lists(const Bm25Index& index,
 
 std::vector<Scorer::TermList> Scorer::WordLists(const Query& query, bool common) const {
   const Bm25Index& supply = impl_->supply;
-  return Lists(supply, ByFrequency(supply, query.terms, impl_->options.common_word_share, common),
-               supply.UpperBound(query.terms));
+  const Known known = KnownTerms(supply, query.terms, query.term_ids);
+  return Lists(supply, ByFrequency(supply, known, impl_->options.common_word_share, common),
+               supply.UpperBound(known));
 }
 
 std::vector<Scorer::TermList> Scorer::GramLists(const Query& query) const {
@@ -480,14 +499,16 @@ std::vector<std::vector<std::string>> Scorer::DrivingTerms(Side side, const Quer
                                                            size_t n) const {
   const Bm25Index& index = impl_->Index(side);
   // The query's terms the index knows, each with the word it shows (its first surface word).
-  struct Known {
+  struct Shown {
     int id;
     float weight;
     const std::string* word;
   };
-  std::vector<Known> known;
-  for (const auto& [term, weight] : query.terms) {
-    const int id = index.TermId(term);
+  std::vector<Shown> known;
+  const std::vector<int>& ids = IdsFor(side, query);
+  for (size_t k = 0; k < query.terms.size(); ++k) {
+    const auto& [term, weight] = query.terms[k];
+    const int id = ids.size() == query.terms.size() ? ids[k] : index.TermId(term);
     if (id < 0) continue;
     auto word = query.words.find(term);
     known.push_back({id, weight, word == query.words.end() ? &term : &word->second});

@@ -73,8 +73,12 @@ struct Query {
   std::vector<std::pair<std::string, float>> terms;  // distinct, weight = occurrences
   std::vector<CpvCode> cpv;
   std::unordered_map<std::string, std::string> words;  // term -> the first word it came from
-  std::vector<std::pair<std::string, float>> grams;    // NameGrams' terms, weight = occurrences
-  std::vector<std::pair<std::string, float>> phrases;  // BestPhrase's terms, the same
+  // Set by Analyze, aligned with `terms`: each term's id in the candidates' supply index, -1
+  // where it has none. Empty otherwise, and then the terms are looked up by their text.
+  std::vector<int> term_ids;
+  // The name grams and word pairs (BestPhrase) as (id in their index, occurrences): only those
+  // the index has and in no more than `common_share` of its documents.
+  std::vector<std::pair<int, float>> grams, phrases;
 };
 
 class Scorer {

@@ -85,5 +85,32 @@ TEST_CASE("bm25: empty queries, unknown terms and k = 0 give nothing") {
   CHECK(index.documents() == 1);
 }
 
+TEST_CASE("bm25: a query by term ids scores, bounds and counts as the same query by text") {
+  Bm25Index index = OneField();
+  index.Add({{"verd", "parc", "verd"}});
+  index.Add({{"parc", "scuol"}});
+  index.Add({{"strad"}});
+  index.Finish();
+  const std::vector<std::pair<std::string, float>> by_text{{"verd", 2.0f}, {"nessuno", 1.0f},
+                                                           {"parc", 0.5f}};
+  std::vector<std::pair<int, float>> by_id;
+  for (const auto& [term, weight] : by_text) {
+    if (int id = index.TermId(term); id >= 0) by_id.emplace_back(id, weight);
+  }
+  REQUIRE(by_id.size() == 2);  // "nessuno" is unknown
+  CHECK(index.UpperBound(by_id) == index.UpperBound(by_text));
+  std::vector<float> a(3, 0.0f), b(3, 0.0f);
+  std::vector<int> touched_a, touched_b;
+  index.Scores(by_text, 0.25f, a.data(), &touched_a);
+  index.Scores(by_id, 0.25f, b.data(), &touched_b);
+  CHECK(a == b);
+  CHECK(touched_a == touched_b);
+  CHECK(touched_b == std::vector<int>{0, 1});  // each reached document once
+  CHECK(b[2] == 0.0f);
+  CHECK(index.DocumentFrequency(index.TermId("parc")) == 2);
+  CHECK(index.DocumentFrequency("parc") == 2);
+  CHECK(index.DocumentFrequency("nessuno") == 0);
+}
+
 }  // namespace
 }  // namespace incontra::scoring
