@@ -513,9 +513,16 @@ std::vector<std::vector<std::string>> Scorer::DrivingTerms(Side side, const Quer
     auto word = query.words.find(term);
     known.push_back({id, weight, word == query.words.end() ? &term : &word->second});
   }
-  // Per candidate, (weight x query weight, place in `known`) of the query terms it has. For
-  // many candidates one walk over the terms' postings is cheaper than a search per pair.
-  std::vector<std::vector<std::pair<float, int>>> found(candidates.size());
+  // (candidate's place, weight x query weight, place in `known`) of the query terms each
+  // candidate has, in one list. For many candidates one walk over the terms' postings is
+  // cheaper than a search per pair.
+  struct Found {
+    int k;
+    float w;
+    int t;
+  };
+  thread_local std::vector<Found> found;
+  found.clear();
   if (candidates.size() >= 16) {
     thread_local std::vector<int> slot;  // candidate -> its place + 1; all 0 between calls
     slot.resize(impl_->n, 0);
@@ -532,7 +539,7 @@ std::vector<std::vector<std::string>> Scorer::DrivingTerms(Side side, const Quer
         const int k = slot[static_cast<size_t>(p.documents[j])];
         // A field weighted 0 stores zeros: they drive nothing, as on the search path below.
         if (const float w = p.weights[j] * known[t].weight; k > 0 && w > 0) {
-          found[static_cast<size_t>(k - 1)].emplace_back(w, static_cast<int>(t));
+          found.push_back({k - 1, w, static_cast<int>(t)});
         }
       }
     }
@@ -540,23 +547,26 @@ std::vector<std::vector<std::string>> Scorer::DrivingTerms(Side side, const Quer
     for (size_t k = 0; k < candidates.size(); ++k) {
       for (size_t t = 0; t < known.size(); ++t) {
         float w = index.Weight(static_cast<int>(candidates[k]), known[t].id) * known[t].weight;
-        if (w > 0) found[k].emplace_back(w, static_cast<int>(t));
+        if (w > 0) found.push_back({static_cast<int>(k), w, static_cast<int>(t)});
       }
     }
   }
-  std::vector<std::vector<std::string>> out;
-  out.reserve(candidates.size());
-  for (auto& weighted : found) {
-    // Heaviest first; ties in the query's term order.
-    std::sort(weighted.begin(), weighted.end(), [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first > b.first : a.second < b.second;
-    });
-    std::vector<std::string> words;
-    for (size_t k = 0; k < weighted.size() && words.size() < n; ++k) {
-      const std::string& w = *known[static_cast<size_t>(weighted[k].second)].word;
+  // By candidate; heaviest first, ties in the query's term order.
+  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+    if (a.k != b.k) return a.k < b.k;
+    return a.w != b.w ? a.w > b.w : a.t < b.t;
+  });
+  std::vector<std::vector<std::string>> out(candidates.size());
+  for (size_t f = 0; f < found.size();) {
+    size_t end = f;
+    while (end < found.size() && found[end].k == found[f].k) ++end;
+    std::vector<std::string>& words = out[static_cast<size_t>(found[f].k)];
+    words.reserve(std::min(n, end - f));
+    for (; f < end && words.size() < n; ++f) {
+      const std::string& w = *known[static_cast<size_t>(found[f].t)].word;
       if (std::find(words.begin(), words.end(), w) == words.end()) words.push_back(w);
     }
-    out.push_back(std::move(words));
+    f = end;
   }
   return out;
 }
