@@ -27,6 +27,9 @@ constexpr size_t kWhyCodes = 5;
 const double kOneWay = std::sqrt(0.5);
 // Fewer needs than this say too little about an owner's usual words.
 constexpr size_t kMinOwnerNeeds = 20;
+// Prior mass (in needs) of the owner's share of all needs, in the estimate of how local a
+// word is: a word in one or two other needs says little.
+constexpr double kLocalPrior = 5;
 
 std::vector<std::string> Join(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -84,6 +87,9 @@ struct Matcher::Impl {
   Scorer::Contexts contexts;
   // Per owner with at least kMinOwnerNeeds needs: per term, in how many of its needs it occurs.
   std::unordered_map<std::string, std::unordered_map<std::string, int>> owner_terms;
+  // Over all needs with an owner: per term, in how many it occurs; and how many there are.
+  std::unordered_map<std::string, int> all_owner_terms;
+  size_t owned_needs = 0;
 
   // What the participant looks for: seeks, and for the owner of needs, the needs.
   std::pair<std::vector<std::string>, std::vector<std::string>> Demand(const Participant& p) const {
@@ -128,6 +134,7 @@ struct Matcher::Impl {
     std::vector<int> touched;
     std::vector<char> mark;
     std::vector<float> context, factor;
+    std::vector<int> named;  // the candidates the need names (Scorer::Named)
     scoring::Scorer::Reached reached;
     BestK best;
     size_t context_asker = static_cast<size_t>(-1);
@@ -196,8 +203,9 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
   // Per owner, in how many of its needs each term occurs; owners spread over the threads,
   // each filling its own owners' maps.
   std::vector<std::pair<const std::vector<size_t>*, std::unordered_map<std::string, int>*>> work;
+  const bool local = weights.owner_local > 0;
   for (const auto& [owner, list] : x.needs_of) {
-    if (list.size() < kMinOwnerNeeds || weights.owner_boilerplate <= 0) continue;
+    if (!local && (list.size() < kMinOwnerNeeds || weights.owner_boilerplate <= 0)) continue;
     work.emplace_back(&list, &x.owner_terms[owner]);
   }
   scoring::ParallelQueue(work.size(), threads, [&](size_t w, size_t) {
@@ -208,6 +216,12 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
       }
     }
   });
+  if (local) {
+    for (const auto& [owner, list] : x.needs_of) {
+      x.owned_needs += list.size();
+      for (const auto& [term, count] : x.owner_terms[owner]) x.all_owner_terms[term] += count;
+    }
+  }
   return m;
 }
 
@@ -231,12 +245,26 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   const size_t size = participants.size();
   Query q = scorer->Analyze({need.title, need.description}, need.cpv);
   if (auto it = owner_terms.find(need.owner); it != owner_terms.end()) {
-    const double others = static_cast<double>(needs_of.at(need.owner).size() - 1);
+    const size_t needs_of_owner = needs_of.at(need.owner).size();
+    const double others = static_cast<double>(needs_of_owner - 1);
+    const bool boilerplate = needs_of_owner >= kMinOwnerNeeds && weights.owner_boilerplate > 0;
+    // The owner's share of all needs, and of the other needs with a word (this need is among
+    // them: one less each), the latter drawn towards the former by kLocalPrior needs.
+    const double share = static_cast<double>(needs_of_owner) / static_cast<double>(owned_needs);
     for (auto& [term, weight] : q.terms) {
-      auto count = it->second.find(term);  // this need is among them: one less
+      auto count = it->second.find(term);
       if (count == it->second.end()) continue;
-      weight *= static_cast<float>(
-          std::exp(-weights.owner_boilerplate * (count->second - 1) / others));
+      if (boilerplate) {
+        weight *= static_cast<float>(
+            std::exp(-weights.owner_boilerplate * (count->second - 1) / others));
+      }
+      if (weights.owner_local > 0 && share < 1) {
+        const double with_word = all_owner_terms.at(term) - 1;
+        const double owner_share = (count->second - 1 + kLocalPrior * share) /
+                                   (with_word + kLocalPrior);
+        const double excess = std::max(0.0, owner_share - share) / (1 - share);
+        weight *= static_cast<float>(std::exp(-weights.owner_local * excess));
+      }
     }
   }
   const size_t owner = owner_index[n];
@@ -266,9 +294,14 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     if (kind == Kind::kPa || i == owner || (options.kind && kind != *options.kind)) return 0.0;
     const bool codes = any_codes && has_codes[i];
     double score = Blend(text, codes ? s.cells[i].cpv : 0.0f, codes);
-    if (score > 0 && with_context) score *= s.factor[i];
+    // A need that names the candidate has said who supplies it: its context is moot.
+    if (score > 0 && with_context &&
+        !std::binary_search(s.named.begin(), s.named.end(), static_cast<int>(i))) {
+      score *= s.factor[i];
+    }
     return score;
   };
+  if (with_context) scorer->Named(q, &s.named);
   // Sparse accumulation: only candidates some component reaches are touched (marked and
   // listed once), then zeroed.
   s.cells.resize(size);

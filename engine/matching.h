@@ -50,6 +50,11 @@ struct ScoreWeights {
   // x exp(-owner_boilerplate x the share of its other needs with the word), for owners with
   // enough needs to tell (kMinOwnerNeeds). The context still reads them.
   double owner_boilerplate = 10;
+  // A need's words that are local to its owner (most other needs using them are this owner's,
+  // far above its share of all needs: its streets, buildings, projects) weigh
+  // x exp(-owner_local x that excess): the context already rewards a local supplier, and
+  // a place says where, not what is supplied.
+  double owner_local = 1;
   scoring::ScorerOptions scorer;  // text weighting; its `threads` is replaced by Create's
 };
 

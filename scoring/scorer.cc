@@ -170,6 +170,9 @@ struct Scorer::Impl {
   Eigen::SparseMatrix<float, Eigen::RowMajor, int> frequencies;
   std::vector<double> background;
   std::unordered_map<std::string, int> context_words;
+  // Names' distinctive words: per candidate how many its name has; per supply term id, the
+  // candidates whose name has it (compressed: named_start[id] to named_start[id + 1]).
+  std::vector<int> name_words, named_start, named;
 
   Impl(const ScorerOptions& o)
       : options(o),
@@ -259,6 +262,33 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     }
     x.supply.Finish();
     x.demand.Finish();
+    // A name's distinctive words: those in few names ("srl", "associazione" are in many).
+    std::unordered_map<std::string, int> name_documents;
+    std::vector<std::vector<std::string>> distinct(x.n);
+    for (size_t i = 0; i < x.n; ++i) {
+      distinct[i] = analysed[i].name;
+      std::sort(distinct[i].begin(), distinct[i].end());
+      distinct[i].erase(std::unique(distinct[i].begin(), distinct[i].end()), distinct[i].end());
+      for (const std::string& t : distinct[i]) ++name_documents[t];
+    }
+    const double limit = CommonLimit(x.supply, options.common_word_share);
+    std::vector<std::pair<int, int>> by_word;  // (term id, candidate)
+    x.name_words.assign(x.n, 0);
+    for (size_t i = 0; i < x.n; ++i) {
+      for (const std::string& t : distinct[i]) {
+        const int id = x.supply.TermId(t);
+        if (name_documents[t] > limit || id < 0) continue;
+        by_word.emplace_back(id, static_cast<int>(i));
+        ++x.name_words[i];
+      }
+    }
+    std::sort(by_word.begin(), by_word.end());
+    x.named_start.assign(static_cast<size_t>(x.supply.terms()) + 1, 0);
+    for (const auto& [id, candidate] : by_word) {
+      ++x.named_start[static_cast<size_t>(id) + 1];
+      x.named.push_back(candidate);
+    }
+    for (size_t t = 1; t < x.named_start.size(); ++t) x.named_start[t] += x.named_start[t - 1];
   };
   // The context model reads what a candidate's own texts say it supplies (ContextTerms of
   // its offers and description, from the parts already analysed): one row of frequencies
@@ -458,6 +488,28 @@ std::vector<Scorer::TermList> Scorer::WordLists(const Query& query, bool common)
   const Known known = KnownTerms(supply, query.terms, query.term_ids);
   return Lists(supply, ByFrequency(supply, known, impl_->options.common_word_share, common),
                supply.UpperBound(known));
+}
+
+void Scorer::Named(const Query& query, std::vector<int>* out) const {
+  const Impl& x = *impl_;
+  out->clear();
+  for (const auto& [id, weight] : KnownTerms(x.supply, query.terms, query.term_ids)) {
+    const auto begin = x.named.begin() + x.named_start[static_cast<size_t>(id)];
+    out->insert(out->end(), begin, x.named.begin() + x.named_start[static_cast<size_t>(id) + 1]);
+  }
+  // A query's terms are distinct: a candidate appears once per word of its name found.
+  std::sort(out->begin(), out->end());
+  size_t kept = 0;
+  for (size_t k = 0; k < out->size();) {
+    const int candidate = (*out)[k];
+    size_t end = k;
+    while (end < out->size() && (*out)[end] == candidate) ++end;
+    if (static_cast<int>(end - k) == x.name_words[static_cast<size_t>(candidate)]) {
+      (*out)[kept++] = candidate;
+    }
+    k = end;
+  }
+  out->resize(kept);
 }
 
 std::vector<Scorer::TermList> Scorer::GramLists(const Query& query) const {

@@ -123,6 +123,9 @@ class Scorer {
   };
   std::vector<TermList> WordLists(const Query& query, bool common) const;
   std::vector<TermList> GramLists(const Query& query) const;
+  // The candidates a query names, ascending: every distinctive word of their name (a word in
+  // at most `common_word_share` of the names, so not "srl" or "associazione") is a query term.
+  void Named(const Query& query, std::vector<int>* out) const;
 
   // For each candidate (distinct), the words of the query terms that weigh most in its side,
   // most first (ties in the query's term order), at most n each.

@@ -216,6 +216,11 @@ bool IsStopWord(std::string_view token, Language language) {
 Language DetectLanguage(const std::vector<std::string>& tokens) {
   int italian = 0, english = 0;
   for (const std::string& t : tokens) {
+    // Neither kind of token tells the language: one letter is an initial or a piece of an
+    // abbreviation ("S. Giuseppe", "S.p.A.", "via A. Visconti"), and "via" in these texts is
+    // the Italian street of an address, not the English preposition. Counted, they made short
+    // Italian titles English, stemmed unlike the same words elsewhere.
+    if (t.size() < 2 || t == "via") continue;
     italian += IsStopWord(t, Language::kItalian);
     english += IsStopWord(t, Language::kEnglish);
   }

@@ -352,6 +352,69 @@ TEST_CASE("matching top-k: the first k of the full ranking, ordered, positive, o
   CHECK(negative_context > 0);  // and they tell candidates apart
 }
 
+// ---- The need's owner: whom it names, what is local to it ----
+
+Participant Named(std::string id, std::string name, std::vector<std::string> offers) {
+  Participant p = P(std::move(id), Kind::kCompany, std::move(offers));
+  p.name = std::move(name);
+  return p;
+}
+
+TEST_CASE("matching owner: a need that names its supplier is not held back by the owner's context") {
+  // Two buyers write about different places; Idraulica Fontana has worked for the other one.
+  Matcher m = Make({P("pa1", Kind::kPa, {}), P("pa2", Kind::kPa, {}),
+                    Named("c1", "Idraulica Fontana", {"riparazione tubature municipio lungomare"}),
+                    Named("c2", "Tubi Srl", {"riparazione tubature scuola collinare"})},
+                   {N("n1", "pa1", "Giardini della scuola collinare"),
+                    N("n2", "pa1", "Pulizia della scuola collinare"),
+                    N("n3", "pa2", "Pulizia del municipio lungomare"),
+                    N("n4", "pa2", "Illuminazione del municipio lungomare"),
+                    N("named", "pa1", "Riparazione tubature: affidamento a Idraulica Fontana"),
+                    N("plain", "pa1", "Riparazione tubature")});
+  auto c1_in = [&](size_t need) {
+    const std::vector<Match> ranked = m.ForNeed(need, Top(5));
+    const Match* x = Find(m, ranked, "c1");
+    REQUIRE(x != nullptr);
+    REQUIRE(x->why.context.has_value());
+    CHECK(*x->why.context < 0);  // c1 reads like pa2's supplier, not pa1's
+    return *x;
+  };
+  const Match named = c1_in(4), plain = c1_in(5);
+  CHECK(named.score == static_cast<double>(static_cast<float>(named.why.text)));
+  CHECK(plain.score < plain.why.text);
+  // Named, it comes first; otherwise the local supplier does.
+  CHECK(Ids(m, m.ForNeed(4, Top(1))) == "c1");
+  CHECK(Ids(m, m.ForNeed(5, Top(1))) == "c2");
+}
+
+TEST_CASE("matching owner: a word local to the need's owner weighs less than what it buys") {
+  // pa1's needs keep naming its district, Pirri; pa2's never do.
+  std::vector<Participant> ps{P("pa1", Kind::kPa, {}), P("pa2", Kind::kPa, {}),
+                              P("place", Kind::kCompany, {"lavori stradali a Pirri"}),
+                              P("object", Kind::kCompany, {"manutenzione del verde"})};
+  std::vector<Need> ns{N("q", "pa1", "Manutenzione del verde di Pirri"),
+                       N("a1", "pa1", "Pulizia delle strade di Pirri"),
+                       N("a2", "pa1", "Illuminazione della piazza di Pirri"),
+                       N("a3", "pa1", "Arredi della scuola di Pirri"),
+                       N("b1", "pa2", "Pulizia degli uffici comunali"),
+                       N("b2", "pa2", "Illuminazione del parco"),
+                       N("b3", "pa2", "Arredi della biblioteca")};
+  auto ratio = [&](double owner_local) {
+    ScoreWeights weights;
+    weights.owner_local = owner_local;
+    auto m = Matcher::Create(ps, ns, nullptr, weights);
+    REQUIRE(m.ok());
+    const std::vector<Match> ranked = m->ForNeed(0, Top(5));
+    const Match* place = Find(*m, ranked, "place");
+    const Match* object = Find(*m, ranked, "object");
+    REQUIRE(place != nullptr);
+    REQUIRE(object != nullptr);
+    return place->why.text / object->why.text;
+  };
+  const double off = ratio(0), on = ratio(1);
+  CHECK(on < off * 0.9);
+}
+
 TEST_CASE("matching participants: every counterpart sharing words both ways is ranked, top k exact") {
   // Participant ranking only looks at candidates some component reaches. Checked against the
   // texts themselves and the rules of engine/matching.h: a counterpart that may meet, with

@@ -96,6 +96,18 @@ TEST_CASE("language detection from stop words") {
   CHECK(DetectLanguage({}) == Language::kItalian);
 }
 
+TEST_CASE("language detection: initials and 'via' tell nothing (regression: short Italian titles "
+          "were stemmed as English)") {
+  // "a" and "s" are English stop words and "via" is one too, but here they are pieces of
+  // "S.p.A.", an initial and the street of an address.
+  CHECK(DetectLanguage(Tokenize("videoproiettori via a visconti")) == Language::kItalian);
+  CHECK(DetectLanguage(Tokenize("noleggio s p a")) == Language::kItalian);
+  CHECK(DetectLanguage(Tokenize("shipped via the port of genoa")) == Language::kEnglish);
+  Analyzer a;
+  CHECK(a.Terms("Fornitura videoproiettori via A. Visconti")[1] ==
+        a.Terms("Fornitura di videoproiettori")[1]);
+}
+
 TEST_CASE("stems: inflections meet, accents do not matter") {
   Analyzer a;
   CHECK(a.Stem("manutenzione", Language::kItalian) == a.Stem("manutenzioni", Language::kItalian));
