@@ -162,11 +162,29 @@ std::string Fold(std::string_view text, bool strip_accents) {
   return out;
 }
 
+namespace {
+
+bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+}  // namespace
+
 std::vector<std::string> Tokenize(std::string_view folded) {
   std::vector<std::string> tokens;
   size_t start = 0, k = 0;  // the current word is folded[start, k)
+  // A dotted abbreviation ("d.p.i.", "S.p.A.", "O.A.M.I.") is one word of its letters, as it is
+  // when written without dots: letters alone say nothing. `run` is where the single letters
+  // read so far began in `tokens`, and `after` where the last one ended.
+  size_t run = 0, after = std::string_view::npos;
   auto flush = [&] {
-    if (k > start) tokens.emplace_back(folded.substr(start, k - start));
+    if (k == start) return;
+    const bool letter = k - start == 1 && IsAsciiLetter(folded[start]);
+    if (letter && after != std::string_view::npos && start == after + 1 && folded[after] == '.') {
+      tokens[run].push_back(folded[start]);  // the next letter of the abbreviation
+    } else {
+      tokens.emplace_back(folded.substr(start, k - start));
+      run = tokens.size() - 1;
+    }
+    after = letter ? k : std::string_view::npos;
   };
   while (k < folded.size()) {
     const auto c = static_cast<unsigned char>(folded[k]);

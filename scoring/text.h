@@ -32,7 +32,8 @@ std::string ValidUtf8(std::string_view text);
 std::string Fold(std::string_view text, bool strip_accents);
 
 // Splits folded text into words: maximal runs of letters and digits. Apostrophes and every
-// other character separate ("l'ufficio" -> "l", "ufficio").
+// other character separate ("l'ufficio" -> "l", "ufficio"), except the dots of an abbreviation
+// of single letters, which is one word ("d.p.i." -> "dpi", as "dpi" written without dots).
 std::vector<std::string> Tokenize(std::string_view folded);
 
 // Whether a token has a digit: a number, a year, a code.

@@ -81,6 +81,17 @@ TEST_CASE("tokenize: letters and digits, everything else separates") {
   CHECK(Tokenize("!!! --- ...").empty());
 }
 
+TEST_CASE("tokenize: a dotted abbreviation is one word, as it is without dots (regression: its "
+          "letters were dropped one by one)") {
+  CHECK(Join(Tokenize(Fold("Fornitura D.P.I. alla O.A.M.I. S.p.A.", true))) ==
+        "fornitura dpi alla oami spa");
+  CHECK(Join(Tokenize(Fold("S.p.A, U.O. Sistemi; l¿U.O.", true))) == "spa uo sistemi l uo");
+  // Not abbreviations: an initial before a word, a letter before a number, spaced letters.
+  CHECK(Join(Tokenize("via a. visconti, n.1000, a. b. c")) == "via a visconti n 1000 a b c");
+  Analyzer a;
+  CHECK(a.Terms("Fornitura D.P.I.") == a.Terms("Fornitura DPI"));
+}
+
 TEST_CASE("stop words of each language") {
   CHECK(IsStopWord("della", Language::kItalian));
   CHECK(IsStopWord("the", Language::kEnglish));
