@@ -132,6 +132,10 @@ std::vector<CpvCode> ParseCodes(const std::vector<std::string>& codes) {
   return out;
 }
 
+// Prior mass (in occurrences) of the mean adaptation in a word's estimate: a word in a few
+// offers says little about how it recurs.
+constexpr double kAdaptationPrior = 20;
+
 // Distinct terms in order, each with its number of occurrences.
 std::vector<std::pair<std::string, float>> Counted(std::vector<std::string> terms) {
   std::sort(terms.begin(), terms.end());
@@ -173,6 +177,8 @@ struct Scorer::Impl {
   // Names' distinctive words: per candidate how many its name has; per supply term id, the
   // candidates whose name has it (compressed: named_start[id] to named_start[id + 1]).
   std::vector<int> name_words, named_start, named;
+  // Per supply term id: the query weight from its adaptation (all 1 when off).
+  std::vector<float> adaptation;
 
   Impl(const ScorerOptions& o)
       : options(o),
@@ -220,6 +226,7 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     std::vector<std::string> name, description, offers, supply_labels, seeks, demand_labels;
     std::vector<std::string> grams, description_phrases;
     std::vector<std::vector<std::string>> phrases;  // per offer
+    std::vector<int> offer_terms;                   // per offer, its number of terms in `offers`
   };
   std::vector<Analysed> analysed(x.n);
   std::vector<std::unique_ptr<Analyzer>> analyzers;
@@ -232,7 +239,12 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     Analysed& out = analysed[i];
     out.name = MatchTerms(a, p.name);
     out.description = MatchTerms(a, p.description);
-    out.offers = Concat(a, p.offers);
+    for (const std::string& o : p.offers) {
+      std::vector<std::string> terms = Concat(a, {o});
+      out.offer_terms.push_back(static_cast<int>(terms.size()));
+      out.offers.insert(out.offers.end(), std::make_move_iterator(terms.begin()),
+                        std::make_move_iterator(terms.end()));
+    }
     out.supply_labels = x.LabelTerms(a, p.supply_cpv);
     out.seeks = Concat(a, p.seeks);
     out.demand_labels = x.LabelTerms(a, p.demand_cpv);
@@ -262,6 +274,48 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     }
     x.supply.Finish();
     x.demand.Finish();
+    // Adaptation: over the candidates with two offers or more, for each offer with a word,
+    // the share of the candidate's other offers that have it too; averaged per word, drawn
+    // towards the mean over all words by kAdaptationPrior occurrences.
+    const size_t terms = static_cast<size_t>(x.supply.terms());
+    x.adaptation.assign(terms, 1.0f);
+    if (options.adaptation > 0) {
+      std::vector<double> again(terms, 0), seen(terms, 0);
+      std::vector<int> ids, in_offers(terms, 0), used;
+      for (size_t i = 0; i < x.n; ++i) {
+        const Analysed& a = analysed[i];
+        const size_t offers = a.offer_terms.size();
+        if (offers < 2) continue;
+        size_t at = 0;
+        for (int size : a.offer_terms) {
+          ids.clear();
+          for (int k = 0; k < size; ++k) ids.push_back(x.supply.TermId(a.offers[at + k]));
+          at += static_cast<size_t>(size);
+          std::sort(ids.begin(), ids.end());
+          ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+          for (int id : ids) {
+            if (id < 0) continue;
+            if (in_offers[static_cast<size_t>(id)]++ == 0) used.push_back(id);
+          }
+        }
+        for (int id : used) {
+          const double k = in_offers[static_cast<size_t>(id)];
+          seen[static_cast<size_t>(id)] += k;
+          again[static_cast<size_t>(id)] += k * (k - 1) / static_cast<double>(offers - 1);
+          in_offers[static_cast<size_t>(id)] = 0;
+        }
+        used.clear();
+      }
+      double all_again = 0, all_seen = 0;
+      for (size_t t = 0; t < terms; ++t) all_again += again[t], all_seen += seen[t];
+      if (all_again > 0) {
+        const double mean = all_again / all_seen;
+        for (size_t t = 0; t < terms; ++t) {
+          const double p = (again[t] + kAdaptationPrior * mean) / (seen[t] + kAdaptationPrior);
+          x.adaptation[t] = static_cast<float>(std::pow(p / mean, options.adaptation));
+        }
+      }
+    }
     // A name's distinctive words: those in few names ("srl", "associazione" are in many).
     std::unordered_map<std::string, int> name_documents;
     std::vector<std::vector<std::string>> distinct(x.n);
@@ -378,7 +432,11 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
   terms.insert(terms.end(), labels.begin(), labels.end());
   q.terms = Counted(std::move(terms));
   q.term_ids.reserve(q.terms.size());
-  for (const auto& t : q.terms) q.term_ids.push_back(impl_->supply.TermId(t.first));
+  for (size_t k = 0; k < q.terms.size(); ++k) {
+    const int id = impl_->supply.TermId(q.terms[k].first);
+    q.term_ids.push_back(id);
+    if (id >= 0) q.terms[k].second *= impl_->adaptation[static_cast<size_t>(id)];
+  }
   std::vector<std::string> grams, phrases;
   for (const std::string& t : texts) {
     for (std::string& g : NameGramTerms(t)) grams.push_back(std::move(g));

@@ -65,12 +65,18 @@ struct ScorerOptions {
   // Words in more than this share of the candidates do not bring a candidate into a need's
   // ranking by themselves ("servizio", "fornitura"); they still add to its score.
   double common_word_share = 0.05;
+  // A query word weighs x (its adaptation / the mean adaptation)^this, where its adaptation is
+  // the chance that a candidate with the word in one offer has it in another too (Church's
+  // adaptation: "pianoforte" recurs in a piano dealer's offers, "giugno" or "aggiudicata"
+  // name one contract and do not). 0 turns it off.
+  double adaptation = 0.5;
   int threads = 2;
 };
 
 // A query, analysed: weighted terms and parsed codes.
 struct Query {
-  std::vector<std::pair<std::string, float>> terms;  // distinct, weight = occurrences
+  // Distinct; weight = occurrences, times the term's adaptation weight when made by Analyze.
+  std::vector<std::pair<std::string, float>> terms;
   std::vector<CpvCode> cpv;
   std::unordered_map<std::string, std::string> words;  // term -> the first word it came from
   // Set by Analyze, aligned with `terms`: each term's id in the candidates' supply index, -1

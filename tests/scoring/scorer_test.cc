@@ -129,8 +129,10 @@ TEST_CASE("scorer text: BM25F equals a brute force on random corpora, both sides
     std::sort(terms.begin(), terms.end());
     CHECK(std::unique(terms.begin(), terms.end()) == terms.end());
   }
-  // Weights other than the defaults, so a weight the scorer ignored would show.
+  // Weights other than the defaults, so a weight the scorer ignored would show; query words
+  // weighed by occurrences only (adaptation has its own test).
   ScorerOptions options;
+  options.adaptation = 0;
   options.name_weight = 1.7;
   options.description_weight = 0.6;
   options.offers_weight = 1.3;
@@ -243,6 +245,31 @@ TEST_CASE("scorer text: numbers (years, amounts) never match") {
   CHECK(s[0] == 0.0f);
   CHECK(s[1] > 0.0f);
   CHECK(scorer.DrivingTerms(Side::kSupply, mixed, {0}, 5)[0].empty());
+}
+
+TEST_CASE("scorer adaptation: a word that recurs across a supplier's offers weighs more in a query") {
+  // "pianoforte" comes back in its suppliers' other offers; "giugno" names one contract each
+  // time. Both are in two candidates, so their idf is the same.
+  const std::vector<Profile> candidates{
+      Offering("a", {"noleggio pianoforte a coda", "accordatura pianoforte verticale"}),
+      Offering("b", {"pianoforte digitale per la scuola", "riparazione pianoforte"}),
+      Offering("c", {"concerto di giugno", "festa patronale"}),
+      Offering("d", {"mostra di giugno", "sagra estiva"}),
+      Offering("e", {"stampa manifesti"})};
+  auto weights = [&](double adaptation) {
+    ScorerOptions options;
+    options.adaptation = adaptation;
+    Scorer scorer(candidates, nullptr, options);
+    std::map<std::string, float> out;
+    const Query q = scorer.Analyze({"pianoforte giugno"}, {});
+    for (const auto& [term, weight] : q.terms) out[q.words.at(term)] = weight;
+    return out;
+  };
+  const auto on = weights(0.5), off = weights(0);
+  CHECK(off.at("pianoforte") == 1.0f);
+  CHECK(off.at("giugno") == 1.0f);
+  CHECK(on.at("pianoforte") > 1.0f);
+  CHECK(on.at("giugno") < 1.0f);
 }
 
 TEST_CASE("scorer cpv: a code scores by the hierarchy, averaged over the query's codes") {
