@@ -85,7 +85,8 @@ struct Matcher::Impl {
   std::unordered_map<std::string, std::vector<size_t>> needs_of;
   std::unordered_map<std::string, size_t> asker_of_owner;
   Scorer::Contexts contexts;
-  // Per owner with at least kMinOwnerNeeds needs: per term, in how many of its needs it occurs.
+  // Per owner (with at least kMinOwnerNeeds needs when only the boilerplate needs it): per term,
+  // in how many of its needs it occurs.
   std::unordered_map<std::string, std::unordered_map<std::string, int>> owner_terms;
   // Over all needs with an owner: per term, in how many it occurs; and how many there are.
   std::unordered_map<std::string, int> all_owner_terms;
@@ -250,7 +251,9 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     const bool boilerplate = needs_of_owner >= kMinOwnerNeeds && weights.owner_boilerplate > 0;
     // The owner's share of all needs, and of the other needs with a word (this need is among
     // them: one less each), the latter drawn towards the former by kLocalPrior needs.
-    const double share = static_cast<double>(needs_of_owner) / static_cast<double>(owned_needs);
+    const double share = owned_needs > 0 ? static_cast<double>(needs_of_owner) /
+                                                static_cast<double>(owned_needs)
+                                          : 1.0;
     for (auto& [term, weight] : q.terms) {
       auto count = it->second.find(term);
       if (count == it->second.end()) continue;

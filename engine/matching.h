@@ -51,9 +51,10 @@ struct ScoreWeights {
   // enough needs to tell (kMinOwnerNeeds). The context still reads them.
   double owner_boilerplate = 10;
   // A need's words that are local to its owner (most other needs using them are this owner's,
-  // far above its share of all needs: its streets, buildings, projects) weigh
-  // x exp(-owner_local x that excess): the context already rewards a local supplier, and
-  // a place says where, not what is supplied.
+  // far above its share of all needs) weigh x exp(-owner_local x that excess). They are its
+  // streets, buildings and projects, but also what it alone buys often: either way the owner's
+  // context already rewards a supplier who writes them, and counting them again in the text
+  // counts the owner twice.
   double owner_local = 1;
   scoring::ScorerOptions scorer;  // text weighting; its `threads` is replaced by Create's
 };

@@ -274,27 +274,37 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     }
     x.supply.Finish();
     x.demand.Finish();
-    // Adaptation: over the candidates with two offers or more, for each offer with a word,
-    // the share of the candidate's other offers that have it too; averaged per word, drawn
-    // towards the mean over all words by kAdaptationPrior occurrences.
+    // Adaptation: over the candidates with two distinct offers or more (an offer repeated word
+    // for word would make every word recur; one without terms says nothing), for each offer
+    // with a word, the share of the candidate's other offers that have it too; averaged per
+    // word, drawn towards the mean over all words by kAdaptationPrior occurrences.
     const size_t terms = static_cast<size_t>(x.supply.terms());
     x.adaptation.assign(terms, 1.0f);
     if (options.adaptation > 0) {
       std::vector<double> again(terms, 0), seen(terms, 0);
-      std::vector<int> ids, in_offers(terms, 0), used;
+      std::vector<int> in_offers(terms, 0), used;
+      std::vector<std::vector<int>> distinct;  // a candidate's offers as sorted term ids
       for (size_t i = 0; i < x.n; ++i) {
         const Analysed& a = analysed[i];
-        const size_t offers = a.offer_terms.size();
-        if (offers < 2) continue;
+        if (a.offer_terms.size() < 2) continue;
+        distinct.clear();
         size_t at = 0;
         for (int size : a.offer_terms) {
-          ids.clear();
-          for (int k = 0; k < size; ++k) ids.push_back(x.supply.TermId(a.offers[at + k]));
+          std::vector<int> ids;
+          for (int k = 0; k < size; ++k) {
+            if (const int id = x.supply.TermId(a.offers[at + k]); id >= 0) ids.push_back(id);
+          }
           at += static_cast<size_t>(size);
           std::sort(ids.begin(), ids.end());
           ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+          if (!ids.empty()) distinct.push_back(std::move(ids));
+        }
+        std::sort(distinct.begin(), distinct.end());
+        distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+        const size_t offers = distinct.size();
+        if (offers < 2) continue;
+        for (const std::vector<int>& ids : distinct) {
           for (int id : ids) {
-            if (id < 0) continue;
             if (in_offers[static_cast<size_t>(id)]++ == 0) used.push_back(id);
           }
         }
@@ -316,22 +326,20 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
         }
       }
     }
-    // A name's distinctive words: those in few names ("srl", "associazione" are in many).
-    std::unordered_map<std::string, int> name_documents;
-    std::vector<std::vector<std::string>> distinct(x.n);
-    for (size_t i = 0; i < x.n; ++i) {
-      distinct[i] = analysed[i].name;
-      std::sort(distinct[i].begin(), distinct[i].end());
-      distinct[i].erase(std::unique(distinct[i].begin(), distinct[i].end()), distinct[i].end());
-      for (const std::string& t : distinct[i]) ++name_documents[t];
-    }
-    const double limit = CommonLimit(x.supply, options.common_word_share);
+    // A name's identifying words: those in the texts of at most `common_share` of the
+    // candidates (and of one alone in a small event). "Manutenzioni srl" has none: a need about
+    // maintenance does not name it.
+    const double limit = std::max(1.0, options.common_share * static_cast<double>(x.n));
     std::vector<std::pair<int, int>> by_word;  // (term id, candidate)
+    std::vector<int> ids;
     x.name_words.assign(x.n, 0);
     for (size_t i = 0; i < x.n; ++i) {
-      for (const std::string& t : distinct[i]) {
-        const int id = x.supply.TermId(t);
-        if (name_documents[t] > limit || id < 0) continue;
+      ids.clear();
+      for (const std::string& t : analysed[i].name) ids.push_back(x.supply.TermId(t));
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      for (int id : ids) {
+        if (id < 0 || x.supply.DocumentFrequency(id) > limit) continue;
         by_word.emplace_back(id, static_cast<int>(i));
         ++x.name_words[i];
       }
@@ -551,7 +559,12 @@ std::vector<Scorer::TermList> Scorer::WordLists(const Query& query, bool common)
 void Scorer::Named(const Query& query, std::vector<int>* out) const {
   const Impl& x = *impl_;
   out->clear();
-  for (const auto& [id, weight] : KnownTerms(x.supply, query.terms, query.term_ids)) {
+  const bool aligned = query.term_ids.size() == query.terms.size();
+  for (size_t k = 0; k < query.terms.size(); ++k) {
+    const std::string& term = query.terms[k].first;
+    if (!query.words.count(term)) continue;  // a code's label words name nobody
+    const int id = aligned ? query.term_ids[k] : x.supply.TermId(term);
+    if (id < 0) continue;
     const auto begin = x.named.begin() + x.named_start[static_cast<size_t>(id)];
     out->insert(out->end(), begin, x.named.begin() + x.named_start[static_cast<size_t>(id) + 1]);
   }

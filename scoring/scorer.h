@@ -80,7 +80,9 @@ struct Query {
   std::vector<CpvCode> cpv;
   std::unordered_map<std::string, std::string> words;  // term -> the first word it came from
   // Set by Analyze, aligned with `terms`: each term's id in the candidates' supply index, -1
-  // where it has none. Empty otherwise, and then the terms are looked up by their text.
+  // where it has none. Empty otherwise, and then the terms are looked up by their text. Valid
+  // only for the Scorer that made the query, and only while `terms` keep their order and
+  // number (weights may change): clear it before adding, removing or reordering terms.
   std::vector<int> term_ids;
   // The name grams and word pairs (BestPhrase) as (id in their index, occurrences): only those
   // the index has and in no more than `common_share` of its documents.
@@ -99,7 +101,8 @@ class Scorer {
 
   // Texts and codes to a query; invalid codes are skipped (codecs reject them earlier).
   Query Analyze(const std::vector<std::string>& texts, const std::vector<std::string>& cpv) const;
-  // Only the `terms` and `words` of Analyze(texts, {}), which is most of its cost saved.
+  // Only the `terms` (weights: plain occurrences) and `words` of Analyze(texts, {}), which is
+  // most of its cost saved; no `term_ids`.
   Query AnalyzeTerms(const std::vector<std::string>& texts) const;
   bool HasSide(size_t i, Side side) const;  // any text or code on that side
 
@@ -129,8 +132,9 @@ class Scorer {
   };
   std::vector<TermList> WordLists(const Query& query, bool common) const;
   std::vector<TermList> GramLists(const Query& query) const;
-  // The candidates a query names, ascending: every distinctive word of their name (a word in
-  // at most `common_word_share` of the names, so not "srl" or "associazione") is a query term.
+  // The candidates a query's own text names, ascending: their name has identifying words
+  // (each in the texts of at most `common_share` of the candidates, or of one alone: not "srl",
+  // not "manutenzione") and the text has them all. A code's label words name nobody.
   void Named(const Query& query, std::vector<int>* out) const;
 
   // For each candidate (distinct), the words of the query terms that weigh most in its side,

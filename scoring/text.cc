@@ -171,16 +171,29 @@ bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 
 std::vector<std::string> Tokenize(std::string_view folded) {
   std::vector<std::string> tokens;
   size_t start = 0, k = 0;  // the current word is folded[start, k)
-  // A dotted abbreviation ("d.p.i.", "S.p.A.", "O.A.M.I.") is one word of its letters, as it is
-  // when written without dots: letters alone say nothing. `run` is where the single letters
-  // read so far began in `tokens`, and `after` where the last one ended.
+  // A dotted abbreviation of three letters or more ("d.p.i.", "S.p.A.", "O.A.M.I.") is one word
+  // of its letters, as it is when written without dots: letters alone say nothing. Two letters
+  // stay apart: joined they would read as a word ("A.S.", anno scolastico, as the English "as").
+  // `run` is the last token, `joined` whether it is letters joined so far, and `after` where the
+  // last single letter ended.
   size_t run = 0, after = std::string_view::npos;
+  bool joined = false;
+  auto settle = [&] {
+    if (joined && tokens[run].size() == 2) {
+      const char second = tokens[run][1];
+      tokens[run].resize(1);
+      tokens.emplace_back(1, second);
+    }
+    joined = false;
+  };
   auto flush = [&] {
     if (k == start) return;
     const bool letter = k - start == 1 && IsAsciiLetter(folded[start]);
     if (letter && after != std::string_view::npos && start == after + 1 && folded[after] == '.') {
       tokens[run].push_back(folded[start]);  // the next letter of the abbreviation
+      joined = true;
     } else {
+      settle();
       tokens.emplace_back(folded.substr(start, k - start));
       run = tokens.size() - 1;
     }
@@ -210,6 +223,7 @@ std::vector<std::string> Tokenize(std::string_view folded) {
     }
   }
   flush();
+  settle();
   return tokens;
 }
 

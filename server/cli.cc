@@ -434,9 +434,13 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   };
   scoring::ParallelFor(ranking.size(), threads, [&](size_t i, size_t) { write(i, i + 1); });
   // The matcher's indexes are freed on another thread while the output is written.
-  std::thread release([m = std::move(*matcher)]() mutable { engine::Matcher gone = std::move(m); });
-  Status written = WriteOutput(output, lines, out);
-  release.join();
+  // A jthread joins on every way out, an exception included.
+  Status written;
+  {
+    std::jthread release(
+        [m = std::move(*matcher)]() mutable { engine::Matcher gone = std::move(m); });
+    written = WriteOutput(output, lines, out);
+  }
   if (!written.ok()) return Fail(err, written);
   return kExitOk;
 }

@@ -272,6 +272,26 @@ TEST_CASE("scorer adaptation: a word that recurs across a supplier's offers weig
   CHECK(on.at("giugno") < 1.0f);
 }
 
+TEST_CASE("scorer names: a need names a candidate by the identifying words of its name only") {
+  const std::vector<Profile> candidates{
+      Offering("Idraulica Fontana", {"riparazione tubature"}),
+      Offering("Manutenzioni Srl", {"manutenzione del verde"}),  // no word of its name identifies it
+      Offering("Tubi Srl", {"manutenzione caldaie"}),
+      Offering("Verde Fontana", {"potature"})};  // "verde" and "fontana" are both elsewhere
+  Scorer scorer(candidates, nullptr);
+  auto named = [&](const std::string& text) {
+    std::vector<int> out;
+    scorer.Named(scorer.Analyze({text}, {}), &out);
+    std::string ids;
+    for (int i : out) ids += std::to_string(i) + " ";
+    return ids;
+  };
+  CHECK(named("Riparazione affidata alla ditta Idraulica Fontana") == "0 ");
+  CHECK(named("Manutenzione del verde, ditta Manutenzioni srl") == "");
+  CHECK(named("Idraulica per la fontana del verde") == "0 ");  // every identifying word is there
+  CHECK(named("Fontana del parco") == "");
+}
+
 TEST_CASE("scorer cpv: a code scores by the hierarchy, averaged over the query's codes") {
   auto code = [](const char* c) { return *ParseCpv(c); };
   std::vector<Profile> candidates(5);

@@ -85,11 +85,19 @@ TEST_CASE("tokenize: a dotted abbreviation is one word, as it is without dots (r
           "letters were dropped one by one)") {
   CHECK(Join(Tokenize(Fold("Fornitura D.P.I. alla O.A.M.I. S.p.A.", true))) ==
         "fornitura dpi alla oami spa");
-  CHECK(Join(Tokenize(Fold("S.p.A, U.O. Sistemi; l¿U.O.", true))) == "spa uo sistemi l uo");
+  CHECK(Join(Tokenize(Fold("S.p.A, R.S.A. Sistemi; l¿U.O.", true))) == "spa rsa sistemi l u o");
   // Not abbreviations: an initial before a word, a letter before a number, spaced letters.
   CHECK(Join(Tokenize("via a. visconti, n.1000, a. b. c")) == "via a visconti n 1000 a b c");
   Analyzer a;
   CHECK(a.Terms("Fornitura D.P.I.") == a.Terms("Fornitura DPI"));
+}
+
+TEST_CASE("tokenize: two dotted letters stay apart (regression: 'A.S.', anno scolastico, read as "
+          "the English 'as' made an Italian title English)") {
+  CHECK(Join(Tokenize("refezione scolastica a.s. 2019")) == "refezione scolastica a s 2019");
+  CHECK(DetectLanguage(Tokenize("refezione scolastica a.s. 2019")) == Language::kItalian);
+  Analyzer a;
+  CHECK(a.Terms("Refezione scolastica A.S. 2019-2020")[1] == a.Terms("Refezione scolastica")[1]);
 }
 
 TEST_CASE("stop words of each language") {
