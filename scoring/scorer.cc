@@ -45,17 +45,21 @@ double CommonLimit(const Bm25Index& index, double share) {
   return std::max(kMinCommon, share * index.documents());
 }
 
-// The terms an index has, as (id, weight) in their order; `ids` are their ids when aligned
-// with them (Query::term_ids, for the supply index only), else they are looked up.
+// The id in `index` of terms[k], -1 when it has none: ids[k] when `ids` are aligned with the
+// terms (Query::term_ids, for the supply index only), else looked up.
+int IdAt(const Bm25Index& index, const std::vector<std::pair<std::string, float>>& terms,
+         const std::vector<int>& ids, size_t k) {
+  return ids.size() == terms.size() ? ids[k] : index.TermId(terms[k].first);
+}
+
+// The terms an index has, as (id, weight) in their order (ids as IdAt takes them).
 using Known = std::vector<std::pair<int, float>>;
 Known KnownTerms(const Bm25Index& index, const std::vector<std::pair<std::string, float>>& terms,
                  const std::vector<int>& ids = {}) {
-  const bool aligned = ids.size() == terms.size();
   Known out;
   out.reserve(terms.size());
   for (size_t k = 0; k < terms.size(); ++k) {
-    const int id = aligned ? ids[k] : index.TermId(terms[k].first);
-    if (id >= 0) out.emplace_back(id, terms[k].second);
+    if (const int id = IdAt(index, terms, ids, k); id >= 0) out.emplace_back(id, terms[k].second);
   }
   return out;
 }
@@ -240,7 +244,7 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     out.name = MatchTerms(a, p.name);
     out.description = MatchTerms(a, p.description);
     for (const std::string& o : p.offers) {
-      std::vector<std::string> terms = Concat(a, {o});
+      std::vector<std::string> terms = MatchTerms(a, o);
       out.offer_terms.push_back(static_cast<int>(terms.size()));
       out.offers.insert(out.offers.end(), std::make_move_iterator(terms.begin()),
                         std::make_move_iterator(terms.end()));
@@ -559,11 +563,9 @@ std::vector<Scorer::TermList> Scorer::WordLists(const Query& query, bool common)
 void Scorer::Named(const Query& query, std::vector<int>* out) const {
   const Impl& x = *impl_;
   out->clear();
-  const bool aligned = query.term_ids.size() == query.terms.size();
   for (size_t k = 0; k < query.terms.size(); ++k) {
-    const std::string& term = query.terms[k].first;
-    if (!query.words.count(term)) continue;  // a code's label words name nobody
-    const int id = aligned ? query.term_ids[k] : x.supply.TermId(term);
+    if (!query.words.count(query.terms[k].first)) continue;  // a code's label words name nobody
+    const int id = IdAt(x.supply, query.terms, query.term_ids, k);
     if (id < 0) continue;
     const auto begin = x.named.begin() + x.named_start[static_cast<size_t>(id)];
     out->insert(out->end(), begin, x.named.begin() + x.named_start[static_cast<size_t>(id) + 1]);
@@ -631,7 +633,7 @@ std::vector<std::vector<std::string>> Scorer::DrivingTerms(Side side, const Quer
   const std::vector<int>& ids = IdsFor(side, query);
   for (size_t k = 0; k < query.terms.size(); ++k) {
     const auto& [term, weight] = query.terms[k];
-    const int id = ids.size() == query.terms.size() ? ids[k] : index.TermId(term);
+    const int id = IdAt(index, query.terms, ids, k);
     if (id < 0) continue;
     auto word = query.words.find(term);
     known.push_back({id, weight, word == query.words.end() ? &term : &word->second});

@@ -202,7 +202,7 @@ std::vector<std::string> Tokenize(std::string_view folded) {
   while (k < folded.size()) {
     const auto c = static_cast<unsigned char>(folded[k]);
     if (c < 0x80) {  // ASCII, most of every text: a word character is a letter or a digit
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+      if (IsAsciiLetter(static_cast<char>(c)) || (c >= '0' && c <= '9')) {
         ++k;
       } else {
         flush();
