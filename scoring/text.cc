@@ -245,30 +245,45 @@ bool IsStopWord(std::string_view token, Language language) {
   return words.count(token) > 0;
 }
 
+namespace {
+
+// Whether a folded token (accents stripped) counts towards its text's language. Neither one
+// letter nor "via" does: one letter is an initial or a piece of an abbreviation ("S. Giuseppe",
+// "S.p.A.", "via A. Visconti"), and "via" in these texts is the Italian street of an address,
+// not the English preposition. Counted, they made short Italian titles English, stemmed unlike
+// the same words elsewhere.
+bool TellsLanguage(std::string_view token) { return token.size() >= 2 && token != "via"; }
+
+}  // namespace
+
 Language DetectLanguage(const std::vector<std::string>& tokens) {
   int italian = 0, english = 0;
   for (const std::string& t : tokens) {
-    // Neither kind of token tells the language: one letter is an initial or a piece of an
-    // abbreviation ("S. Giuseppe", "S.p.A.", "via A. Visconti"), and "via" in these texts is
-    // the Italian street of an address, not the English preposition. Counted, they made short
-    // Italian titles English, stemmed unlike the same words elsewhere.
-    if (t.size() < 2 || t == "via") continue;
+    if (!TellsLanguage(t)) continue;
     italian += IsStopWord(t, Language::kItalian);
     english += IsStopWord(t, Language::kEnglish);
   }
   return english > italian ? Language::kEnglish : Language::kItalian;
 }
 
+struct Analyzer::Word {
+  bool skip = false;                      // a stop word or a lone letter: no term
+  bool italian = false, english = false;  // tells the language (DetectLanguage's rule)
+  bool stemmed[2] = {false, false};       // per language (kItalian, kEnglish): stem[] is set
+  std::string stem[2];
+};
+
 struct Analyzer::Stemmers {
   sb_stemmer* italian = sb_stemmer_new("italian", "UTF_8");
   sb_stemmer* english = sb_stemmer_new("english", "UTF_8");
-  // Words repeat across a corpus far more than they vary: stems are remembered per language,
-  // up to a bound so a hostile stream of distinct words cannot grow it without end.
+  // Words repeat across a corpus far more than they vary: what a word is (its plain form, stop
+  // word or not, its stems) is worked out once and remembered, up to a bound so a hostile
+  // stream of distinct words cannot grow it without end.
   struct Hash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> cache[2];
+  std::unordered_map<std::string, Word, Hash, std::equal_to<>> words;
   static constexpr size_t kMaxCached = 1 << 20;
   ~Stemmers() {
     sb_stemmer_delete(italian);
@@ -279,45 +294,69 @@ struct Analyzer::Stemmers {
 Analyzer::Analyzer() : stemmers_(std::make_unique<Stemmers>()) {}
 Analyzer::~Analyzer() = default;
 
+Analyzer::Word& Analyzer::Lookup(std::string_view word) {
+  auto& words = stemmers_->words;
+  if (auto it = words.find(word); it != words.end()) return it->second;
+  Word w;
+  const std::string plain = IsAscii(word) ? std::string(word) : Fold(word, true);
+  // Mixed texts are common (Italian tenders quote English terms): a function word of either
+  // language carries nothing. One-letter tokens are initials or elided articles.
+  w.skip = (plain.size() < 2 && !HasDigit(plain)) || IsStopWord(plain, Language::kItalian) ||
+           IsStopWord(plain, Language::kEnglish);
+  if (TellsLanguage(plain)) {
+    w.italian = IsStopWord(plain, Language::kItalian);
+    w.english = IsStopWord(plain, Language::kEnglish);
+  }
+  return words.emplace(std::string(word), std::move(w)).first->second;
+}
+
+const std::string& Analyzer::StemOf(Word& w, std::string_view word, Language language) {
+  const int l = language == Language::kItalian ? 0 : 1;
+  if (!w.stemmed[l]) {
+    w.stem[l] = StemUncached(word, language);
+    w.stemmed[l] = true;
+  }
+  return w.stem[l];
+}
+
 std::string Analyzer::Stem(std::string_view word, Language language) {
-  auto& cache = stemmers_->cache[language == Language::kItalian ? 0 : 1];
-  if (auto it = cache.find(word); it != cache.end()) return it->second;
-  std::string stem = StemUncached(word, language);
-  if (cache.size() >= Stemmers::kMaxCached) cache.clear();
-  cache.emplace(std::string(word), stem);
-  return stem;
+  if (stemmers_->words.size() >= Stemmers::kMaxCached) stemmers_->words.clear();
+  return StemOf(Lookup(word), word, language);
 }
 
 std::string Analyzer::StemUncached(std::string_view word, Language language) {
   std::string folded = Fold(word, /*strip_accents=*/false);
   sb_stemmer* stemmer = language == Language::kItalian ? stemmers_->italian : stemmers_->english;
   if (!stemmer || folded.empty() || HasDigit(folded)) return Fold(folded, true);
-  const sb_symbol* stem =
-      sb_stemmer_stem(stemmer, reinterpret_cast<const sb_symbol*>(folded.data()),
-                      static_cast<int>(folded.size()));
+  const sb_symbol* stem = sb_stemmer_stem(
+      stemmer, reinterpret_cast<const sb_symbol*>(folded.data()), static_cast<int>(folded.size()));
   if (!stem) return Fold(folded, true);  // out of memory in the stemmer: keep the word
   std::string stemmed(reinterpret_cast<const char*>(stem),
                       static_cast<size_t>(sb_stemmer_length(stemmer)));
   return Fold(stemmed, true);
 }
 
-std::vector<std::string> Analyzer::Terms(std::string_view text,
-                                         std::optional<Language> language,
+std::vector<std::string> Analyzer::Terms(std::string_view text, std::optional<Language> language,
                                          std::vector<std::string>* surface) {
+  // Entries are looked up before any is stemmed; the cache is only cleared here, between
+  // texts, so the entries stay valid throughout.
+  if (stemmers_->words.size() >= Stemmers::kMaxCached) stemmers_->words.clear();
   std::vector<std::string> words = Tokenize(Fold(text, /*strip_accents=*/false));
-  std::vector<std::string> plain;
-  plain.reserve(words.size());
-  for (const std::string& w : words) plain.push_back(IsAscii(w) ? w : Fold(w, true));
-  const Language lang = language.value_or(DetectLanguage(plain));
+  std::vector<Word*> found;
+  found.reserve(words.size());
+  int italian = 0, english = 0;  // DetectLanguage's count, from the remembered flags
+  for (const std::string& w : words) {
+    found.push_back(&Lookup(w));
+    italian += found.back()->italian;
+    english += found.back()->english;
+  }
+  const Language lang =
+      language.value_or(english > italian ? Language::kEnglish : Language::kItalian);
   std::vector<std::string> terms;
+  terms.reserve(words.size());
   for (size_t i = 0; i < words.size(); ++i) {
-    // Mixed texts are common (Italian tenders quote English terms): a function word of either
-    // language carries nothing. One-letter tokens are initials or elided articles.
-    if (plain[i].size() < 2 && !HasDigit(plain[i])) continue;
-    if (IsStopWord(plain[i], Language::kItalian) || IsStopWord(plain[i], Language::kEnglish)) {
-      continue;
-    }
-    terms.push_back(Stem(words[i], lang));
+    if (found[i]->skip) continue;
+    terms.push_back(StemOf(*found[i], words[i], lang));
     if (surface) surface->push_back(words[i]);
   }
   return terms;

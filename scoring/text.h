@@ -65,8 +65,11 @@ class Analyzer {
   std::string Stem(std::string_view word, Language language);
 
  private:
-  std::string StemUncached(std::string_view word, Language language);
   struct Stemmers;
+  struct Word;  // what a word is, remembered (text.cc)
+  Word& Lookup(std::string_view word);
+  const std::string& StemOf(Word& w, std::string_view word, Language language);
+  std::string StemUncached(std::string_view word, Language language);
   std::unique_ptr<Stemmers> stemmers_;
 };
 

@@ -148,5 +148,21 @@ TEST_CASE("terms: stop words of both languages go, the rest is stemmed") {
   CHECK(a.Terms("").empty());
 }
 
+TEST_CASE("terms: a word remembered from one language is stemmed afresh in the other") {
+  // The analyzer remembers each word's stems per language; one stem must not stand for both.
+  Analyzer a, fresh_en, fresh_it;
+  const std::vector<std::string> english = a.Terms("the trainers of the engineers");
+  const std::vector<std::string> italian = a.Terms("trainers per gli engineers");
+  CHECK(english == fresh_en.Terms("the trainers of the engineers"));
+  CHECK(italian == fresh_it.Terms("trainers per gli engineers"));
+  CHECK(english[0] == fresh_en.Stem("trainers", Language::kEnglish));
+  CHECK(italian[0] == fresh_it.Stem("trainers", Language::kItalian));
+  CHECK(english[0] != italian[0]);
+  // Stem and Terms share what they remember: the order of calls changes nothing.
+  Analyzer b;
+  CHECK(b.Stem("engineers", Language::kItalian) == fresh_it.Stem("engineers", Language::kItalian));
+  CHECK(b.Terms("the engineers") == fresh_en.Terms("the engineers"));
+}
+
 }  // namespace
 }  // namespace incontra::scoring
