@@ -639,59 +639,66 @@ std::vector<std::vector<std::string>> Scorer::DrivingTerms(Side side, const Quer
     known.push_back({id, weight, word == query.words.end() ? &term : &word->second});
   }
   // (candidate's place, weight x query weight, place in `known`) of the query terms each
-  // candidate has, in one list. For many candidates one walk over the terms' postings is
-  // cheaper than a search per pair.
+  // candidate has, in one list.
   struct Found {
     int k;
     float w;
     int t;
   };
-  thread_local std::vector<Found> found;
+  thread_local std::vector<Found> found, by_candidate;
   found.clear();
-  if (candidates.size() >= 16) {
-    thread_local std::vector<int> slot;  // candidate -> its place + 1; all 0 between calls
-    slot.resize(impl_->n, 0);
-    struct Clear {  // on every way out, exceptions included
-      const std::vector<size_t>& candidates;
-      ~Clear() {
-        for (size_t i : candidates) slot[i] = 0;
-      }
-    } clear{candidates};
-    for (size_t k = 0; k < candidates.size(); ++k) slot[candidates[k]] = static_cast<int>(k) + 1;
-    for (size_t t = 0; t < known.size(); ++t) {
-      const Bm25Index::Postings p = index.Posting(known[t].id);
-      for (int j = 0; j < p.size; ++j) {
-        const int k = slot[static_cast<size_t>(p.documents[j])];
-        // A field weighted 0 stores zeros: they drive nothing, as on the search path below.
-        if (const float w = p.weights[j] * known[t].weight; k > 0 && w > 0) {
-          found.push_back({k - 1, w, static_cast<int>(t)});
-        }
-      }
+  thread_local std::vector<int> slot;  // candidate -> its place + 1; all 0 between calls
+  slot.resize(impl_->n, 0);
+  struct Clear {  // on every way out, exceptions included
+    const std::vector<size_t>& candidates;
+    ~Clear() {
+      for (size_t i : candidates) slot[i] = 0;
     }
-  } else {
-    for (size_t k = 0; k < candidates.size(); ++k) {
-      for (size_t t = 0; t < known.size(); ++t) {
-        float w = index.Weight(static_cast<int>(candidates[k]), known[t].id) * known[t].weight;
+  } clear{candidates};
+  for (size_t k = 0; k < candidates.size(); ++k) slot[candidates[k]] = static_cast<int>(k) + 1;
+  // Per term, the cheaper way: a walk over its posting list, or for a long list (a common
+  // word) a binary search in it per candidate, which costs about as much as walking this many.
+  constexpr size_t kSearchCost = 16;
+  for (size_t t = 0; t < known.size(); ++t) {
+    const Bm25Index::Postings p = index.Posting(known[t].id);
+    // A field weighted 0 stores zeros: they drive nothing.
+    if (static_cast<size_t>(p.size) > kSearchCost * candidates.size()) {
+      for (size_t k = 0; k < candidates.size(); ++k) {
+        const float w = index.Weight(static_cast<int>(candidates[k]), known[t].id) * known[t].weight;
         if (w > 0) found.push_back({static_cast<int>(k), w, static_cast<int>(t)});
+      }
+      continue;
+    }
+    for (int j = 0; j < p.size; ++j) {
+      const int k = slot[static_cast<size_t>(p.documents[j])];
+      if (const float w = p.weights[j] * known[t].weight; k > 0 && w > 0) {
+        found.push_back({k - 1, w, static_cast<int>(t)});
       }
     }
   }
-  // By candidate; heaviest first, ties in the query's term order.
-  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
-    if (a.k != b.k) return a.k < b.k;
-    return a.w != b.w ? a.w > b.w : a.t < b.t;
-  });
+  // By candidate (counted into place), then each candidate's heaviest first, ties in the
+  // query's term order.
+  std::vector<size_t> start(candidates.size() + 1, 0);
+  for (const Found& f : found) ++start[static_cast<size_t>(f.k) + 1];
+  for (size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
+  by_candidate.resize(found.size());
+  {
+    std::vector<size_t> at(start.begin(), start.end() - 1);
+    for (const Found& f : found) by_candidate[at[static_cast<size_t>(f.k)]++] = f;
+  }
+  for (size_t k = 0; k < candidates.size(); ++k) {
+    std::sort(by_candidate.begin() + static_cast<long>(start[k]),
+              by_candidate.begin() + static_cast<long>(start[k + 1]),
+              [](const Found& a, const Found& b) { return a.w != b.w ? a.w > b.w : a.t < b.t; });
+  }
   std::vector<std::vector<std::string>> out(candidates.size());
-  for (size_t f = 0; f < found.size();) {
-    size_t end = f;
-    while (end < found.size() && found[end].k == found[f].k) ++end;
-    std::vector<std::string>& words = out[static_cast<size_t>(found[f].k)];
-    words.reserve(std::min(n, end - f));
-    for (; f < end && words.size() < n; ++f) {
-      const std::string& w = *known[static_cast<size_t>(found[f].t)].word;
+  for (size_t k = 0; k < candidates.size(); ++k) {
+    std::vector<std::string>& words = out[k];
+    words.reserve(std::min(n, start[k + 1] - start[k]));
+    for (size_t f = start[k]; f < start[k + 1] && words.size() < n; ++f) {
+      const std::string& w = *known[static_cast<size_t>(by_candidate[f].t)].word;
       if (std::find(words.begin(), words.end(), w) == words.end()) words.push_back(w);
     }
-    f = end;
   }
   return out;
 }
