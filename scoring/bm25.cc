@@ -5,12 +5,14 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "scoring/internal/vocabulary.h"
+
 namespace incontra::scoring {
 
 struct Bm25Index::Impl {
   std::vector<FieldSpec> fields;
   double k1;
-  std::unordered_map<std::string, int> term_ids;
+  internal::Vocabulary term_ids;
   // While building: every document's terms per field, counted, and its fields' lengths.
   struct Entry {
     int term, field, count;
@@ -38,9 +40,7 @@ int Bm25Index::Add(const std::vector<std::vector<std::string>>& fields) {
     x.ids.clear();
     if (f < fields.size()) {
       for (const std::string& term : fields[f]) {
-        // try_emplace: no node is built for a term already known, which is most of them.
-        x.ids.push_back(x.term_ids.try_emplace(term, static_cast<int>(x.term_ids.size()))
-                            .first->second);
+        x.ids.push_back(x.term_ids.Add(term).first);
       }
     }
     std::sort(x.ids.begin(), x.ids.end());
@@ -66,7 +66,7 @@ void Bm25Index::Finish() {
   for (double& a : average) a = n ? std::max(a / static_cast<double>(n), 1e-9) : 1.0;
   // Per document, each term's BM25F frequency (fields weighted and length-normalised, summed
   // in field order) saturated by k1; the document frequency per term.
-  std::vector<int> df(x.term_ids.size(), 0);
+  std::vector<int> df(static_cast<size_t>(x.term_ids.size()), 0);
   std::vector<std::pair<int, float>> saturated;
   saturated.reserve(x.entries.size());
   std::vector<size_t> start(n + 1, 0);
@@ -125,9 +125,8 @@ float Bm25Index::Weight(int doc, int term_id) const {
 int Bm25Index::documents() const { return static_cast<int>(impl_->weights.rows()); }
 
 float Bm25Index::Weight(int doc, const std::string& term) const {
-  auto it = impl_->term_ids.find(term);
-  if (it == impl_->term_ids.end()) return 0.0f;
-  return impl_->weights.coeff(doc, it->second);
+  const int id = impl_->term_ids.Find(term);
+  return id < 0 ? 0.0f : impl_->weights.coeff(doc, id);
 }
 
 std::vector<float> Bm25Index::Scores(
@@ -212,8 +211,7 @@ double Bm25Index::UpperBound(const std::vector<std::pair<int, float>>& query) co
 }
 
 int Bm25Index::TermId(const std::string& term) const {
-  auto it = impl_->term_ids.find(term);
-  return it == impl_->term_ids.end() ? -1 : it->second;
+  return impl_->term_ids.Find(term);
 }
 
 int Bm25Index::DocumentFrequency(const std::string& term) const {
@@ -231,6 +229,6 @@ Bm25Index::Postings Bm25Index::Posting(int term_id) const {
   return {x.weights.innerIndexPtr() + begin, x.weights.valuePtr() + begin, end - begin};
 }
 
-int Bm25Index::terms() const { return static_cast<int>(impl_->term_ids.size()); }
+int Bm25Index::terms() const { return impl_->term_ids.size(); }
 
 }  // namespace incontra::scoring

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "scoring/bm25.h"
+#include "scoring/internal/vocabulary.h"
 #include "scoring/parallel.h"
 #include "scoring/text.h"
 
@@ -177,7 +178,7 @@ struct Scorer::Impl {
   // length; the background probability of each word.
   Eigen::SparseMatrix<float, Eigen::RowMajor, int> frequencies;
   std::vector<double> background;
-  std::unordered_map<std::string, int> context_words;
+  internal::Vocabulary context_words;
   // Names' distinctive words: per candidate how many its name has; per supply term id, the
   // candidates whose name has it (compressed: named_start[id] to named_start[id + 1]).
   std::vector<int> name_words, named_start, named;
@@ -370,10 +371,10 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
       ids.clear();
       auto add = [&](const std::vector<std::string>& terms) {
         for (const std::string& t : terms) {
-          auto [it, fresh] = x.context_words.try_emplace(t, static_cast<int>(word_totals.size()));
+          const auto [id, fresh] = x.context_words.Add(t);
           if (fresh) word_totals.push_back(0);
-          word_totals[static_cast<size_t>(it->second)] += 1;
-          ids.push_back(it->second);
+          word_totals[static_cast<size_t>(id)] += 1;
+          ids.push_back(id);
         }
       };
       add(a.offers);
@@ -742,7 +743,7 @@ Scorer::Contexts Scorer::BuildContexts(
     // candidate's likelihood alike, through the constant.
     Eigen::VectorXf w = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(vocabulary));
     for (const std::string& t : words) {
-      if (auto it = x.context_words.find(t); it != x.context_words.end()) w[it->second] += 1.0f;
+      if (const int id = x.context_words.Find(t); id >= 0) w[id] += 1.0f;
     }
     for (Eigen::Index v = 0; v < w.size(); ++v) {
       if (w[v] > 0)

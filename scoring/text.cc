@@ -4,9 +4,11 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <deque>
 #include <cstdlib>
-#include <unordered_map>
 #include <unordered_set>
+
+#include "scoring/internal/vocabulary.h"
 
 namespace incontra::scoring {
 namespace {
@@ -279,11 +281,12 @@ struct Analyzer::Stemmers {
   // Words repeat across a corpus far more than they vary: what a word is (its plain form, stop
   // word or not, its stems) is worked out once and remembered, up to a bound so a hostile
   // stream of distinct words cannot grow it without end.
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, Word, Hash, std::equal_to<>> words;
+  internal::Vocabulary words;
+  std::deque<Word> word;  // by id in `words`; a deque, so a Word& stays valid as more come
+  void Clear() {
+    words = {};
+    word.clear();
+  }
   static constexpr size_t kMaxCached = 1 << 20;
   ~Stemmers() {
     sb_stemmer_delete(italian);
@@ -295,9 +298,9 @@ Analyzer::Analyzer() : stemmers_(std::make_unique<Stemmers>()) {}
 Analyzer::~Analyzer() = default;
 
 Analyzer::Word& Analyzer::Lookup(std::string_view word) {
-  auto& words = stemmers_->words;
-  if (auto it = words.find(word); it != words.end()) return it->second;
-  Word w;
+  const auto [id, fresh] = stemmers_->words.Add(word);
+  Word& w = fresh ? stemmers_->word.emplace_back() : stemmers_->word[static_cast<size_t>(id)];
+  if (!fresh) return w;
   const std::string plain = IsAscii(word) ? std::string(word) : Fold(word, true);
   // Mixed texts are common (Italian tenders quote English terms): a function word of either
   // language carries nothing. One-letter tokens are initials or elided articles.
@@ -307,7 +310,7 @@ Analyzer::Word& Analyzer::Lookup(std::string_view word) {
     w.italian = IsStopWord(plain, Language::kItalian);
     w.english = IsStopWord(plain, Language::kEnglish);
   }
-  return words.emplace(std::string(word), std::move(w)).first->second;
+  return w;
 }
 
 const std::string& Analyzer::StemOf(Word& w, std::string_view word, Language language) {
@@ -320,7 +323,7 @@ const std::string& Analyzer::StemOf(Word& w, std::string_view word, Language lan
 }
 
 std::string Analyzer::Stem(std::string_view word, Language language) {
-  if (stemmers_->words.size() >= Stemmers::kMaxCached) stemmers_->words.clear();
+  if (static_cast<size_t>(stemmers_->words.size()) >= Stemmers::kMaxCached) stemmers_->Clear();
   return StemOf(Lookup(word), word, language);
 }
 
@@ -340,7 +343,7 @@ std::vector<std::string> Analyzer::Terms(std::string_view text, std::optional<La
                                          std::vector<std::string>* surface) {
   // Entries are looked up before any is stemmed; the cache is only cleared here, between
   // texts, so the entries stay valid throughout.
-  if (stemmers_->words.size() >= Stemmers::kMaxCached) stemmers_->words.clear();
+  if (static_cast<size_t>(stemmers_->words.size()) >= Stemmers::kMaxCached) stemmers_->Clear();
   std::vector<std::string> words = Tokenize(Fold(text, /*strip_accents=*/false));
   std::vector<Word*> found;
   found.reserve(words.size());

@@ -1,0 +1,81 @@
+#include "scoring/internal/vocabulary.h"
+
+#include <cstring>
+#include <stdexcept>
+
+namespace incontra::scoring::internal {
+
+// Eight bytes at a time, each folded in by a multiply; the final mix spreads the high bits
+// down, since the table takes its slot from the low ones. Words are short: this does a word
+// in one or two rounds, where a byte-wise hash would take ten.
+uint64_t Vocabulary::Hash(std::string_view word) {
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  uint64_t h = word.size() * kMul;
+  size_t k = 0;
+  for (; k + 8 <= word.size(); k += 8) {
+    uint64_t chunk;
+    std::memcpy(&chunk, word.data() + k, 8);
+    h = (h ^ chunk) * kMul;
+    h ^= h >> 29;
+  }
+  if (k < word.size()) {
+    uint64_t chunk = 0;
+    std::memcpy(&chunk, word.data() + k, word.size() - k);
+    h = (h ^ chunk) * kMul;
+  }
+  h ^= h >> 32;
+  h *= kMul;
+  h ^= h >> 29;
+  return h;
+}
+
+std::string_view Vocabulary::word(int id) const {
+  const auto i = static_cast<size_t>(id);
+  return std::string_view(chars_).substr(starts_[i], starts_[i + 1] - starts_[i]);
+}
+
+int Vocabulary::Find(std::string_view word) const {
+  if (slots_.empty()) return -1;
+  const uint64_t h = Hash(word);
+  const size_t mask = slots_.size() - 1;
+  for (size_t at = h & mask;; at = (at + 1) & mask) {
+    const Slot& slot = slots_[at];
+    if (slot.id < 0) return -1;
+    if (slot.hash == static_cast<uint32_t>(h) && this->word(slot.id) == word) return slot.id;
+  }
+}
+
+std::pair<int, bool> Vocabulary::Add(std::string_view word) {
+  if (2 * (static_cast<size_t>(size()) + 1) > slots_.size()) Grow();
+  const uint64_t h = Hash(word);
+  const size_t mask = slots_.size() - 1;
+  for (size_t at = h & mask;; at = (at + 1) & mask) {
+    Slot& slot = slots_[at];
+    if (slot.id < 0) {
+      if (chars_.size() + word.size() > UINT32_MAX) {
+        throw std::length_error("Vocabulary: more than 4 GiB of words");
+      }
+      slot = {static_cast<uint32_t>(h), size()};
+      chars_.append(word);
+      starts_.push_back(static_cast<uint32_t>(chars_.size()));
+      return {slot.id, true};
+    }
+    if (slot.hash == static_cast<uint32_t>(h) && this->word(slot.id) == word) {
+      return {slot.id, false};
+    }
+  }
+}
+
+void Vocabulary::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 64 : 2 * old.size(), Slot{});
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.id < 0) continue;
+    size_t at = s.hash & mask;  // the hash's low bits are the slot's, for any table < 2^32
+    while (slots_[at].id >= 0) at = (at + 1) & mask;
+    slots_[at] = s;
+  }
+}
+
+}  // namespace incontra::scoring::internal

@@ -1,0 +1,46 @@
+// Strings to dense ids (0, 1, 2, ... in the order first added), for the scorer's indexes: a
+// flat open-addressing table over one buffer of characters. Looking a word up costs one hash
+// and, mostly, one probe; a node-based std::unordered_map<std::string, int> chases a pointer to
+// a node and another to a long string's characters, and building it allocates per entry.
+//
+// Thread-safety: const functions may be called from any number of threads; Add needs the
+// only access.
+//
+// Usage:
+//   Vocabulary words;
+//   auto [id, added] = words.Add("manutenzion");  // 0, true
+//   words.Find("manutenzion");                    // 0
+//   words.Find("verd");                           // -1
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace incontra::scoring::internal {
+
+class Vocabulary {
+ public:
+  // The id of `word`, -1 when it was never added.
+  int Find(std::string_view word) const;
+  // The id of `word`, added with the next id when new; `second` tells whether it was.
+  std::pair<int, bool> Add(std::string_view word);
+  int size() const { return static_cast<int>(starts_.size()) - 1; }
+  // The word of an id in [0, size()); valid until the next Add.
+  std::string_view word(int id) const;
+
+ private:
+  static uint64_t Hash(std::string_view word);
+  void Grow();
+  struct Slot {
+    uint32_t hash = 0;  // the hash's low bits, to skip most comparisons
+    int id = -1;        // -1: empty
+  };
+  std::vector<Slot> slots_;              // a power of two, at most half full
+  std::vector<uint32_t> starts_{0};      // word id's characters: [starts_[id], starts_[id + 1])
+  std::string chars_;
+};
+
+}  // namespace incontra::scoring::internal

@@ -1,0 +1,57 @@
+#include "scoring/internal/vocabulary.h"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <random>
+#include <string>
+
+namespace incontra::scoring::internal {
+namespace {
+
+TEST_CASE("vocabulary: ids in the order first added, each word once") {
+  Vocabulary v;
+  CHECK(v.size() == 0);
+  CHECK(v.Find("verd") == -1);
+  CHECK(v.Add("manutenzion") == std::pair<int, bool>(0, true));
+  CHECK(v.Add("verd") == std::pair<int, bool>(1, true));
+  CHECK(v.Add("manutenzion") == std::pair<int, bool>(0, false));
+  CHECK(v.Find("verd") == 1);
+  CHECK(v.Find("ver") == -1);
+  CHECK(v.Find("verde") == -1);
+  CHECK(v.word(0) == "manutenzion");
+  CHECK(v.size() == 2);
+  // The empty word and words that differ only by trailing zero bytes are words of their own.
+  CHECK(v.Add("").first == 2);
+  CHECK(v.Add(std::string("verd\0", 5)).first == 3);
+  CHECK(v.Add(std::string("verd\0\0\0\0\0", 9)).first == 4);
+  CHECK(v.Find("") == 2);
+  CHECK(v.Find("verd") == 1);
+  CHECK(v.word(4).size() == 9);
+}
+
+TEST_CASE("vocabulary: as a map from words to ids, through growth, against std::map") {
+  // Random words over a small alphabet, long and short, many repeated: the table grows many
+  // times and its probes run through clusters.
+  std::mt19937 random(5);
+  Vocabulary v;
+  std::map<std::string, int> reference;
+  for (int round = 0; round < 60000; ++round) {
+    std::string w(random() % 24, 'a');
+    for (char& c : w) c = static_cast<char>('a' + random() % 3);
+    const auto [id, added] = v.Add(w);
+    const auto [it, fresh] = reference.emplace(w, static_cast<int>(reference.size()));
+    REQUIRE(added == fresh);
+    REQUIRE(id == it->second);
+  }
+  CHECK(v.size() == static_cast<int>(reference.size()));
+  CHECK(reference.size() > 20000);
+  for (const auto& [w, id] : reference) {
+    REQUIRE(v.Find(w) == id);
+    REQUIRE(v.word(id) == w);
+  }
+  CHECK(v.Find("abcd") == -1);  // 'd' is never drawn
+}
+
+}  // namespace
+}  // namespace incontra::scoring::internal
