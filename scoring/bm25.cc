@@ -210,7 +210,7 @@ double Bm25Index::UpperBound(const std::vector<std::pair<int, float>>& query) co
   return bound;
 }
 
-int Bm25Index::TermId(const std::string& term) const {
+int Bm25Index::TermId(std::string_view term) const {
   return impl_->term_ids.Find(term);
 }
 

@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -57,7 +58,7 @@ class Bm25Index {
   // The same for terms already resolved to ids (term_id, weight), each a valid id.
   double UpperBound(const std::vector<std::pair<int, float>>& query) const;
   // The id of a term, -1 when the index does not have it; ids run from 0 to terms() - 1.
-  int TermId(const std::string& term) const;
+  int TermId(std::string_view term) const;
   // In how many documents a term occurs (0 when the index does not have it).
   int DocumentFrequency(const std::string& term) const;
   int DocumentFrequency(int term_id) const;  // term_id must be valid

@@ -86,36 +86,52 @@ bool IsStop(const std::string& token) {
 }
 
 // Character 4-grams of the words (folded, accents stripped, not stemmed), each word marked at
-// both ends; words under three letters and stop words left out.
-std::vector<std::string> NameGramTerms(const std::string& text) {
+// both ends; words under three letters and stop words left out. Each gram is given to
+// `take` as a view, valid for the call.
+template <typename Take>
+void ForEachNameGram(const std::string& text, Take take) {
   constexpr size_t kGram = 4;
-  std::vector<std::string> out;
+  std::string marked;
   for (const std::string& w : Tokenize(Fold(text, /*strip_accents=*/true))) {
     if (w.size() < 3 || IsStop(w)) continue;
-    const std::string marked = "_" + w + "_";
-    if (marked.size() <= kGram) {
-      out.push_back(marked);
+    marked.assign("_").append(w).append("_");
+    const std::string_view m(marked);
+    if (m.size() <= kGram) {
+      take(m);
       continue;
     }
-    for (size_t k = 0; k + kGram <= marked.size(); ++k) out.push_back(marked.substr(k, kGram));
+    for (size_t k = 0; k + kGram <= m.size(); ++k) take(m.substr(k, kGram));
   }
+}
+
+std::vector<std::string> NameGramTerms(const std::string& text) {
+  std::vector<std::string> out;
+  ForEachNameGram(text, [&](std::string_view g) { out.emplace_back(g); });
   return out;
 }
 
 // Adjacent word pairs of a text (folded, not stemmed, stop words kept), a number standing for
 // its shape ("n.5300008" -> "n #ddddddd"): how a text is written, not only what it names.
-std::vector<std::string> PhraseTerms(const std::string& text) {
-  std::vector<std::string> words;
-  for (std::string w : Tokenize(Fold(text, /*strip_accents=*/true))) {
-    if (HasDigit(w)) {
-      std::string shape = "#";
-      for (char c : w) shape.push_back(c >= '0' && c <= '9' ? 'd' : 'a');
-      w = std::move(shape);
-    }
-    words.push_back(std::move(w));
+// Each pair is given to `take` as a view, valid for the call.
+template <typename Take>
+void ForEachPhrase(const std::string& text, Take take) {
+  std::vector<std::string> words = Tokenize(Fold(text, /*strip_accents=*/true));
+  for (std::string& w : words) {
+    if (!HasDigit(w)) continue;
+    std::string shape = "#";
+    for (char c : w) shape.push_back(c >= '0' && c <= '9' ? 'd' : 'a');
+    w = std::move(shape);
   }
+  std::string pair;
+  for (size_t k = 0; k + 1 < words.size(); ++k) {
+    pair.assign(words[k]).append(" ").append(words[k + 1]);
+    take(std::string_view(pair));
+  }
+}
+
+std::vector<std::string> PhraseTerms(const std::string& text) {
   std::vector<std::string> out;
-  for (size_t k = 0; k + 1 < words.size(); ++k) out.push_back(words[k] + " " + words[k + 1]);
+  ForEachPhrase(text, [&](std::string_view p) { out.emplace_back(p); });
   return out;
 }
 
@@ -155,6 +171,20 @@ std::vector<std::pair<std::string, float>> Counted(std::vector<std::string> term
   return out;
 }
 
+
+// Distinct ids, ascending, each with its number of occurrences; `ids` is sorted.
+std::vector<std::pair<int, float>> CountedIds(std::vector<int>& ids) {
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::pair<int, float>> out;
+  for (int id : ids) {
+    if (!out.empty() && out.back().first == id) {
+      out.back().second += 1.0f;
+    } else {
+      out.emplace_back(id, 1.0f);
+    }
+  }
+  return out;
+}
 
 // Per side: each candidate's codes, and postings by division for the codes' similarity.
 struct CodeSide {
@@ -450,15 +480,20 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
     q.term_ids.push_back(id);
     if (id >= 0) q.terms[k].second *= impl_->adaptation[static_cast<size_t>(id)];
   }
-  std::vector<std::string> grams, phrases;
+  // Grams and pairs are looked up as they come, and only the known ones counted, by id.
+  thread_local std::vector<int> grams, phrases;
+  grams.clear();
+  phrases.clear();
   for (const std::string& t : texts) {
-    for (std::string& g : NameGramTerms(t)) grams.push_back(std::move(g));
-    for (std::string& p : PhraseTerms(t)) phrases.push_back(std::move(p));
+    ForEachNameGram(t, [&](std::string_view g) {
+      if (const int id = impl_->names.TermId(g); id >= 0) grams.push_back(id);
+    });
+    ForEachPhrase(t, [&](std::string_view p) {
+      if (const int id = impl_->offers.TermId(p); id >= 0) phrases.push_back(id);
+    });
   }
-  q.grams = ByFrequency(impl_->names, KnownTerms(impl_->names, Counted(std::move(grams))),
-                        impl_->options.common_share, false);
-  q.phrases = ByFrequency(impl_->offers, KnownTerms(impl_->offers, Counted(std::move(phrases))),
-                          impl_->options.common_share, false);
+  q.grams = ByFrequency(impl_->names, CountedIds(grams), impl_->options.common_share, false);
+  q.phrases = ByFrequency(impl_->offers, CountedIds(phrases), impl_->options.common_share, false);
   q.cpv = ParseCodes(cpv);
   return q;
 }
