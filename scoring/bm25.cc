@@ -39,9 +39,8 @@ int Bm25Index::Add(const std::vector<std::vector<std::string>>& fields) {
   for (size_t f = 0; f < x.fields.size(); ++f) {
     x.ids.clear();
     if (f < fields.size()) {
-      for (const std::string& term : fields[f]) {
-        x.ids.push_back(x.term_ids.Add(term).first);
-      }
+      x.ids.resize(fields[f].size());
+      x.term_ids.AddAll(fields[f], x.ids.data());
     }
     std::sort(x.ids.begin(), x.ids.end());
     for (size_t k = 0; k < x.ids.size();) {

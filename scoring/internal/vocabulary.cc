@@ -1,5 +1,6 @@
 #include "scoring/internal/vocabulary.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -47,7 +48,26 @@ int Vocabulary::Find(std::string_view word) const {
 
 std::pair<int, bool> Vocabulary::Add(std::string_view word) {
   if (2 * (static_cast<size_t>(size()) + 1) > slots_.size()) Grow();
-  const uint64_t h = Hash(word);
+  return AddHashed(word, Hash(word));
+}
+
+void Vocabulary::AddAll(std::span<const std::string> words, int* ids) {
+  constexpr size_t kAhead = 16;
+  uint64_t h[kAhead];
+  for (size_t b = 0; b < words.size(); b += kAhead) {
+    const size_t m = std::min(kAhead, words.size() - b);
+    // Room for all of them first: the table must not move between a fetch and its use.
+    while (2 * (static_cast<size_t>(size()) + m + 1) > slots_.size()) Grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t j = 0; j < m; ++j) {
+      h[j] = Hash(words[b + j]);
+      __builtin_prefetch(&slots_[h[j] & mask]);
+    }
+    for (size_t j = 0; j < m; ++j) ids[b + j] = AddHashed(words[b + j], h[j]).first;
+  }
+}
+
+std::pair<int, bool> Vocabulary::AddHashed(std::string_view word, uint64_t h) {
   const size_t mask = slots_.size() - 1;
   for (size_t at = h & mask;; at = (at + 1) & mask) {
     Slot& slot = slots_[at];

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,12 +28,16 @@ class Vocabulary {
   int Find(std::string_view word) const;
   // The id of `word`, added with the next id when new; `second` tells whether it was.
   std::pair<int, bool> Add(std::string_view word);
+  // Add for each word, ids[k] for words[k]. Slots are fetched a few words ahead, so the
+  // memory waits of a large vocabulary overlap instead of adding up.
+  void AddAll(std::span<const std::string> words, int* ids);
   int size() const { return static_cast<int>(starts_.size()) - 1; }
   // The word of an id in [0, size()); valid until the next Add.
   std::string_view word(int id) const;
 
  private:
   static uint64_t Hash(std::string_view word);
+  std::pair<int, bool> AddHashed(std::string_view word, uint64_t h);
   void Grow();
   struct Slot {
     uint32_t hash = 0;  // the hash's low bits, to skip most comparisons

@@ -53,5 +53,21 @@ TEST_CASE("vocabulary: as a map from words to ids, through growth, against std::
   CHECK(v.Find("abcd") == -1);  // 'd' is never drawn
 }
 
+TEST_CASE("vocabulary: AddAll gives the ids Add gives one word at a time") {
+  // Batches of every size around the look-ahead, with repeats inside a batch and across
+  // batches, through growth.
+  std::mt19937 random(9);
+  Vocabulary one, all;
+  for (int round = 0; round < 400; ++round) {
+    std::vector<std::string> words(random() % 40);
+    for (std::string& w : words) w = "w" + std::to_string(random() % 3000);
+    std::vector<int> ids(words.size(), -2);
+    all.AddAll(words, ids.data());
+    for (size_t k = 0; k < words.size(); ++k) REQUIRE(ids[k] == one.Add(words[k]).first);
+  }
+  CHECK(all.size() == one.size());
+  CHECK(all.size() > 2500);
+}
+
 }  // namespace
 }  // namespace incontra::scoring::internal
