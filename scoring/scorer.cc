@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <numeric>
 #include <unordered_map>
 
 #include "scoring/bm25.h"
@@ -442,8 +443,10 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     x.names.Finish();
   };
   // Costliest first, so that the last task to start is a short one.
-  const std::function<void()> tasks[] = {context, pairs, grams, words_and_codes};
+  const std::function<void()> tasks[] = {context, pairs, words_and_codes, grams};
   ParallelQueue(std::size(tasks), options.threads, [&](size_t t, size_t) { tasks[t](); });
+  // Millions of small blocks: freed on every thread.
+  ParallelFor(x.n, options.threads, [&](size_t i, size_t) { analysed[i] = Analysed{}; });
   analysed.clear();
   analysed.shrink_to_fit();
   x.frequencies = Eigen::Map<const Eigen::SparseMatrix<float, Eigen::RowMajor, int>>(
@@ -765,29 +768,40 @@ Scorer::Contexts Scorer::BuildContexts(
   impl->scorer = impl_.get();
   const double mu = x.options.context_smoothing;
   const size_t vocabulary = x.background.size();
-  std::vector<std::vector<std::string>> terms(asker_texts.size());
   std::vector<std::unique_ptr<Analyzer>> analyzers;
   for (int t = 0; t < std::max(1, x.options.threads); ++t) {
     analyzers.push_back(std::make_unique<Analyzer>());
   }
-  ParallelFor(asker_texts.size(), x.options.threads, [&](size_t a, size_t worker) {
-    terms[a] = ContextTerms(*analyzers[worker], asker_texts[a]);
-  });
-  for (const std::vector<std::string>& words : terms) {
+  // Per asker, its model's weights over the context words: analysed and weighed on every
+  // thread, the askers with the most text first, so the last to start is a small one.
+  const size_t askers = asker_texts.size();
+  impl->weights.resize(askers);
+  impl->constant.resize(askers);
+  std::vector<size_t> size(askers, 0), order(askers);
+  for (size_t a = 0; a < askers; ++a) {
+    for (const std::string& t : asker_texts[a]) size[a] += t.size();
+  }
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return size[a] > size[b]; });
+  ParallelQueue(askers, x.options.threads, [&](size_t k, size_t worker) {
+    const size_t a = order[k];
+    const std::vector<std::string> words = ContextTerms(*analyzers[worker], asker_texts[a]);
     // The asker's words that candidates also use; a word no candidate uses changes every
     // candidate's likelihood alike, through the constant.
     Eigen::VectorXf w = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(vocabulary));
+    std::vector<int> used;
     for (const std::string& t : words) {
-      if (const int id = x.context_words.Find(t); id >= 0) w[id] += 1.0f;
+      if (const int id = x.context_words.Find(t); id >= 0) {
+        if (w[id] == 0.0f) used.push_back(id);
+        w[id] += 1.0f;
+      }
     }
-    for (Eigen::Index v = 0; v < w.size(); ++v) {
-      if (w[v] > 0)
-        w[v] = static_cast<float>(std::log1p(w[v] / (mu * x.background[static_cast<size_t>(v)])));
+    for (int v : used) {
+      w[v] = static_cast<float>(std::log1p(w[v] / (mu * x.background[static_cast<size_t>(v)])));
     }
-    impl->weights.push_back(std::move(w));
-    impl->constant.push_back(
-        static_cast<float>(std::log(mu / (static_cast<double>(words.size()) + mu))));
-  }
+    impl->weights[a] = std::move(w);
+    impl->constant[a] = static_cast<float>(std::log(mu / (static_cast<double>(words.size()) + mu)));
+  });
   // The best asker per candidate: one sparse product per asker, askers spread over threads.
   const size_t workers = static_cast<size_t>(std::max(1, x.options.threads));
   std::vector<std::vector<float>> best(
