@@ -104,7 +104,7 @@ Result<std::vector<T>> ParseJsonl(std::string_view text, const char* prefix, Fro
   // Lines parse independently, on every thread; errors are then taken in file order, so the
   // first bad line is the one reported, however the work was split.
   std::vector<std::optional<Result<T>>> parsed(lines.size());
-  scoring::ParallelFor(lines.size(), threads, [&](size_t k, size_t) {
+  scoring::ParallelChunks(lines.size(), threads, 256, [&](size_t k, size_t) {
     const std::string where = "line " + std::to_string(lines[k].second);
     json j;
     if (Status s = internal::ParseJsonText(lines[k].first, prefix, &j); !s.ok()) {

@@ -2,7 +2,7 @@
 //
 // ParallelFor hands each thread a contiguous chunk (the calling thread takes the first), for
 // work of even cost per item; ParallelQueue lets threads take the next item as they finish,
-// for work of uneven cost. Both return when every item is done; `body` must be safe to call
+// for work of uneven cost; ParallelChunks does the same a few items at a time. Both return when every item is done; `body` must be safe to call
 // concurrently for different items. Threads are started per call: meant for loops over
 // thousands of items, not for tiny ones.
 //
@@ -44,6 +44,16 @@ void ParallelQueue(size_t n, int threads, Body body) {
   for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(work, static_cast<size_t>(t));
   work(0);
   for (std::thread& t : pool) t.join();
+}
+
+// body(i, worker) for i in [0, n), threads taking the next `chunk` items as they finish the
+// last: for many items of uneven cost, each too small to be queued alone.
+template <typename Body>
+void ParallelChunks(size_t n, int threads, size_t chunk, Body body) {
+  chunk = std::max<size_t>(1, chunk);
+  ParallelQueue((n + chunk - 1) / chunk, threads, [&](size_t c, size_t worker) {
+    for (size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) body(i, worker);
+  });
 }
 
 }  // namespace incontra::scoring

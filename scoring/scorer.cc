@@ -269,7 +269,8 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   for (int t = 0; t < std::max(1, options.threads); ++t) {
     analyzers.push_back(std::make_unique<Analyzer>());
   }
-  ParallelFor(x.n, options.threads, [&](size_t i, size_t worker) {
+  // Profiles differ in length (a few offers or hundreds): threads take 256 at a time.
+  ParallelChunks(x.n, options.threads, 256, [&](size_t i, size_t worker) {
     Analyzer& a = *analyzers[worker];
     const Profile& p = candidates[i];
     Analysed& out = analysed[i];

@@ -432,7 +432,7 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
       std::vector<engine::Match>().swap(ranking[i]);
     }
   };
-  scoring::ParallelFor(ranking.size(), threads, [&](size_t i, size_t) { write(i, i + 1); });
+  scoring::ParallelChunks(ranking.size(), threads, 64, [&](size_t i, size_t) { write(i, i + 1); });
   // The matcher's indexes are freed on another thread while the output is written.
   // A jthread joins on every way out, an exception included.
   Status written;
