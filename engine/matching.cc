@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -129,10 +130,11 @@ struct Matcher::Impl {
   };
   struct Scratch {  // per thread, reused across queries of one kind (needs or participants)
     std::vector<float> a, b, c, d, e;  // participant ranking
+    std::vector<int> touched;          // participant ranking: the candidates reached
     // Need ranking: components per candidate; the candidates some component reached, marked
-    // and listed once; context and factor for the last owner.
+    // and listed once (sized for every candidate); context and factor for the last owner.
     std::vector<Cell> cells;
-    std::vector<int> touched;
+    std::vector<int> listed;
     std::vector<char> mark;
     std::vector<float> context, factor;
     std::vector<int> named;  // the candidates the need names (Scorer::Named)
@@ -306,15 +308,17 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   };
   if (with_context) scorer->Named(q, &s.named);
   // Sparse accumulation: only candidates some component reaches are touched (marked and
-  // listed once), then zeroed.
+  // listed once: listed[0, reached)), then zeroed. Listing is branch-free: whether a
+  // candidate was reached before is as good as random, and a mispredicted branch per posting
+  // cost more than writing the list slot every time.
   s.cells.resize(size);
   s.mark.resize(size, 0);
-  s.touched.clear();
+  s.listed.resize(size);
+  size_t reached = 0;
   auto touch = [&](size_t i) {
-    if (!s.mark[i]) {
-      s.mark[i] = 1;
-      s.touched.push_back(static_cast<int>(i));
-    }
+    s.listed[reached] = static_cast<int>(i);
+    reached += !s.mark[i];
+    s.mark[i] = 1;
     return &s.cells[i];
   };
   if (words < 1.0) {
@@ -338,22 +342,23 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   }
   // The common words add to the candidates something specific reached; when nothing did (a
   // need in everyday words only), they decide alone.
-  const bool reached_by_common = s.touched.empty();
+  const bool reached_by_common = reached == 0;
   for (const Scorer::TermList& l : common) {
     for (int p = 0; p < l.size; ++p) {
       const size_t i = static_cast<size_t>(l.candidates[p]);
-      if (!s.mark[i]) {
-        if (!reached_by_common) continue;
-        s.mark[i] = 1;
-        s.touched.push_back(static_cast<int>(i));
+      if (reached_by_common) {
+        touch(i);
+      } else if (!s.mark[i]) {
+        continue;
       }
       s.cells[i].words += l.scale * l.weights[p];
     }
   }
+  const std::span<const int> touched(s.listed.data(), reached);
   // Score every candidate reached into (score, index); Match objects only for the best. The
   // text components are blended in place, for `why` afterwards.
   s.best.Reset(options.top);
-  for (int t : s.touched) {
+  for (int t : touched) {
     const size_t i = static_cast<size_t>(t);
     Cell& c = s.cells[i];
     c.words = text_of(c);
@@ -373,7 +378,7 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     if (with_context) m.why.context = s.context[i];
     m.why.codes = CodeWords(scorer->DrivingCodes(Side::kSupply, q, i, kWhyCodes));
   }
-  for (int t : s.touched) {
+  for (int t : touched) {
     const size_t i = static_cast<size_t>(t);
     s.cells[i] = Cell{};
     s.mark[i] = 0;
