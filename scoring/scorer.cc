@@ -16,27 +16,95 @@
 namespace incontra::scoring {
 namespace {
 
-// Numbers in procurement texts are years, amounts, protocol and tender ids: they name one
-// contract, never a kind of supply, so they only add noise to matching.
-std::vector<std::string> MatchTerms(Analyzer& analyzer, const std::string& text) {
-  std::vector<std::string> terms = analyzer.Terms(text);
-  terms.erase(
-      std::remove_if(terms.begin(), terms.end(), [](const std::string& t) { return HasDigit(t); }),
-      terms.end());
+// A text's matching terms. Numbers in procurement texts are years, amounts, protocol and
+// tender ids: they name one contract, never a kind of supply, so they only add noise to
+// matching. With `surface`, the word of each term is appended to it. With `plain`, it
+// receives the text's plain tokens, Tokenize(Fold(text, true)), which name grams and word
+// pairs read: for ASCII text those are the analyzer's own tokens, not made a second time.
+std::vector<std::string> MatchTerms(Analyzer& analyzer, const std::string& text,
+                                    std::vector<std::string>* surface = nullptr,
+                                    std::vector<std::string>* plain = nullptr) {
+  std::vector<std::string> words, tokens;
+  std::vector<std::string> terms =
+      analyzer.Terms(text, std::nullopt, surface ? &words : nullptr, plain ? &tokens : nullptr);
+  size_t kept = 0;
+  for (size_t k = 0; k < terms.size(); ++k) {
+    if (HasDigit(terms[k])) continue;
+    if (kept != k) terms[kept] = std::move(terms[k]);
+    if (surface) surface->push_back(std::move(words[k]));
+    ++kept;
+  }
+  terms.resize(kept);
+  if (plain) *plain = IsAscii(text) ? std::move(tokens) : Tokenize(Fold(text, true));
   return terms;
 }
 
-std::vector<std::string> Concat(Analyzer& analyzer, const std::vector<std::string>& texts,
-                                std::unordered_map<std::string, std::string>* words = nullptr) {
+bool IsStop(const std::string& token) {
+  return IsStopWord(token, Language::kItalian) || IsStopWord(token, Language::kEnglish);
+}
+
+// Character 4-grams of a text's plain tokens (see MatchTerms: folded, accents stripped, not
+// stemmed), each word marked at both ends; words under three letters and stop words left
+// out. Each gram is given to `take` as a view, valid for the call.
+template <typename Take>
+void ForEachNameGram(const std::vector<std::string>& plain, Take take) {
+  constexpr size_t kGram = 4;
+  std::string marked;
+  for (const std::string& w : plain) {
+    if (w.size() < 3 || IsStop(w)) continue;
+    marked.assign("_").append(w).append("_");
+    const std::string_view m(marked);
+    if (m.size() <= kGram) {
+      take(m);
+      continue;
+    }
+    for (size_t k = 0; k + kGram <= m.size(); ++k) take(m.substr(k, kGram));
+  }
+}
+
+std::vector<std::string> NameGramTerms(const std::vector<std::string>& plain) {
   std::vector<std::string> out;
+  ForEachNameGram(plain, [&](std::string_view g) { out.emplace_back(g); });
+  return out;
+}
+
+// Adjacent word pairs of a text's plain tokens (stop words kept), a number standing for its
+// shape ("n.5300008" -> "n #ddddddd"): how a text is written, not only what it names. Each
+// pair is given to `take` as a view, valid for the call.
+template <typename Take>
+void ForEachPhrase(std::vector<std::string> plain, Take take) {
+  for (std::string& w : plain) {
+    if (!HasDigit(w)) continue;
+    std::string shape = "#";
+    for (char c : w) shape.push_back(c >= '0' && c <= '9' ? 'd' : 'a');
+    w = std::move(shape);
+  }
+  std::string pair;
+  for (size_t k = 0; k + 1 < plain.size(); ++k) {
+    pair.assign(plain[k]).append(" ").append(plain[k + 1]);
+    take(std::string_view(pair));
+  }
+}
+
+void AppendPhrases(std::vector<std::string> plain, std::vector<std::string>* out) {
+  ForEachPhrase(std::move(plain), [&](std::string_view p) { out->emplace_back(p); });
+}
+
+// The matching terms of some texts in order; with `words`, each term's first word; with
+// `phrases`, their word pairs appended.
+std::vector<std::string> Concat(Analyzer& analyzer, const std::vector<std::string>& texts,
+                                std::unordered_map<std::string, std::string>* words = nullptr,
+                                std::vector<std::string>* phrases = nullptr) {
+  std::vector<std::string> out, surface, plain;
   for (const std::string& t : texts) {
-    std::vector<std::string> surface;
-    std::vector<std::string> terms = analyzer.Terms(t, std::nullopt, &surface);
+    surface.clear();
+    std::vector<std::string> terms =
+        MatchTerms(analyzer, t, words ? &surface : nullptr, phrases ? &plain : nullptr);
     for (size_t k = 0; k < terms.size(); ++k) {
-      if (HasDigit(terms[k])) continue;
       if (words) words->emplace(terms[k], surface[k]);
       out.push_back(std::move(terms[k]));
     }
+    if (phrases) AppendPhrases(std::move(plain), phrases);
   }
   return out;
 }
@@ -82,67 +150,12 @@ Known ByFrequency(const Bm25Index& index, const Known& terms, double share, bool
   return out;
 }
 
-bool IsStop(const std::string& token) {
-  return IsStopWord(token, Language::kItalian) || IsStopWord(token, Language::kEnglish);
-}
-
-// Character 4-grams of the words (folded, accents stripped, not stemmed), each word marked at
-// both ends; words under three letters and stop words left out. Each gram is given to
-// `take` as a view, valid for the call.
-template <typename Take>
-void ForEachNameGram(const std::string& text, Take take) {
-  constexpr size_t kGram = 4;
-  std::string marked;
-  for (const std::string& w : Tokenize(Fold(text, /*strip_accents=*/true))) {
-    if (w.size() < 3 || IsStop(w)) continue;
-    marked.assign("_").append(w).append("_");
-    const std::string_view m(marked);
-    if (m.size() <= kGram) {
-      take(m);
-      continue;
-    }
-    for (size_t k = 0; k + kGram <= m.size(); ++k) take(m.substr(k, kGram));
-  }
-}
-
-std::vector<std::string> NameGramTerms(const std::string& text) {
-  std::vector<std::string> out;
-  ForEachNameGram(text, [&](std::string_view g) { out.emplace_back(g); });
-  return out;
-}
-
-// Adjacent word pairs of a text (folded, not stemmed, stop words kept), a number standing for
-// its shape ("n.5300008" -> "n #ddddddd"): how a text is written, not only what it names.
-// Each pair is given to `take` as a view, valid for the call.
-template <typename Take>
-void ForEachPhrase(const std::string& text, Take take) {
-  std::vector<std::string> words = Tokenize(Fold(text, /*strip_accents=*/true));
-  for (std::string& w : words) {
-    if (!HasDigit(w)) continue;
-    std::string shape = "#";
-    for (char c : w) shape.push_back(c >= '0' && c <= '9' ? 'd' : 'a');
-    w = std::move(shape);
-  }
-  std::string pair;
-  for (size_t k = 0; k + 1 < words.size(); ++k) {
-    pair.assign(words[k]).append(" ").append(words[k + 1]);
-    take(std::string_view(pair));
-  }
-}
-
-std::vector<std::string> PhraseTerms(const std::string& text) {
-  std::vector<std::string> out;
-  ForEachPhrase(text, [&](std::string_view p) { out.emplace_back(p); });
-  return out;
-}
-
 // The context's words of some texts: their matching terms and their word pairs.
 std::vector<std::string> ContextTerms(Analyzer& analyzer, const std::vector<std::string>& texts) {
-  std::vector<std::string> out = Concat(analyzer, texts);
-  for (const std::string& t : texts) {
-    std::vector<std::string> phrases = PhraseTerms(t);
-    out.insert(out.end(), phrases.begin(), phrases.end());
-  }
+  std::vector<std::string> phrases;
+  std::vector<std::string> out = Concat(analyzer, texts, nullptr, &phrases);
+  out.insert(out.end(), std::make_move_iterator(phrases.begin()),
+             std::make_move_iterator(phrases.end()));
   return out;
 }
 
@@ -274,20 +287,21 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     Analyzer& a = *analyzers[worker];
     const Profile& p = candidates[i];
     Analysed& out = analysed[i];
-    out.name = MatchTerms(a, p.name);
-    out.description = MatchTerms(a, p.description);
+    std::vector<std::string> plain;
+    out.name = MatchTerms(a, p.name, nullptr, &plain);
+    out.grams = NameGramTerms(plain);
+    out.description = MatchTerms(a, p.description, nullptr, &plain);
+    AppendPhrases(std::move(plain), &out.description_phrases);
     for (const std::string& o : p.offers) {
-      std::vector<std::string> terms = MatchTerms(a, o);
+      std::vector<std::string> terms = MatchTerms(a, o, nullptr, &plain);
       out.offer_terms.push_back(static_cast<int>(terms.size()));
       out.offers.insert(out.offers.end(), std::make_move_iterator(terms.begin()),
                         std::make_move_iterator(terms.end()));
+      AppendPhrases(std::move(plain), &out.phrases.emplace_back());
     }
     out.supply_labels = x.LabelTerms(a, p.supply_cpv);
     out.seeks = Concat(a, p.seeks);
     out.demand_labels = x.LabelTerms(a, p.demand_cpv);
-    out.grams = NameGramTerms(p.name);
-    for (const std::string& o : p.offers) out.phrases.push_back(PhraseTerms(o));
-    out.description_phrases = PhraseTerms(p.description);
   });
   // Indexing: four independent tasks (word indexes and codes, name grams, offers' word pairs,
   // the context model) shared by the threads; each structure is written by one task only.
@@ -474,7 +488,25 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
                       const std::vector<std::string>& cpv) const {
   thread_local Analyzer analyzer;
   Query q;
-  std::vector<std::string> terms = Concat(analyzer, texts, &q.words);
+  // Grams and pairs are looked up as they come, and only the known ones counted, by id.
+  thread_local std::vector<int> grams, phrases;
+  grams.clear();
+  phrases.clear();
+  std::vector<std::string> terms, surface, plain;
+  for (const std::string& t : texts) {
+    surface.clear();
+    std::vector<std::string> text_terms = MatchTerms(analyzer, t, &surface, &plain);
+    for (size_t k = 0; k < text_terms.size(); ++k) {
+      q.words.emplace(text_terms[k], surface[k]);
+      terms.push_back(std::move(text_terms[k]));
+    }
+    ForEachNameGram(plain, [&](std::string_view g) {
+      if (const int id = impl_->names.TermId(g); id >= 0) grams.push_back(id);
+    });
+    ForEachPhrase(std::move(plain), [&](std::string_view p) {
+      if (const int id = impl_->offers.TermId(p); id >= 0) phrases.push_back(id);
+    });
+  }
   std::vector<std::string> labels = impl_->LabelTerms(analyzer, cpv);
   terms.insert(terms.end(), labels.begin(), labels.end());
   q.terms = Counted(std::move(terms));
@@ -483,18 +515,6 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
     const int id = impl_->supply.TermId(q.terms[k].first);
     q.term_ids.push_back(id);
     if (id >= 0) q.terms[k].second *= impl_->adaptation[static_cast<size_t>(id)];
-  }
-  // Grams and pairs are looked up as they come, and only the known ones counted, by id.
-  thread_local std::vector<int> grams, phrases;
-  grams.clear();
-  phrases.clear();
-  for (const std::string& t : texts) {
-    ForEachNameGram(t, [&](std::string_view g) {
-      if (const int id = impl_->names.TermId(g); id >= 0) grams.push_back(id);
-    });
-    ForEachPhrase(t, [&](std::string_view p) {
-      if (const int id = impl_->offers.TermId(p); id >= 0) phrases.push_back(id);
-    });
   }
   q.grams = ByFrequency(impl_->names, CountedIds(grams), impl_->options.common_share, false);
   q.phrases = ByFrequency(impl_->offers, CountedIds(phrases), impl_->options.common_share, false);

@@ -60,12 +60,12 @@ const std::unordered_set<std::string_view>& EnglishStopWords() {
 }
 
 
+}  // namespace
+
 bool IsAscii(std::string_view text) {
   return std::all_of(text.begin(), text.end(),
                      [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
-
-}  // namespace
 
 std::string ValidUtf8(std::string_view text) {
   std::string out;
@@ -340,7 +340,8 @@ std::string Analyzer::StemUncached(std::string_view word, Language language) {
 }
 
 std::vector<std::string> Analyzer::Terms(std::string_view text, std::optional<Language> language,
-                                         std::vector<std::string>* surface) {
+                                         std::vector<std::string>* surface,
+                                         std::vector<std::string>* tokens) {
   // Entries are looked up before any is stemmed; the cache is only cleared here, between
   // texts, so the entries stay valid throughout.
   if (static_cast<size_t>(stemmers_->words.size()) >= Stemmers::kMaxCached) stemmers_->Clear();
@@ -362,6 +363,7 @@ std::vector<std::string> Analyzer::Terms(std::string_view text, std::optional<La
     terms.push_back(StemOf(*found[i], words[i], lang));
     if (surface) surface->push_back(words[i]);
   }
+  if (tokens) *tokens = std::move(words);
   return terms;
 }
 

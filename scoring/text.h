@@ -36,6 +36,9 @@ std::string Fold(std::string_view text, bool strip_accents);
 // of single letters, which is one word ("d.p.i." -> "dpi", as "dpi" written without dots).
 std::vector<std::string> Tokenize(std::string_view folded);
 
+// Whether a text is plain ASCII. Folding it is then the same with accents stripped or kept.
+bool IsAscii(std::string_view text);
+
 // Whether a token has a digit: a number, a year, a code.
 bool HasDigit(std::string_view token);
 
@@ -56,10 +59,12 @@ class Analyzer {
   // Terms of a text: folded, tokenized, without stop words, stemmed in `language` (detected
   // when not given), accents stripped. Order and repeats are kept.
   // When `words` is given, it receives the word each term was made from (folded, accents
-  // kept: "manutenzione" for "manutenzion"), one per term.
+  // kept: "manutenzione" for "manutenzion"), one per term. When `tokens` is given, it
+  // receives every token of the text, stop words too: Tokenize(Fold(text, false)).
   std::vector<std::string> Terms(std::string_view text,
                                  std::optional<Language> language = std::nullopt,
-                                 std::vector<std::string>* words = nullptr);
+                                 std::vector<std::string>* words = nullptr,
+                                 std::vector<std::string>* tokens = nullptr);
 
   // One word's stem (the word folded first), accents stripped.
   std::string Stem(std::string_view word, Language language);
