@@ -34,13 +34,15 @@ Bm25Index::~Bm25Index() = default;
 Bm25Index::Bm25Index(Bm25Index&&) noexcept = default;
 Bm25Index& Bm25Index::operator=(Bm25Index&&) noexcept = default;
 
-int Bm25Index::Add(const std::vector<std::vector<std::string>>& fields) {
+int Bm25Index::Add(const std::vector<std::vector<std::string>>& fields, std::vector<int>* ids) {
   Impl& x = *impl_;
+  if (ids) ids->clear();
   for (size_t f = 0; f < x.fields.size(); ++f) {
     x.ids.clear();
     if (f < fields.size()) {
       x.ids.resize(fields[f].size());
       x.term_ids.AddAll(fields[f], x.ids.data());
+      if (ids) ids->insert(ids->end(), x.ids.begin(), x.ids.end());
     }
     std::sort(x.ids.begin(), x.ids.end());
     for (size_t k = 0; k < x.ids.size();) {

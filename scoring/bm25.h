@@ -38,7 +38,8 @@ class Bm25Index {
   Bm25Index& operator=(Bm25Index&&) noexcept;
 
   // Adds a document: one term list per field, in the order of the specs. Returns its number.
-  int Add(const std::vector<std::vector<std::string>>& fields);
+  // When `ids` is given, it receives the id of every term given, field after field, in order.
+  int Add(const std::vector<std::vector<std::string>>& fields, std::vector<int>* ids = nullptr);
   // Computes the weights; Add may not be called afterwards.
   void Finish();
 

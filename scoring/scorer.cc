@@ -200,6 +200,70 @@ std::vector<std::pair<int, float>> CountedIds(std::vector<int>& ids) {
   return out;
 }
 
+// Church's adaptation of the supply words, counted candidate by candidate as they are
+// indexed: over the candidates with two distinct offers or more (an offer repeated word for
+// word would make every word recur; one without terms says nothing), for each offer with a
+// word, the share of the candidate's other offers that have it too.
+class Adaptation {
+ public:
+  // One candidate's offers, offer_terms[o] terms each, as their supply ids in order.
+  void Count(const int* ids, const std::vector<int>& offer_terms) {
+    if (offer_terms.size() < 2) return;
+    distinct_.clear();
+    for (int size : offer_terms) {
+      std::vector<int> offer(ids, ids + size);
+      ids += size;
+      std::sort(offer.begin(), offer.end());
+      offer.erase(std::unique(offer.begin(), offer.end()), offer.end());
+      if (!offer.empty()) distinct_.push_back(std::move(offer));
+    }
+    std::sort(distinct_.begin(), distinct_.end());
+    distinct_.erase(std::unique(distinct_.begin(), distinct_.end()), distinct_.end());
+    const size_t offers = distinct_.size();
+    if (offers < 2) return;
+    for (const std::vector<int>& offer : distinct_) {
+      for (int id : offer) {
+        const auto t = static_cast<size_t>(id);
+        if (t >= in_offers_.size()) {
+          in_offers_.resize(t + 1, 0);
+          seen_.resize(t + 1, 0);
+          again_.resize(t + 1, 0);
+        }
+        if (in_offers_[t]++ == 0) used_.push_back(id);
+      }
+    }
+    for (int id : used_) {
+      const auto t = static_cast<size_t>(id);
+      const double k = in_offers_[t];
+      seen_[t] += k;
+      again_[t] += k * (k - 1) / static_cast<double>(offers - 1);
+      in_offers_[t] = 0;
+    }
+    used_.clear();
+  }
+
+  // Per term id in [0, terms): x (p / mean)^power, p the word's adaptation drawn towards the
+  // mean over all words by kAdaptationPrior occurrences; all 1 when no word ever recurs.
+  std::vector<float> Weights(size_t terms, double power) const {
+    std::vector<float> out(terms, 1.0f);
+    double all_again = 0, all_seen = 0;
+    for (size_t t = 0; t < seen_.size(); ++t) all_again += again_[t], all_seen += seen_[t];
+    if (all_again <= 0) return out;
+    const double mean = all_again / all_seen;
+    for (size_t t = 0; t < terms; ++t) {
+      const double again = t < again_.size() ? again_[t] : 0, seen = t < seen_.size() ? seen_[t] : 0;
+      const double p = (again + kAdaptationPrior * mean) / (seen + kAdaptationPrior);
+      out[t] = static_cast<float>(std::pow(p / mean, power));
+    }
+    return out;
+  }
+
+ private:
+  std::vector<double> again_, seen_;  // per term id
+  std::vector<int> in_offers_, used_;
+  std::vector<std::vector<int>> distinct_;  // a candidate's offers as sorted term ids
+};
+
 // Per side: each candidate's codes, and postings by division for the codes' similarity.
 struct CodeSide {
   std::vector<std::vector<CpvCode>> codes;
@@ -306,9 +370,18 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   // Indexing: four independent tasks (word indexes and codes, name grams, offers' word pairs,
   // the context model) shared by the threads; each structure is written by one task only.
   auto words_and_codes = [&] {
+    // The supply ids of each candidate's name words, and the adaptation counts of its offers,
+    // from the ids the index gives as it adds them.
+    Adaptation adaptation;
+    std::vector<std::vector<int>> name_ids(x.n);
+    std::vector<int> ids;
     for (size_t i = 0; i < x.n; ++i) {
       const Analysed& a = analysed[i];
-      x.supply.Add({a.name, a.description, a.offers, a.supply_labels});
+      x.supply.Add({a.name, a.description, a.offers, a.supply_labels}, &ids);
+      name_ids[i].assign(ids.begin(), ids.begin() + static_cast<long>(a.name.size()));
+      if (options.adaptation > 0) {
+        adaptation.Count(ids.data() + a.name.size() + a.description.size(), a.offer_terms);
+      }
       x.demand.Add({a.seeks, a.demand_labels});
       x.supply_text.push_back(!a.name.empty() || !a.description.empty() || !a.offers.empty() ||
                               !a.supply_labels.empty());
@@ -325,72 +398,19 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     }
     x.supply.Finish();
     x.demand.Finish();
-    // Adaptation: over the candidates with two distinct offers or more (an offer repeated word
-    // for word would make every word recur; one without terms says nothing), for each offer
-    // with a word, the share of the candidate's other offers that have it too; averaged per
-    // word, drawn towards the mean over all words by kAdaptationPrior occurrences.
-    const size_t terms = static_cast<size_t>(x.supply.terms());
-    x.adaptation.assign(terms, 1.0f);
-    if (options.adaptation > 0) {
-      std::vector<double> again(terms, 0), seen(terms, 0);
-      std::vector<int> in_offers(terms, 0), used;
-      std::vector<std::vector<int>> distinct;  // a candidate's offers as sorted term ids
-      for (size_t i = 0; i < x.n; ++i) {
-        const Analysed& a = analysed[i];
-        if (a.offer_terms.size() < 2) continue;
-        distinct.clear();
-        size_t at = 0;
-        for (int size : a.offer_terms) {
-          std::vector<int> ids;
-          for (int k = 0; k < size; ++k) {
-            if (const int id = x.supply.TermId(a.offers[at + k]); id >= 0) ids.push_back(id);
-          }
-          at += static_cast<size_t>(size);
-          std::sort(ids.begin(), ids.end());
-          ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-          if (!ids.empty()) distinct.push_back(std::move(ids));
-        }
-        std::sort(distinct.begin(), distinct.end());
-        distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-        const size_t offers = distinct.size();
-        if (offers < 2) continue;
-        for (const std::vector<int>& ids : distinct) {
-          for (int id : ids) {
-            if (in_offers[static_cast<size_t>(id)]++ == 0) used.push_back(id);
-          }
-        }
-        for (int id : used) {
-          const double k = in_offers[static_cast<size_t>(id)];
-          seen[static_cast<size_t>(id)] += k;
-          again[static_cast<size_t>(id)] += k * (k - 1) / static_cast<double>(offers - 1);
-          in_offers[static_cast<size_t>(id)] = 0;
-        }
-        used.clear();
-      }
-      double all_again = 0, all_seen = 0;
-      for (size_t t = 0; t < terms; ++t) all_again += again[t], all_seen += seen[t];
-      if (all_again > 0) {
-        const double mean = all_again / all_seen;
-        for (size_t t = 0; t < terms; ++t) {
-          const double p = (again[t] + kAdaptationPrior * mean) / (seen[t] + kAdaptationPrior);
-          x.adaptation[t] = static_cast<float>(std::pow(p / mean, options.adaptation));
-        }
-      }
-    }
+    x.adaptation = adaptation.Weights(static_cast<size_t>(x.supply.terms()), options.adaptation);
     // A name's identifying words: those in the texts of at most `common_share` of the
     // candidates (and of one alone in a small event). "Manutenzioni srl" has none: a need about
     // maintenance does not name it.
     const double limit = std::max(1.0, options.common_share * static_cast<double>(x.n));
     std::vector<std::pair<int, int>> by_word;  // (term id, candidate)
-    std::vector<int> ids;
     x.name_words.assign(x.n, 0);
     for (size_t i = 0; i < x.n; ++i) {
-      ids.clear();
-      for (const std::string& t : analysed[i].name) ids.push_back(x.supply.TermId(t));
+      std::vector<int>& ids = name_ids[i];
       std::sort(ids.begin(), ids.end());
       ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
       for (int id : ids) {
-        if (id < 0 || x.supply.DocumentFrequency(id) > limit) continue;
+        if (x.supply.DocumentFrequency(id) > limit) continue;
         by_word.emplace_back(id, static_cast<int>(i));
         ++x.name_words[i];
       }
