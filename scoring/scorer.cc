@@ -2,6 +2,7 @@
 
 #include <Eigen/SparseCore>
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -43,23 +44,26 @@ bool IsStop(const std::string& token) {
   return IsStopWord(token, Language::kItalian) || IsStopWord(token, Language::kEnglish);
 }
 
-// Character 4-grams of a text's plain tokens (see MatchTerms: folded, accents stripped, not
-// stemmed), each word marked at both ends; words under three letters and stop words left
-// out. Each gram is given to `take` as a view, valid for the call.
+// Character 4-grams of a word (folded, accents stripped, not stemmed), marked at both ends;
+// none for words under three letters and stop words. Each gram is given to `take` as a view,
+// valid for the call.
+template <typename Take>
+void ForEachWordGram(const std::string& word, Take take) {
+  constexpr size_t kGram = 4;
+  if (word.size() < 3 || IsStop(word)) return;
+  const std::string marked = "_" + word + "_";
+  const std::string_view m(marked);
+  if (m.size() <= kGram) {
+    take(m);
+    return;
+  }
+  for (size_t k = 0; k + kGram <= m.size(); ++k) take(m.substr(k, kGram));
+}
+
+// The name grams of a text: those of its plain tokens (see MatchTerms).
 template <typename Take>
 void ForEachNameGram(const std::vector<std::string>& plain, Take take) {
-  constexpr size_t kGram = 4;
-  std::string marked;
-  for (const std::string& w : plain) {
-    if (w.size() < 3 || IsStop(w)) continue;
-    marked.assign("_").append(w).append("_");
-    const std::string_view m(marked);
-    if (m.size() <= kGram) {
-      take(m);
-      continue;
-    }
-    for (size_t k = 0; k + kGram <= m.size(); ++k) take(m.substr(k, kGram));
-  }
+  for (const std::string& w : plain) ForEachWordGram(w, take);
 }
 
 std::vector<std::string> NameGramTerms(const std::vector<std::string>& plain) {
@@ -305,6 +309,37 @@ struct Scorer::Impl {
         offers({{"phrases", 1.0, 0.75}}, o.k1) {}
 
   const Bm25Index& Index(Side side) const { return side == Side::kSupply ? supply : demand; }
+
+  // Unique per Scorer built, for what threads remember about one (KnownGrams).
+  const uint64_t generation = [] {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1);
+  }();
+
+  // The ids of a word's name grams in `names` (ForEachWordGram), those it has. Queries repeat
+  // their words: each thread remembers a word's grams for this Scorer, up to a bound, and
+  // looks them up in the large gram index once.
+  const std::vector<int>& KnownGrams(const std::string& word) const {
+    struct Memory {
+      uint64_t generation = 0;
+      internal::Vocabulary words;
+      std::vector<std::vector<int>> grams;  // per word id
+    };
+    constexpr int kMaxWords = 1 << 18;
+    thread_local Memory memory;
+    if (memory.generation != generation || memory.words.size() >= kMaxWords) {
+      memory = Memory{};
+      memory.generation = generation;
+    }
+    const auto [id, fresh] = memory.words.Add(word);
+    if (fresh) {
+      std::vector<int>& known = memory.grams.emplace_back();
+      ForEachWordGram(word, [&](std::string_view g) {
+        if (const int gram = names.TermId(g); gram >= 0) known.push_back(gram);
+      });
+    }
+    return memory.grams[static_cast<size_t>(id)];
+  }
   const CodeSide& Codes(Side side) const {
     return side == Side::kSupply ? supply_codes : demand_codes;
   }
@@ -520,9 +555,10 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
       q.words.emplace(text_terms[k], surface[k]);
       terms.push_back(std::move(text_terms[k]));
     }
-    ForEachNameGram(plain, [&](std::string_view g) {
-      if (const int id = impl_->names.TermId(g); id >= 0) grams.push_back(id);
-    });
+    for (const std::string& w : plain) {
+      const std::vector<int>& known = impl_->KnownGrams(w);
+      grams.insert(grams.end(), known.begin(), known.end());
+    }
     ForEachPhrase(std::move(plain), [&](std::string_view p) {
       if (const int id = impl_->offers.TermId(p); id >= 0) phrases.push_back(id);
     });

@@ -10,6 +10,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "scoring/cpv.h"
@@ -332,6 +333,23 @@ TEST_CASE("scorer cpv: a code scores by the hierarchy, averaged over the query's
   for (float v : CpvScores(scorer, Side::kSupply, scorer.Analyze({"software"}, {}))) {
     CHECK(v == 0.0f);
   }
+}
+
+TEST_CASE("scorer name grams: what a thread remembers of one scorer's grams is not used for another") {
+  // A thread remembers each query word's gram ids per scorer. A second scorer, with another
+  // gram index, must give the grams a fresh thread gives.
+  const Scorer first({Offering("Idraulica Cancedda", {"impianti idraulici"}),
+                      Offering("Videotype", {"stampa"})},
+                     nullptr);
+  const Query q1 = first.Analyze({"lavori Cancedda Videotype"}, {});
+  REQUIRE(q1.grams.size() > 4);
+  const Scorer second({Offering("Videotype Sardegna", {"stampa"}), Offering("Cancelleria", {})},
+                      nullptr);
+  const Query here = second.Analyze({"lavori Cancedda Videotype"}, {});
+  Query fresh;
+  std::thread([&] { fresh = second.Analyze({"lavori Cancedda Videotype"}, {}); }).join();
+  CHECK(here.grams == fresh.grams);
+  CHECK(here.grams != q1.grams);
 }
 
 TEST_CASE("scorer explanations: DrivingTerms gives the query's own words, most weighted first") {
