@@ -502,25 +502,40 @@ std::vector<Match> Matcher::ForParticipant(size_t participant, const MatchOption
 
 namespace {
 
-// Runs rank(i, scratch) for every i in `order` on `threads` threads, each with its own scratch;
-// results land at out[i]. Work goes out a group at a time (`starts`: where each group begins
-// in `order`): needs are grouped by owner, so a thread computes an owner's context once.
+// Runs rank(i, scratch) for every i in `order` on `threads` threads, each with its own scratch,
+// and hands each result to sink(i, matches) on the thread that made it. Work goes out a group
+// at a time (`starts`: where each group begins in `order`): needs are grouped by owner, so a
+// thread computes an owner's context once.
 template <typename Scratch, typename Rank>
-std::vector<std::vector<Match>> RankAll(const std::vector<size_t>& order,
-                                        const std::vector<size_t>& starts, int threads,
-                                        Rank rank) {
-  std::vector<std::vector<Match>> out(order.size());
+void RankAll(const std::vector<size_t>& order, const std::vector<size_t>& starts, int threads,
+             Rank rank, const Matcher::Sink& sink) {
   std::vector<Scratch> scratch(std::max(1, threads));
   scoring::ParallelQueue(starts.size(), threads, [&](size_t g, size_t worker) {
     const size_t end = g + 1 < starts.size() ? starts[g + 1] : order.size();
-    for (size_t k = starts[g]; k < end; ++k) out[order[k]] = rank(order[k], scratch[worker]);
+    for (size_t k = starts[g]; k < end; ++k) sink(order[k], rank(order[k], scratch[worker]));
   });
-  return out;
+}
+
+// A sink that keeps every result at its place.
+Matcher::Sink Collect(std::vector<std::vector<Match>>* out) {
+  return [out](size_t i, std::vector<Match> matches) { (*out)[i] = std::move(matches); };
 }
 
 }  // namespace
 
 std::vector<std::vector<Match>> Matcher::ForAllNeeds(const MatchOptions& options) const {
+  std::vector<std::vector<Match>> out(impl_->needs.size());
+  ForAllNeeds(options, Collect(&out));
+  return out;
+}
+
+std::vector<std::vector<Match>> Matcher::ForAllParticipants(const MatchOptions& options) const {
+  std::vector<std::vector<Match>> out(impl_->participants.size());
+  ForAllParticipants(options, Collect(&out));
+  return out;
+}
+
+void Matcher::ForAllNeeds(const MatchOptions& options, const Sink& sink) const {
   std::vector<size_t> order(impl_->needs.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -548,20 +563,19 @@ std::vector<std::vector<Match>> Matcher::ForAllNeeds(const MatchOptions& options
     regrouped.insert(regrouped.end(), order.begin() + static_cast<long>(starts[g]),
                      order.begin() + static_cast<long>(starts[g] + sizes[g]));
   }
-  return RankAll<Impl::Scratch>(regrouped, new_starts, options.threads,
-                                [&](size_t n, Impl::Scratch& s) {
-                                  return impl_->RankNeed(n, options, s);
-                                });
+  RankAll<Impl::Scratch>(
+      regrouped, new_starts, options.threads,
+      [&](size_t n, Impl::Scratch& s) { return impl_->RankNeed(n, options, s); }, sink);
 }
 
-std::vector<std::vector<Match>> Matcher::ForAllParticipants(const MatchOptions& options) const {
+void Matcher::ForAllParticipants(const MatchOptions& options, const Sink& sink) const {
   std::vector<size_t> order(impl_->participants.size());
   std::iota(order.begin(), order.end(), 0);
   std::vector<size_t> starts;
   for (size_t k = 0; k < order.size(); k += 32) starts.push_back(k);
-  return RankAll<Impl::Scratch>(order, starts, options.threads, [&](size_t p, Impl::Scratch& s) {
-    return impl_->RankParticipant(p, options, s);
-  });
+  RankAll<Impl::Scratch>(
+      order, starts, options.threads,
+      [&](size_t p, Impl::Scratch& s) { return impl_->RankParticipant(p, options, s); }, sink);
 }
 
 namespace {

@@ -21,6 +21,7 @@
 //   std::cout << MatchesToJson("need", needs[0].id, ranking[0], matcher->participants());
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -94,6 +95,13 @@ class Matcher {
   // Every need (participant), in input order, on options.threads threads.
   std::vector<std::vector<Match>> ForAllNeeds(const MatchOptions& options) const;
   std::vector<std::vector<Match>> ForAllParticipants(const MatchOptions& options) const;
+  // The same, each need's (participant's) matches handed to sink(index, matches) as soon as
+  // they are made, on the thread that made them, in no particular order: a batch can turn
+  // them into output while they are hot in cache, and never holds them all. The sink is
+  // called concurrently for different indexes.
+  using Sink = std::function<void(size_t, std::vector<Match>)>;
+  void ForAllNeeds(const MatchOptions& options, const Sink& sink) const;
+  void ForAllParticipants(const MatchOptions& options, const Sink& sink) const;
 
  private:
   Matcher();

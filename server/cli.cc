@@ -418,21 +418,21 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
                                          labels ? &*labels : nullptr, {}, threads);
   if (!matcher.ok()) return Fail(err, matcher.status());
   const bool for_needs = target == "needs";
-  auto ranking =
-      for_needs ? matcher->ForAllNeeds(match_options) : matcher->ForAllParticipants(match_options);
-  // Lines are made on every thread, then written in input order.
-  std::vector<std::string> lines(ranking.size());
-  auto write = [&](size_t from, size_t to) {
-    for (size_t i = from; i < to; ++i) {
-      const std::string& id = for_needs ? matcher->needs()[i].id : matcher->participants()[i].id;
-      lines[i] = engine::MatchesJsonLine(for_needs ? "need" : "participant", id, ranking[i],
-                                         matcher->participants());
-      lines[i].push_back('\n');
-      // Freed here, on every thread: the matches' strings are millions of small blocks.
-      std::vector<engine::Match>().swap(ranking[i]);
-    }
+  // Each line is made as soon as its matches are, on the thread that ranked them; the
+  // lines are written in input order at the end.
+  std::vector<std::string> lines(for_needs ? matcher->needs().size()
+                                           : matcher->participants().size());
+  const engine::Matcher::Sink make_line = [&](size_t i, std::vector<engine::Match> matches) {
+    const std::string& id = for_needs ? matcher->needs()[i].id : matcher->participants()[i].id;
+    lines[i] = engine::MatchesJsonLine(for_needs ? "need" : "participant", id, matches,
+                                       matcher->participants());
+    lines[i].push_back('\n');
   };
-  scoring::ParallelChunks(ranking.size(), threads, 64, [&](size_t i, size_t) { write(i, i + 1); });
+  if (for_needs) {
+    matcher->ForAllNeeds(match_options, make_line);
+  } else {
+    matcher->ForAllParticipants(match_options, make_line);
+  }
   // The matcher's indexes are freed on another thread while the output is written.
   // A jthread joins on every way out, an exception included.
   Status written;
