@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <numeric>
 #include <span>
 #include <unordered_map>
@@ -580,52 +581,72 @@ void Matcher::ForAllParticipants(const MatchOptions& options, const Sink& sink) 
 
 namespace {
 
-void AppendString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  size_t plain = 0;  // where the run of characters that need no escape starts
-  for (size_t k = 0; k < s.size(); ++k) {
-    const char c = s[k];
-    if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20) continue;
-    out->append(s.data() + plain, k - plain);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(c);
+// The line is written through a raw cursor into a buffer known to be large enough (see
+// LineBound): a batch writes hundreds of thousands of matches, and a capacity check and a
+// call per piece cost more than ranking them.
+char* Put(char* p, std::string_view text) {
+  std::memcpy(p, text.data(), text.size());
+  return p + text.size();
+}
+
+// s as a JSON string; at most 6 x s.size() + 2 characters.
+char* PutString(char* p, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  *p++ = '"';
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && c != '"' && c != '\\') {
+      *p++ = c;
+    } else if (c == '"' || c == '\\') {
+      *p++ = '\\';
+      *p++ = c;
     } else {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-      out->append(escaped);
+      p = Put(p, "\\u00");
+      *p++ = kHex[u >> 4];
+      *p++ = kHex[u & 15];
     }
-    plain = k + 1;
   }
-  out->append(s.data() + plain, s.size() - plain);  // ids and words are valid UTF-8
-  out->push_back('"');
+  *p++ = '"';
+  return p;  // ids and words are valid UTF-8
 }
 
-// Four decimals are what a person compares; trailing zeros go.
-void AppendNumber(std::string* out, double v) {
-  char buffer[320];  // room for the largest double in fixed notation
+// Four decimals are what a person compares; trailing zeros go. At most kNumber characters.
+constexpr size_t kNumber = 320;  // the largest double in fixed notation
+char* PutNumber(char* p, double v) {
   // to_chars rounds exactly as printf's %.4f does, without the locale and format parsing.
-  auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::fixed, 4);
-  if (error != std::errc()) end = buffer;
-  int n = static_cast<int>(end - buffer);
-  while (n > 1 && buffer[n - 1] == '0') --n;
-  if (n > 1 && buffer[n - 1] == '.') --n;
-  std::string_view text(buffer, static_cast<size_t>(n));
-  out->append(text == "-0" ? "0" : text);
+  auto [end, error] = std::to_chars(p, p + kNumber, v, std::chars_format::fixed, 4);
+  if (error != std::errc()) return p;
+  while (end - p > 1 && end[-1] == '0') --end;
+  if (end - p > 1 && end[-1] == '.') --end;
+  if (end - p == 2 && p[0] == '-' && p[1] == '0') return Put(p, "0");
+  return end;
 }
 
-void AppendField(std::string* out, const char* key, double v) {
-  out->append(",\"").append(key).append("\":");
-  AppendNumber(out, v);
-}
+char* PutField(char* p, std::string_view key_part, double v) { return PutNumber(Put(p, key_part), v); }
 
-void AppendList(std::string* out, const std::vector<std::string>& items) {
-  out->push_back('[');
+char* PutList(char* p, const std::vector<std::string>& items) {
+  *p++ = '[';
   for (size_t k = 0; k < items.size(); ++k) {
-    if (k) out->push_back(',');
-    AppendString(out, items[k]);
+    if (k) *p++ = ',';
+    p = PutString(p, items[k]);
   }
-  out->push_back(']');
+  *p++ = ']';
+  return p;
+}
+
+size_t StringBound(std::string_view s) { return 6 * s.size() + 2; }
+
+// What MatchesJsonLine writes at most: the literals with room to spare, each string escaped
+// at its longest, each number at its longest.
+size_t LineBound(std::string_view key, std::string_view id, const std::vector<Match>& matches,
+                 const std::vector<Participant>& participants) {
+  size_t n = 64 + key.size() + StringBound(id);
+  for (const Match& m : matches) {
+    n += 160 + 6 * kNumber + StringBound(participants[m.participant].id);
+    for (const std::string& t : m.why.terms) n += StringBound(t) + 1;
+    for (const std::string& c : m.why.codes) n += StringBound(c) + 1;
+  }
+  return n;
 }
 
 }  // namespace
@@ -633,35 +654,31 @@ void AppendList(std::string* out, const std::vector<std::string>& items) {
 std::string MatchesJsonLine(const char* key, const std::string& id,
                             const std::vector<Match>& matches,
                             const std::vector<Participant>& participants) {
-  // Written by hand: a batch writes hundreds of thousands of matches, and building a json
-  // value for each costs more than ranking them.
-  std::string out;
-  out.reserve(32 + id.size() + matches.size() * 160);  // about what a match with why takes
-  out.append("{\"").append(key).append("\":");
-  AppendString(&out, id);
-  out.append(",\"matches\":[");
+  thread_local std::vector<char> buffer;
+  buffer.resize(std::max(buffer.size(), LineBound(key, id, matches, participants)));
+  char* const begin = buffer.data();
+  char* p = Put(begin, "{\"");
+  p = Put(p, key);
+  p = Put(p, "\":");
+  p = PutString(p, id);
+  p = Put(p, ",\"matches\":[");
   for (size_t k = 0; k < matches.size(); ++k) {
     const Match& m = matches[k];
-    if (k) out.push_back(',');
-    out.append("{\"participant\":");
-    AppendString(&out, participants[m.participant].id);
-    AppendField(&out, "score", m.score);
-    out.append(",\"why\":{\"text\":");
-    AppendNumber(&out, m.why.text);
-    if (m.why.cpv) AppendField(&out, "cpv", *m.why.cpv);
-    if (m.why.context) AppendField(&out, "context", *m.why.context);
-    if (m.why.seeks_offers) AppendField(&out, "seeks_offers", *m.why.seeks_offers);
-    if (m.why.offers_seeks) AppendField(&out, "offers_seeks", *m.why.offers_seeks);
-    out.append(",\"terms\":");
-    AppendList(&out, m.why.terms);
-    if (!m.why.codes.empty()) {
-      out.append(",\"codes\":");
-      AppendList(&out, m.why.codes);
-    }
-    out.append("}}");
+    if (k) *p++ = ',';
+    p = Put(p, "{\"participant\":");
+    p = PutString(p, participants[m.participant].id);
+    p = PutField(p, ",\"score\":", m.score);
+    p = PutField(p, ",\"why\":{\"text\":", m.why.text);
+    if (m.why.cpv) p = PutField(p, ",\"cpv\":", *m.why.cpv);
+    if (m.why.context) p = PutField(p, ",\"context\":", *m.why.context);
+    if (m.why.seeks_offers) p = PutField(p, ",\"seeks_offers\":", *m.why.seeks_offers);
+    if (m.why.offers_seeks) p = PutField(p, ",\"offers_seeks\":", *m.why.offers_seeks);
+    p = PutList(Put(p, ",\"terms\":"), m.why.terms);
+    if (!m.why.codes.empty()) p = PutList(Put(p, ",\"codes\":"), m.why.codes);
+    p = Put(p, "}}");
   }
-  out.append("]}");
-  return out;
+  p = Put(p, "]}");
+  return std::string(begin, p);
 }
 
 nlohmann::json MatchesToJson(const char* key, const std::string& id,

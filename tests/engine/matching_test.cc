@@ -648,4 +648,32 @@ TEST_CASE("matching json: numbers have four decimals at most, and any double sta
         doctest::Approx(1e300));
 }
 
+TEST_CASE("matching json: a line at its longest (every number huge, every character escaped) is whole") {
+  // The line is written into a buffer sized beforehand from the matches: the longest each
+  // piece can be must fit, and what is written must parse back to what was given.
+  const std::string hostile = std::string(40, '\x01') + "\"\\ città";
+  const std::vector<Participant> people = {P(hostile, Kind::kCompany, {"x"})};
+  Match m;
+  m.score = -1.7e308;
+  m.why.text = 1.7e308;
+  m.why.cpv = -1e300;
+  m.why.context = -1e300;
+  m.why.seeks_offers = 1e300;
+  m.why.offers_seeks = -1e300;
+  m.why.terms = std::vector<std::string>(8, hostile);
+  m.why.codes = {hostile, "72000000 ~ 72212000"};
+  const std::vector<Match> matches(100, m);
+  const std::string line = MatchesJsonLine("participant", hostile, matches, people);
+  const nlohmann::json j = nlohmann::json::parse(line);
+  CHECK(j["participant"] == hostile);
+  REQUIRE(j["matches"].size() == 100);
+  const auto& last = j["matches"][99];
+  CHECK(last["participant"] == hostile);
+  CHECK(last["score"].get<double>() == doctest::Approx(-1.7e308));
+  CHECK(last["why"]["offers_seeks"].get<double>() == doctest::Approx(-1e300));
+  CHECK(last["why"]["terms"].size() == 8);
+  CHECK(last["why"]["terms"][7] == hostile);
+  CHECK(last["why"]["codes"][1] == "72000000 ~ 72212000");
+}
+
 }  // namespace incontra::engine
