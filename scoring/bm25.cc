@@ -211,6 +211,10 @@ double Bm25Index::UpperBound(const std::vector<std::pair<int, float>>& query) co
   return bound;
 }
 
+void Bm25Index::TermIds(std::span<const std::string_view> terms, int* ids) const {
+  impl_->term_ids.FindAll(terms, ids);
+}
+
 int Bm25Index::TermId(std::string_view term) const {
   return impl_->term_ids.Find(term);
 }

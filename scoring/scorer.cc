@@ -543,10 +543,15 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
                       const std::vector<std::string>& cpv) const {
   thread_local Analyzer analyzer;
   Query q;
-  // Grams and pairs are looked up as they come, and only the known ones counted, by id.
+  // Grams come from what the thread remembers of its words (KnownGrams); pairs and terms are
+  // looked up all at once, so their memory waits overlap. Only the known ones are counted,
+  // by id.
   thread_local std::vector<int> grams, phrases;
+  thread_local std::string pair_chars;  // the pairs, one after another
+  thread_local std::vector<size_t> pair_ends;
   grams.clear();
-  phrases.clear();
+  pair_chars.clear();
+  pair_ends.clear();
   std::vector<std::string> terms, surface, plain;
   for (const std::string& t : texts) {
     surface.clear();
@@ -560,17 +565,34 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
       grams.insert(grams.end(), known.begin(), known.end());
     }
     ForEachPhrase(std::move(plain), [&](std::string_view p) {
-      if (const int id = impl_->offers.TermId(p); id >= 0) phrases.push_back(id);
+      pair_chars.append(p);
+      pair_ends.push_back(pair_chars.size());
     });
+  }
+  {
+    std::vector<std::string_view> views;
+    views.reserve(pair_ends.size());
+    for (size_t k = 0, start = 0; k < pair_ends.size(); start = pair_ends[k++]) {
+      views.push_back(std::string_view(pair_chars).substr(start, pair_ends[k] - start));
+    }
+    phrases.resize(views.size());
+    impl_->offers.TermIds(views, phrases.data());
+    phrases.erase(std::remove(phrases.begin(), phrases.end(), -1), phrases.end());
   }
   std::vector<std::string> labels = impl_->LabelTerms(analyzer, cpv);
   terms.insert(terms.end(), labels.begin(), labels.end());
   q.terms = Counted(std::move(terms));
-  q.term_ids.reserve(q.terms.size());
+  {
+    std::vector<std::string_view> views;
+    views.reserve(q.terms.size());
+    for (const auto& t : q.terms) views.push_back(t.first);
+    q.term_ids.resize(q.terms.size());
+    impl_->supply.TermIds(views, q.term_ids.data());
+  }
   for (size_t k = 0; k < q.terms.size(); ++k) {
-    const int id = impl_->supply.TermId(q.terms[k].first);
-    q.term_ids.push_back(id);
-    if (id >= 0) q.terms[k].second *= impl_->adaptation[static_cast<size_t>(id)];
+    if (const int id = q.term_ids[k]; id >= 0) {
+      q.terms[k].second *= impl_->adaptation[static_cast<size_t>(id)];
+    }
   }
   q.grams = ByFrequency(impl_->names, CountedIds(grams), impl_->options.common_share, false);
   q.phrases = ByFrequency(impl_->offers, CountedIds(phrases), impl_->options.common_share, false);

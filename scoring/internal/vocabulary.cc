@@ -35,15 +35,22 @@ std::string_view Vocabulary::word(int id) const {
   return std::string_view(chars_).substr(starts_[i], starts_[i + 1] - starts_[i]);
 }
 
-int Vocabulary::Find(std::string_view word) const {
-  if (slots_.empty()) return -1;
-  const uint64_t h = Hash(word);
+bool Vocabulary::Holds(const Slot& slot, uint64_t h, std::string_view word) const {
+  return slot.hash == static_cast<uint32_t>(h) && slot.size == word.size() &&
+         std::memcmp(chars_.data() + slot.start, word.data(), word.size()) == 0;
+}
+
+int Vocabulary::FindHashed(std::string_view word, uint64_t h) const {
   const size_t mask = slots_.size() - 1;
   for (size_t at = h & mask;; at = (at + 1) & mask) {
     const Slot& slot = slots_[at];
     if (slot.id < 0) return -1;
-    if (slot.hash == static_cast<uint32_t>(h) && this->word(slot.id) == word) return slot.id;
+    if (Holds(slot, h, word)) return slot.id;
   }
+}
+
+int Vocabulary::Find(std::string_view word) const {
+  return slots_.empty() ? -1 : FindHashed(word, Hash(word));
 }
 
 std::pair<int, bool> Vocabulary::Add(std::string_view word) {
@@ -51,19 +58,44 @@ std::pair<int, bool> Vocabulary::Add(std::string_view word) {
   return AddHashed(word, Hash(word));
 }
 
+namespace {
+constexpr size_t kAhead = 16;
+}  // namespace
+
+template <typename Words>
+void Vocabulary::Fetch(const Words& words, size_t b, size_t m, uint64_t* h) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t j = 0; j < m; ++j) {
+    h[j] = Hash(words[b + j]);
+    __builtin_prefetch(&slots_[h[j] & mask]);
+  }
+  for (size_t j = 0; j < m; ++j) {
+    const Slot& slot = slots_[h[j] & mask];
+    if (slot.id >= 0) __builtin_prefetch(chars_.data() + slot.start);
+  }
+}
+
 void Vocabulary::AddAll(std::span<const std::string> words, int* ids) {
-  constexpr size_t kAhead = 16;
   uint64_t h[kAhead];
   for (size_t b = 0; b < words.size(); b += kAhead) {
     const size_t m = std::min(kAhead, words.size() - b);
     // Room for all of them first: the table must not move between a fetch and its use.
     while (2 * (static_cast<size_t>(size()) + m + 1) > slots_.size()) Grow();
-    const size_t mask = slots_.size() - 1;
-    for (size_t j = 0; j < m; ++j) {
-      h[j] = Hash(words[b + j]);
-      __builtin_prefetch(&slots_[h[j] & mask]);
-    }
+    Fetch(words, b, m, h);
     for (size_t j = 0; j < m; ++j) ids[b + j] = AddHashed(words[b + j], h[j]).first;
+  }
+}
+
+void Vocabulary::FindAll(std::span<const std::string_view> words, int* ids) const {
+  if (slots_.empty()) {
+    std::fill(ids, ids + words.size(), -1);
+    return;
+  }
+  uint64_t h[kAhead];
+  for (size_t b = 0; b < words.size(); b += kAhead) {
+    const size_t m = std::min(kAhead, words.size() - b);
+    Fetch(words, b, m, h);
+    for (size_t j = 0; j < m; ++j) ids[b + j] = FindHashed(words[b + j], h[j]);
   }
 }
 
@@ -75,14 +107,13 @@ std::pair<int, bool> Vocabulary::AddHashed(std::string_view word, uint64_t h) {
       if (chars_.size() + word.size() > UINT32_MAX) {
         throw std::length_error("Vocabulary: more than 4 GiB of words");
       }
-      slot = {static_cast<uint32_t>(h), size()};
+      slot = {static_cast<uint32_t>(h), size(), static_cast<uint32_t>(chars_.size()),
+              static_cast<uint32_t>(word.size())};
       chars_.append(word);
       starts_.push_back(static_cast<uint32_t>(chars_.size()));
       return {slot.id, true};
     }
-    if (slot.hash == static_cast<uint32_t>(h) && this->word(slot.id) == word) {
-      return {slot.id, false};
-    }
+    if (Holds(slot, h, word)) return {slot.id, false};
   }
 }
 

@@ -28,21 +28,28 @@ class Vocabulary {
   int Find(std::string_view word) const;
   // The id of `word`, added with the next id when new; `second` tells whether it was.
   std::pair<int, bool> Add(std::string_view word);
-  // Add for each word, ids[k] for words[k]. Slots are fetched a few words ahead, so the
-  // memory waits of a large vocabulary overlap instead of adding up.
+  // Add and Find for each word, ids[k] for words[k]. Slots and characters are fetched a few
+  // words ahead, so the memory waits of a large vocabulary overlap instead of adding up.
   void AddAll(std::span<const std::string> words, int* ids);
+  void FindAll(std::span<const std::string_view> words, int* ids) const;
   int size() const { return static_cast<int>(starts_.size()) - 1; }
   // The word of an id in [0, size()); valid until the next Add.
   std::string_view word(int id) const;
 
  private:
-  static uint64_t Hash(std::string_view word);
-  std::pair<int, bool> AddHashed(std::string_view word, uint64_t h);
-  void Grow();
   struct Slot {
     uint32_t hash = 0;  // the hash's low bits, to skip most comparisons
     int id = -1;        // -1: empty
+    uint32_t start = 0, size = 0;  // the word's characters, so a probe needs no starts_
   };
+  static uint64_t Hash(std::string_view word);
+  bool Holds(const Slot& slot, uint64_t h, std::string_view word) const;
+  int FindHashed(std::string_view word, uint64_t h) const;
+  std::pair<int, bool> AddHashed(std::string_view word, uint64_t h);
+  // Hashes words[b, b + m) into h and fetches their first slots and those slots' characters.
+  template <typename Words>
+  void Fetch(const Words& words, size_t b, size_t m, uint64_t* h) const;
+  void Grow();
   std::vector<Slot> slots_;              // a power of two, at most half full
   std::vector<uint32_t> starts_{0};      // word id's characters: [starts_[id], starts_[id + 1])
   std::string chars_;

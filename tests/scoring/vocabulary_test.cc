@@ -5,6 +5,8 @@
 #include <map>
 #include <random>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace incontra::scoring::internal {
 namespace {
@@ -67,6 +69,20 @@ TEST_CASE("vocabulary: AddAll gives the ids Add gives one word at a time") {
   }
   CHECK(all.size() == one.size());
   CHECK(all.size() > 2500);
+  // FindAll gives Find's ids, -1 for words never added, in batches of any size.
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::string> words(random() % 40);
+    for (std::string& w : words) w = "w" + std::to_string(random() % 4000);
+    const std::vector<std::string_view> views(words.begin(), words.end());
+    std::vector<int> ids(words.size(), -2);
+    all.FindAll(views, ids.data());
+    for (size_t k = 0; k < words.size(); ++k) REQUIRE(ids[k] == one.Find(words[k]));
+  }
+  Vocabulary empty;
+  const std::vector<std::string_view> some = {"a", "b"};
+  std::vector<int> none(2, 7);
+  empty.FindAll(some, none.data());
+  CHECK(none == std::vector<int>{-1, -1});
 }
 
 }  // namespace
