@@ -471,12 +471,11 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
       const Analysed& a = analysed[i];
       ids.clear();
       auto add = [&](const std::vector<std::string>& terms) {
-        for (const std::string& t : terms) {
-          const auto [id, fresh] = x.context_words.Add(t);
-          if (fresh) word_totals.push_back(0);
-          word_totals[static_cast<size_t>(id)] += 1;
-          ids.push_back(id);
-        }
+        const size_t from = ids.size();
+        ids.resize(from + terms.size());
+        x.context_words.AddAll(terms, ids.data() + from);
+        word_totals.resize(static_cast<size_t>(x.context_words.size()), 0);
+        for (size_t k = from; k < ids.size(); ++k) word_totals[static_cast<size_t>(ids[k])] += 1;
       };
       add(a.offers);
       add(a.description);
