@@ -534,7 +534,7 @@ size_t Scorer::size() const { return impl_->n; }
 Query Scorer::AnalyzeTerms(const std::vector<std::string>& texts) const {
   thread_local Analyzer analyzer;
   Query q;
-  q.terms = Counted(Concat(analyzer, texts, &q.words));
+  q.terms = Counted(Concat(analyzer, texts));
   return q;
 }
 

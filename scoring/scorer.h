@@ -101,8 +101,8 @@ class Scorer {
 
   // Texts and codes to a query; invalid codes are skipped (codecs reject them earlier).
   Query Analyze(const std::vector<std::string>& texts, const std::vector<std::string>& cpv) const;
-  // Only the `terms` (weights: plain occurrences) and `words` of Analyze(texts, {}), which is
-  // most of its cost saved; no `term_ids`.
+  // Only the `terms` of Analyze(texts, {}), weighed by plain occurrences: most of its cost
+  // saved; no `words`, no `term_ids`.
   Query AnalyzeTerms(const std::vector<std::string>& texts) const;
   bool HasSide(size_t i, Side side) const;  // any text or code on that side
 
