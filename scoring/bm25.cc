@@ -34,16 +34,17 @@ Bm25Index::~Bm25Index() = default;
 Bm25Index::Bm25Index(Bm25Index&&) noexcept = default;
 Bm25Index& Bm25Index::operator=(Bm25Index&&) noexcept = default;
 
-int Bm25Index::Add(const std::vector<std::vector<std::string>>& fields, std::vector<int>* ids) {
+// A document whose field f has the terms terms(f) (a span of strings or of views): each
+// field's terms to ids, counted; every id given to *ids when there is one.
+template <typename Terms>
+int Bm25Index::AddDocument(Terms terms, std::vector<int>* ids) {
   Impl& x = *impl_;
   if (ids) ids->clear();
   for (size_t f = 0; f < x.fields.size(); ++f) {
-    x.ids.clear();
-    if (f < fields.size()) {
-      x.ids.resize(fields[f].size());
-      x.term_ids.AddAll(fields[f], x.ids.data());
-      if (ids) ids->insert(ids->end(), x.ids.begin(), x.ids.end());
-    }
+    const auto field = terms(f);
+    x.ids.resize(field.size());
+    x.term_ids.AddAll(field, x.ids.data());
+    if (ids) ids->insert(ids->end(), x.ids.begin(), x.ids.end());
     std::sort(x.ids.begin(), x.ids.end());
     for (size_t k = 0; k < x.ids.size();) {
       size_t end = k;
@@ -55,6 +56,20 @@ int Bm25Index::Add(const std::vector<std::vector<std::string>>& fields, std::vec
   }
   x.doc_start.push_back(x.entries.size());
   return static_cast<int>(x.doc_start.size()) - 2;
+}
+
+int Bm25Index::Add(const std::vector<std::vector<std::string>>& fields, std::vector<int>* ids) {
+  return AddDocument(
+      [&](size_t f) {
+        return f < fields.size() ? std::span<const std::string>(fields[f])
+                                 : std::span<const std::string>();
+      },
+      ids);
+}
+
+int Bm25Index::AddFirstField(std::span<const std::string_view> terms) {
+  return AddDocument(
+      [&](size_t f) { return f == 0 ? terms : std::span<const std::string_view>(); }, nullptr);
 }
 
 void Bm25Index::Finish() {

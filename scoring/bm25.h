@@ -41,6 +41,8 @@ class Bm25Index {
   // Adds a document: one term list per field, in the order of the specs. Returns its number.
   // When `ids` is given, it receives the id of every term given, field after field, in order.
   int Add(const std::vector<std::vector<std::string>>& fields, std::vector<int>* ids = nullptr);
+  // The same for a document with terms in the first field only, given as views.
+  int AddFirstField(std::span<const std::string_view> terms);
   // Computes the weights; Add may not be called afterwards.
   void Finish();
 
@@ -90,6 +92,8 @@ class Bm25Index {
 
  private:
   struct Impl;
+  template <typename Terms>
+  int AddDocument(Terms terms, std::vector<int>* ids);  // terms(f): field f's terms
   std::unique_ptr<Impl> impl_;
 };
 

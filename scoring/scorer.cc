@@ -94,6 +94,36 @@ void AppendPhrases(std::vector<std::string> plain, std::vector<std::string>* out
   ForEachPhrase(std::move(plain), [&](std::string_view p) { out->emplace_back(p); });
 }
 
+// Word pairs in one buffer, in groups (a candidate's offers, one by one): most pairs are
+// longer than a std::string holds inline, and a candidate has hundreds, each to be allocated
+// and freed.
+class Pairs {
+ public:
+  // The word pairs of a text's plain tokens (ForEachPhrase), as the next group.
+  void AddGroup(std::vector<std::string> plain) {
+    ForEachPhrase(std::move(plain), [&](std::string_view p) {
+      chars_.append(p);
+      ends_.push_back(chars_.size());
+    });
+    groups_.push_back(ends_.size());
+  }
+  size_t groups() const { return groups_.size(); }
+  // Group g's pairs, as views valid while the Pairs lives unchanged.
+  std::vector<std::string_view> Group(size_t g) const {
+    std::vector<std::string_view> out;
+    for (size_t k = g ? groups_[g - 1] : 0; k < groups_[g]; ++k) {
+      const size_t start = k ? ends_[k - 1] : 0;
+      out.push_back(std::string_view(chars_).substr(start, ends_[k] - start));
+    }
+    return out;
+  }
+
+ private:
+  std::string chars_;
+  std::vector<size_t> ends_;    // pair k is chars_[ends_[k - 1], ends_[k]), from 0
+  std::vector<size_t> groups_;  // group g is pairs [groups_[g - 1], groups_[g]), from 0
+};
+
 // The matching terms of some texts in order; with `words`, each term's first word; with
 // `phrases`, their word pairs appended.
 std::vector<std::string> Concat(Analyzer& analyzer, const std::vector<std::string>& texts,
@@ -372,9 +402,9 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   // stemmers; indexing below runs as a few independent tasks.
   struct Analysed {
     std::vector<std::string> name, description, offers, supply_labels, seeks, demand_labels;
-    std::vector<std::string> grams, description_phrases;
-    std::vector<std::vector<std::string>> phrases;  // per offer
-    std::vector<int> offer_terms;                   // per offer, its number of terms in `offers`
+    std::vector<std::string> grams;
+    Pairs phrases;  // a group per offer, then the description's
+    std::vector<int> offer_terms;  // per offer, its number of terms in `offers`
   };
   std::vector<Analysed> analysed(x.n);
   std::vector<std::unique_ptr<Analyzer>> analyzers;
@@ -389,15 +419,15 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     std::vector<std::string> plain;
     out.name = MatchTerms(a, p.name, nullptr, &plain);
     out.grams = NameGramTerms(plain);
-    out.description = MatchTerms(a, p.description, nullptr, &plain);
-    AppendPhrases(std::move(plain), &out.description_phrases);
     for (const std::string& o : p.offers) {
       std::vector<std::string> terms = MatchTerms(a, o, nullptr, &plain);
       out.offer_terms.push_back(static_cast<int>(terms.size()));
       out.offers.insert(out.offers.end(), std::make_move_iterator(terms.begin()),
                         std::make_move_iterator(terms.end()));
-      AppendPhrases(std::move(plain), &out.phrases.emplace_back());
+      out.phrases.AddGroup(std::move(plain));
     }
+    out.description = MatchTerms(a, p.description, nullptr, &plain);
+    out.phrases.AddGroup(std::move(plain));
     out.supply_labels = x.LabelTerms(a, p.supply_cpv);
     out.seeks = Concat(a, p.seeks);
     out.demand_labels = x.LabelTerms(a, p.demand_cpv);
@@ -470,7 +500,7 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     for (size_t i = 0; i < x.n; ++i) {
       const Analysed& a = analysed[i];
       ids.clear();
-      auto add = [&](const std::vector<std::string>& terms) {
+      auto add = [&](const auto& terms) {
         const size_t from = ids.size();
         ids.resize(from + terms.size());
         x.context_words.AddAll(terms, ids.data() + from);
@@ -479,8 +509,7 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
       };
       add(a.offers);
       add(a.description);
-      for (const auto& phrases : a.phrases) add(phrases);
-      add(a.description_phrases);
+      for (size_t g = 0; g < a.phrases.groups(); ++g) add(a.phrases.Group(g));
       total += static_cast<double>(ids.size());
       if (ids.empty()) {  // no text of its own: an empty row
         row_start.push_back(static_cast<int>(row_words.size()));
@@ -500,8 +529,9 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   };
   auto pairs = [&] {
     for (size_t i = 0; i < x.n; ++i) {
-      for (const auto& phrases : analysed[i].phrases) {
-        x.offers.Add({phrases});
+      const Pairs& phrases = analysed[i].phrases;
+      for (size_t g = 0; g + 1 < phrases.groups(); ++g) {  // the last group: the description's
+        x.offers.AddFirstField(phrases.Group(g));
         x.offer_candidate.push_back(static_cast<int>(i));
       }
     }

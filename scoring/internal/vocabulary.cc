@@ -75,7 +75,14 @@ void Vocabulary::Fetch(const Words& words, size_t b, size_t m, uint64_t* h) cons
   }
 }
 
-void Vocabulary::AddAll(std::span<const std::string> words, int* ids) {
+void Vocabulary::AddAll(std::span<const std::string> words, int* ids) { AddEach(words, ids); }
+
+void Vocabulary::AddAll(std::span<const std::string_view> words, int* ids) {
+  AddEach(words, ids);
+}
+
+template <typename Words>
+void Vocabulary::AddEach(const Words& words, int* ids) {
   uint64_t h[kAhead];
   for (size_t b = 0; b < words.size(); b += kAhead) {
     const size_t m = std::min(kAhead, words.size() - b);

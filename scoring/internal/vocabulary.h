@@ -31,6 +31,7 @@ class Vocabulary {
   // Add and Find for each word, ids[k] for words[k]. Slots and characters are fetched a few
   // words ahead, so the memory waits of a large vocabulary overlap instead of adding up.
   void AddAll(std::span<const std::string> words, int* ids);
+  void AddAll(std::span<const std::string_view> words, int* ids);
   void FindAll(std::span<const std::string_view> words, int* ids) const;
   int size() const { return static_cast<int>(starts_.size()) - 1; }
   // The word of an id in [0, size()); valid until the next Add.
@@ -49,6 +50,8 @@ class Vocabulary {
   // Hashes words[b, b + m) into h and fetches their first slots and those slots' characters.
   template <typename Words>
   void Fetch(const Words& words, size_t b, size_t m, uint64_t* h) const;
+  template <typename Words>
+  void AddEach(const Words& words, int* ids);
   void Grow();
   std::vector<Slot> slots_;              // a power of two, at most half full
   std::vector<uint32_t> starts_{0};      // word id's characters: [starts_[id], starts_[id + 1])
