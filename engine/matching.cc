@@ -170,7 +170,7 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
     }
   }
   std::unordered_set<std::string> need_ids;
-  std::vector<std::vector<std::string>> asker_texts;
+  std::vector<std::vector<size_t>> asker_needs;
   for (size_t n = 0; n < x.needs.size(); ++n) {
     const Need& need = x.needs[n];
     if (!need_ids.insert(need.id).second) {
@@ -178,10 +178,9 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
     }
     if (need.owner.empty()) continue;
     x.needs_of[need.owner].push_back(n);
-    auto [it, fresh] = x.asker_of_owner.emplace(need.owner, asker_texts.size());
-    if (fresh) asker_texts.emplace_back();
-    asker_texts[it->second].push_back(need.title);
-    if (!need.description.empty()) asker_texts[it->second].push_back(need.description);
+    auto [it, fresh] = x.asker_of_owner.emplace(need.owner, asker_needs.size());
+    if (fresh) asker_needs.emplace_back();
+    asker_needs[it->second].push_back(n);
   }
   std::vector<scoring::Profile> profiles;
   profiles.reserve(x.participants.size());
@@ -203,7 +202,20 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
   scoring::ScorerOptions options = weights.scorer;
   options.threads = threads;
   x.scorer = std::make_unique<Scorer>(profiles, labels, options);
-  if (asker_texts.size() >= 2) x.contexts = x.scorer->BuildContexts(asker_texts);
+  // Each owned need's text analysed once, on every thread, for its owner's context model and
+  // the owner's usual words.
+  std::vector<Scorer::ContextText> texts(x.needs.size());
+  scoring::ParallelChunks(x.needs.size(), threads, 64, [&](size_t n, size_t) {
+    const Need& need = x.needs[n];
+    if (!need.owner.empty()) texts[n] = x.scorer->AnalyzeContext({need.title, need.description});
+  });
+  if (asker_needs.size() >= 2) {
+    std::vector<std::vector<const Scorer::ContextText*>> askers(asker_needs.size());
+    for (size_t a = 0; a < asker_needs.size(); ++a) {
+      for (size_t n : asker_needs[a]) askers[a].push_back(&texts[n]);
+    }
+    x.contexts = x.scorer->BuildContexts(askers);
+  }
   // Per owner, in how many of its needs each term occurs; owners spread over the threads,
   // each filling its own owners' maps.
   std::vector<std::pair<const std::vector<size_t>*, std::unordered_map<std::string, int>*>> work;
@@ -213,11 +225,12 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
     work.emplace_back(&list, &x.owner_terms[owner]);
   }
   scoring::ParallelQueue(work.size(), threads, [&](size_t w, size_t) {
+    std::vector<std::string> distinct;
     for (size_t n : *work[w].first) {
-      const Need& need = x.needs[n];
-      for (const auto& t : x.scorer->AnalyzeTerms({need.title, need.description}).terms) {
-        ++(*work[w].second)[t.first];
-      }
+      distinct = texts[n].terms;
+      std::sort(distinct.begin(), distinct.end());
+      distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+      for (const std::string& t : distinct) ++(*work[w].second)[t];
     }
   });
   if (local) {

@@ -184,15 +184,6 @@ Known ByFrequency(const Bm25Index& index, const Known& terms, double share, bool
   return out;
 }
 
-// The context's words of some texts: their matching terms and their word pairs.
-std::vector<std::string> ContextTerms(Analyzer& analyzer, const std::vector<std::string>& texts) {
-  std::vector<std::string> phrases;
-  std::vector<std::string> out = Concat(analyzer, texts, nullptr, &phrases);
-  out.insert(out.end(), std::make_move_iterator(phrases.begin()),
-             std::make_move_iterator(phrases.end()));
-  return out;
-}
-
 std::vector<CpvCode> ParseCodes(const std::vector<std::string>& codes) {
   std::vector<CpvCode> out;
   for (const std::string& c : codes) {
@@ -561,13 +552,6 @@ Scorer::Scorer(Scorer&&) noexcept = default;
 
 size_t Scorer::size() const { return impl_->n; }
 
-Query Scorer::AnalyzeTerms(const std::vector<std::string>& texts) const {
-  thread_local Analyzer analyzer;
-  Query q;
-  q.terms = Counted(Concat(analyzer, texts));
-  return q;
-}
-
 Query Scorer::Analyze(const std::vector<std::string>& texts,
                       const std::vector<std::string>& cpv) const {
   thread_local Analyzer analyzer;
@@ -889,46 +873,63 @@ std::vector<Scorer::CodeMatch> Scorer::DrivingCodes(Side side, const Query& quer
   return out;
 }
 
+Scorer::ContextText Scorer::AnalyzeContext(const std::vector<std::string>& texts) const {
+  thread_local Analyzer analyzer;
+  ContextText out;
+  out.terms = Concat(analyzer, texts, nullptr, &out.pairs);
+  return out;
+}
+
 Scorer::Contexts Scorer::BuildContexts(
     const std::vector<std::vector<std::string>>& asker_texts) const {
+  std::vector<ContextText> texts(asker_texts.size());
+  ParallelQueue(asker_texts.size(), impl_->options.threads,
+                [&](size_t a, size_t) { texts[a] = AnalyzeContext(asker_texts[a]); });
+  std::vector<std::vector<const ContextText*>> askers;
+  for (const ContextText& t : texts) askers.push_back({&t});
+  return BuildContexts(askers);
+}
+
+Scorer::Contexts Scorer::BuildContexts(
+    const std::vector<std::vector<const ContextText*>>& askers) const {
   const Impl& x = *impl_;
   auto impl = std::make_shared<Contexts::Impl>();
   impl->scorer = impl_.get();
   const double mu = x.options.context_smoothing;
   const size_t vocabulary = x.background.size();
-  std::vector<std::unique_ptr<Analyzer>> analyzers;
-  for (int t = 0; t < std::max(1, x.options.threads); ++t) {
-    analyzers.push_back(std::make_unique<Analyzer>());
-  }
-  // Per asker, its model's weights over the context words: analysed and weighed on every
-  // thread, the askers with the most text first, so the last to start is a small one.
-  const size_t askers = asker_texts.size();
-  impl->weights.resize(askers);
-  impl->constant.resize(askers);
-  std::vector<size_t> size(askers, 0), order(askers);
-  for (size_t a = 0; a < askers; ++a) {
-    for (const std::string& t : asker_texts[a]) size[a] += t.size();
+  // Per asker, its model's weights over the context words, on every thread, the askers with
+  // the most words first, so the last to start is a small one.
+  impl->weights.resize(askers.size());
+  impl->constant.resize(askers.size());
+  std::vector<size_t> size(askers.size(), 0), order(askers.size());
+  for (size_t a = 0; a < askers.size(); ++a) {
+    for (const ContextText* t : askers[a]) size[a] += t->terms.size() + t->pairs.size();
   }
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return size[a] > size[b]; });
-  ParallelQueue(askers, x.options.threads, [&](size_t k, size_t worker) {
+  ParallelQueue(askers.size(), x.options.threads, [&](size_t k, size_t) {
     const size_t a = order[k];
-    const std::vector<std::string> words = ContextTerms(*analyzers[worker], asker_texts[a]);
     // The asker's words that candidates also use; a word no candidate uses changes every
     // candidate's likelihood alike, through the constant.
     Eigen::VectorXf w = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(vocabulary));
     std::vector<int> used;
-    for (const std::string& t : words) {
-      if (const int id = x.context_words.Find(t); id >= 0) {
-        if (w[id] == 0.0f) used.push_back(id);
-        w[id] += 1.0f;
+    auto count = [&](const std::vector<std::string>& words) {
+      for (const std::string& t : words) {
+        if (const int id = x.context_words.Find(t); id >= 0) {
+          if (w[id] == 0.0f) used.push_back(id);
+          w[id] += 1.0f;
+        }
       }
+    };
+    for (const ContextText* t : askers[a]) {
+      count(t->terms);
+      count(t->pairs);
     }
     for (int v : used) {
       w[v] = static_cast<float>(std::log1p(w[v] / (mu * x.background[static_cast<size_t>(v)])));
     }
     impl->weights[a] = std::move(w);
-    impl->constant[a] = static_cast<float>(std::log(mu / (static_cast<double>(words.size()) + mu)));
+    impl->constant[a] = static_cast<float>(std::log(mu / (static_cast<double>(size[a]) + mu)));
   });
   // The best asker per candidate: one sparse product per asker, askers spread over threads.
   const size_t workers = static_cast<size_t>(std::max(1, x.options.threads));

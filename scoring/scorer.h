@@ -101,9 +101,6 @@ class Scorer {
 
   // Texts and codes to a query; invalid codes are skipped (codecs reject them earlier).
   Query Analyze(const std::vector<std::string>& texts, const std::vector<std::string>& cpv) const;
-  // Only the `terms` of Analyze(texts, {}), weighed by plain occurrences: most of its cost
-  // saved; no `words`, no `term_ids`.
-  Query AnalyzeTerms(const std::vector<std::string>& texts) const;
   bool HasSide(size_t i, Side side) const;  // any text or code on that side
 
   // Dense scores: fill out[0, size()).
@@ -164,6 +161,16 @@ class Scorer {
     std::shared_ptr<const Impl> impl_;
   };
   Contexts BuildContexts(const std::vector<std::vector<std::string>>& asker_texts) const;
+  // What a context model reads of some texts (one need of an asker, say): their matching
+  // terms in order, repeats kept, and their word pairs. Analysed once, a need's ContextText
+  // serves its asker's model and the asker's usual words alike.
+  struct ContextText {
+    std::vector<std::string> terms, pairs;
+  };
+  ContextText AnalyzeContext(const std::vector<std::string>& texts) const;
+  // The same as BuildContexts(asker_texts), each asker given by the ContextTexts of its texts
+  // (pointers valid for the call): asker a's words are those of all of askers[a].
+  Contexts BuildContexts(const std::vector<std::vector<const ContextText*>>& askers) const;
 
  private:
   struct Impl;

@@ -450,5 +450,34 @@ TEST_CASE("scorer contexts: a candidate reads like the asker whose words it uses
   for (float v : only) CHECK(v == 0.0f);
 }
 
+TEST_CASE("scorer context: an asker given by its texts' analyses, one per need, scores as by its texts") {
+  const std::vector<Profile> candidates = {
+      Offering("Verde Srl", {"manutenzione parchi giardini"}, "potatura alberi e giardini"),
+      Offering("Bit Srl", {"software gestionale"}, "reti informatiche e server"),
+      Offering("Strade Srl", {"asfalto strade comunali"})};
+  Scorer scorer(candidates, nullptr);
+  const std::vector<std::vector<std::string>> askers = {
+      {"manutenzione dei parchi", "potatura alberi dei giardini comunali", "parchi e giardini"},
+      {"software per la gestione", "reti e server informatiche"},
+      {"asfalto delle strade"}};
+  std::vector<std::vector<Scorer::ContextText>> needs(askers.size());
+  std::vector<std::vector<const Scorer::ContextText*>> by_need(askers.size());
+  for (size_t a = 0; a < askers.size(); ++a) {
+    for (const std::string& t : askers[a]) needs[a].push_back(scorer.AnalyzeContext({t}));
+    for (const auto& n : needs[a]) by_need[a].push_back(&n);
+  }
+  const Scorer::Contexts whole = scorer.BuildContexts(askers), split = scorer.BuildContexts(by_need);
+  REQUIRE(split.askers() == 3);
+  for (size_t a = 0; a < askers.size(); ++a) {
+    std::vector<float> x(3, 9.0f), y(3, 7.0f);
+    whole.Scores(a, x.data());
+    split.Scores(a, y.data());
+    CHECK(x == y);
+  }
+  const Scorer::ContextText t = scorer.AnalyzeContext({"Manutenzione del verde 2024"});
+  CHECK(t.terms.size() == 2);  // no stop words, no numbers
+  CHECK(t.pairs.size() == 3);  // pairs keep them: "manutenzione del", "del verde", "verde #dddd"
+}
+
 }  // namespace
 }  // namespace incontra::scoring
