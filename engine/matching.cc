@@ -358,14 +358,18 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   // need in everyday words only), they decide alone.
   const bool reached_by_common = reached == 0;
   for (const Scorer::TermList& l : common) {
+    if (reached_by_common) {
+      for (int p = 0; p < l.size; ++p) {
+        touch(static_cast<size_t>(l.candidates[p]))->words += l.scale * l.weights[p];
+      }
+      continue;
+    }
+    // A common word's list is long and most of its candidates were not reached: each adds its
+    // weight times 0 or 1 (a candidate not reached keeps 0), which costs less than a branch
+    // the processor cannot predict.
     for (int p = 0; p < l.size; ++p) {
       const size_t i = static_cast<size_t>(l.candidates[p]);
-      if (reached_by_common) {
-        touch(i);
-      } else if (!s.mark[i]) {
-        continue;
-      }
-      s.cells[i].words += l.scale * l.weights[p];
+      s.cells[i].words += l.scale * l.weights[p] * static_cast<float>(s.mark[i]);
     }
   }
   const std::span<const int> touched(s.listed.data(), reached);
