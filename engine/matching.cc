@@ -7,6 +7,7 @@
 #include <cstring>
 #include <numeric>
 #include <span>
+#include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -133,7 +134,8 @@ struct Matcher::Impl {
     std::vector<float> a, b, c, d, e;  // participant ranking
     std::vector<int> touched;          // participant ranking: the candidates reached
     // Need ranking: components per candidate; the candidates some component reached, marked
-    // and listed once (sized for every candidate); context and factor for the last owner.
+    // and listed once (room for every candidate and one more); context and factor for the
+    // last owner.
     std::vector<Cell> cells;
     std::vector<int> listed;
     std::vector<char> mark;
@@ -327,7 +329,7 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   // cost more than writing the list slot every time.
   s.cells.resize(size);
   s.mark.resize(size, 0);
-  s.listed.resize(size);
+  s.listed.resize(size + 1);  // a slot is written before its candidate is known to be new
   size_t reached = 0;
   auto touch = [&](size_t i) {
     s.listed[reached] = static_cast<int>(i);
@@ -627,11 +629,15 @@ char* PutString(char* p, std::string_view s) {
   return p;  // ids and words are valid UTF-8
 }
 
-// Four decimals are what a person compares; trailing zeros go. At most kNumber characters.
-constexpr size_t kNumber = 320;  // the largest double in fixed notation
+// How long a number can be in fixed notation with 4 decimals: below 1e15 in size, a sign, 15
+// digits (rounding cannot carry into a 16th: there a double's fraction is in eighths), a
+// point and 4 decimals; else the largest double's 309 digits and the rest.
+size_t NumberBound(double v) { return std::isfinite(v) && std::fabs(v) < 1e15 ? 22 : 320; }
+
+// Four decimals are what a person compares; trailing zeros go. At most NumberBound(v) characters.
 char* PutNumber(char* p, double v) {
   // to_chars rounds exactly as printf's %.4f does, without the locale and format parsing.
-  auto [end, error] = std::to_chars(p, p + kNumber, v, std::chars_format::fixed, 4);
+  auto [end, error] = std::to_chars(p, p + NumberBound(v), v, std::chars_format::fixed, 4);
   if (error != std::errc()) return p;
   while (end - p > 1 && end[-1] == '0') --end;
   if (end - p > 1 && end[-1] == '.') --end;
@@ -639,7 +645,9 @@ char* PutNumber(char* p, double v) {
   return end;
 }
 
-char* PutField(char* p, std::string_view key_part, double v) { return PutNumber(Put(p, key_part), v); }
+char* PutField(char* p, std::string_view key_part, double v) {
+  return PutNumber(Put(p, key_part), v);
+}
 
 char* PutList(char* p, const std::vector<std::string>& items) {
   *p++ = '[';
@@ -659,7 +667,11 @@ size_t LineBound(std::string_view key, std::string_view id, const std::vector<Ma
                  const std::vector<Participant>& participants) {
   size_t n = 64 + key.size() + StringBound(id);
   for (const Match& m : matches) {
-    n += 160 + 6 * kNumber + StringBound(participants[m.participant].id);
+    n += 160 + StringBound(participants[m.participant].id) + NumberBound(m.score) +
+         NumberBound(m.why.text);
+    for (const auto& v : {m.why.cpv, m.why.context, m.why.seeks_offers, m.why.offers_seeks}) {
+      if (v) n += NumberBound(*v);
+    }
     for (const std::string& t : m.why.terms) n += StringBound(t) + 1;
     for (const std::string& c : m.why.codes) n += StringBound(c) + 1;
   }
@@ -672,7 +684,8 @@ std::string MatchesJsonLine(const char* key, const std::string& id,
                             const std::vector<Match>& matches,
                             const std::vector<Participant>& participants) {
   thread_local std::vector<char> buffer;
-  buffer.resize(std::max(buffer.size(), LineBound(key, id, matches, participants)));
+  const size_t bound = LineBound(key, id, matches, participants);
+  buffer.resize(std::max(buffer.size(), bound));
   char* const begin = buffer.data();
   char* p = Put(begin, "{\"");
   p = Put(p, key);
@@ -695,6 +708,8 @@ std::string MatchesJsonLine(const char* key, const std::string& id,
     p = Put(p, "}}");
   }
   p = Put(p, "]}");
+  // Past the bound would have been past the buffer: a bug in LineBound, never to pass silently.
+  if (static_cast<size_t>(p - begin) > bound) throw std::logic_error("MatchesJsonLine: over bound");
   return std::string(begin, p);
 }
 

@@ -2,9 +2,9 @@
 //
 // ParallelFor hands each thread a contiguous chunk (the calling thread takes the first), for
 // work of even cost per item; ParallelQueue lets threads take the next item as they finish,
-// for work of uneven cost; ParallelChunks does the same a few items at a time. Both return when every item is done; `body` must be safe to call
-// concurrently for different items. Threads are started per call: meant for loops over
-// thousands of items, not for tiny ones.
+// for work of uneven cost; ParallelChunks does the same a few items at a time. All return when
+// every item is done; `body` must be safe to call concurrently for different items. Threads
+// are started per call: meant for loops over thousands of items, not for tiny ones.
 //
 // Usage:
 //   ParallelFor(lines.size(), 2, [&](size_t i, size_t worker) { lines[i] = Render(i); });

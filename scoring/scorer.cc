@@ -276,7 +276,8 @@ class Adaptation {
     if (all_again <= 0) return out;
     const double mean = all_again / all_seen;
     for (size_t t = 0; t < terms; ++t) {
-      const double again = t < again_.size() ? again_[t] : 0, seen = t < seen_.size() ? seen_[t] : 0;
+      const double again = t < again_.size() ? again_[t] : 0;
+      const double seen = t < seen_.size() ? seen_[t] : 0;
       const double p = (again + kAdaptationPrior * mean) / (seen + kAdaptationPrior);
       out[t] = static_cast<float>(std::pow(p / mean, power));
     }
@@ -339,7 +340,9 @@ struct Scorer::Impl {
 
   // The ids of a word's name grams in `names` (ForEachWordGram), those it has. Queries repeat
   // their words: each thread remembers a word's grams for this Scorer, up to a bound, and
-  // looks them up in the large gram index once.
+  // looks them up in the large gram index once. It remembers for one Scorer at a time: a
+  // thread that switches between Scorers (a server's events) starts afresh at each switch,
+  // and keeps what it remembered (at most kMaxWords words) until then.
   const std::vector<int>& KnownGrams(const std::string& word) const {
     struct Memory {
       uint64_t generation = 0;
@@ -815,7 +818,8 @@ std::vector<std::vector<std::string>> Scorer::DrivingTerms(Side side, const Quer
     // A field weighted 0 stores zeros: they drive nothing.
     if (static_cast<size_t>(p.size) > kSearchCost * candidates.size()) {
       for (size_t k = 0; k < candidates.size(); ++k) {
-        const float w = index.Weight(static_cast<int>(candidates[k]), known[t].id) * known[t].weight;
+        const float w =
+            index.Weight(static_cast<int>(candidates[k]), known[t].id) * known[t].weight;
         if (w > 0) found.push_back({static_cast<int>(k), w, static_cast<int>(t)});
       }
       continue;
@@ -906,7 +910,8 @@ Scorer::Contexts Scorer::BuildContexts(
     for (const ContextText* t : askers[a]) size[a] += t->terms.size() + t->pairs.size();
   }
   std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return size[a] > size[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return size[a] > size[b]; });
   ParallelQueue(askers.size(), x.options.threads, [&](size_t k, size_t) {
     const size_t a = order[k];
     // The asker's words that candidates also use; a word no candidate uses changes every

@@ -36,8 +36,9 @@ std::string_view Vocabulary::word(int id) const {
 }
 
 bool Vocabulary::Holds(const Slot& slot, uint64_t h, std::string_view word) const {
+  // memcmp must not see the null data() of an empty view, even for 0 bytes.
   return slot.hash == static_cast<uint32_t>(h) && slot.size == word.size() &&
-         std::memcmp(chars_.data() + slot.start, word.data(), word.size()) == 0;
+         (word.empty() || std::memcmp(chars_.data() + slot.start, word.data(), word.size()) == 0);
 }
 
 int Vocabulary::FindHashed(std::string_view word, uint64_t h) const {

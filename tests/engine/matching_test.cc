@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <mutex>
 #include <random>
 #include <set>
 #include <string>
@@ -498,6 +499,47 @@ TEST_CASE("matching participants: every counterpart sharing words both ways is r
     }
   }
   CHECK(checked > 100);
+}
+
+TEST_CASE("matching regression: a need that reaches every candidate, then one again, ranks them all") {
+  // Ranking lists each candidate reached by writing its slot before knowing whether it is new;
+  // once every candidate was reached, the next posting wrote one slot past the list (a heap
+  // overflow ASan caught in a two-company event). The list has room for it now.
+  const std::vector<Participant> people = {
+      P("a", Kind::kCompany, {"manutenzione verde pubblico"}),
+      P("b", Kind::kCompany, {"manutenzione verde pubblico", "verde"})};
+  Matcher m = Make(people, {N("n1", "pa", "Manutenzione verde pubblico"),
+                            N("n2", "pa", "manutenzione del verde")});
+  for (int threads : {1, 2}) {
+    const auto all = m.ForAllNeeds(Top(5, std::nullopt, threads));
+    REQUIRE(all.size() == 2);
+    CHECK(IdSet(m, all[0]) == "a b");
+    CHECK(IdSet(m, all[1]) == "a b");
+  }
+  CHECK(IdSet(m, m.ForNeed(0, Top(5))) == "a b");
+}
+
+TEST_CASE("matching threads: a sink gets every need once, as the collected ranking has it") {
+  RandomCorpus corpus = MakeRandomCorpus(13);
+  const Matcher& m = corpus.m;
+  const auto collected = m.ForAllNeeds(Top(10, std::nullopt, 1));
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    std::vector<std::string> got(m.needs().size());
+    std::vector<int> calls(m.needs().size(), 0);
+    std::mutex lock;
+    m.ForAllNeeds(Top(10, std::nullopt, threads), [&](size_t n, std::vector<Match> matches) {
+      const std::string rendered = Render(matches);
+      std::lock_guard<std::mutex> guard(lock);
+      ++calls[n];
+      got[n] = rendered;
+    });
+    for (size_t n = 0; n < got.size(); ++n) {
+      CAPTURE(n);
+      CHECK(calls[n] == 1);
+      CHECK(got[n] == Render(collected[n]));
+    }
+  }
 }
 
 TEST_CASE("matching threads: ForAllNeeds on one thread and two equals ForNeed per need") {

@@ -28,6 +28,7 @@ TEST_CASE("vocabulary: ids in the order first added, each word once") {
   CHECK(v.Add(std::string("verd\0", 5)).first == 3);
   CHECK(v.Add(std::string("verd\0\0\0\0\0", 9)).first == 4);
   CHECK(v.Find("") == 2);
+  CHECK(v.Find(std::string_view()) == 2);  // an empty view's data() is null: never to memcmp
   CHECK(v.Find("verd") == 1);
   CHECK(v.word(4).size() == 9);
 }
