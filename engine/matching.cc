@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <numeric>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <unordered_map>
@@ -124,6 +125,7 @@ struct Matcher::Impl {
   std::vector<char> has_codes;         // per participant: any supply code
   std::vector<char> has_demand_codes;  // per participant: any code it looks for
   std::vector<Kind> kinds;           // per participant, packed for the ranking loops
+  std::vector<char> has_supply, has_demand;  // per participant: Scorer::HasSide, packed
 
   // A need's components for one candidate, together: ranking at scale is bound by memory
   // latency, and one cache line then serves every component of a candidate.
@@ -204,6 +206,10 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
   scoring::ScorerOptions options = weights.scorer;
   options.threads = threads;
   x.scorer = std::make_unique<Scorer>(profiles, labels, options);
+  for (size_t i = 0; i < x.participants.size(); ++i) {
+    x.has_supply.push_back(x.scorer->HasSide(i, Side::kSupply));
+    x.has_demand.push_back(x.scorer->HasSide(i, Side::kDemand));
+  }
   // Each owned need's text analysed once, on every thread, for its owner's context model and
   // the owner's usual words.
   std::vector<Scorer::ContextText> texts(x.needs.size());
@@ -447,50 +453,61 @@ std::vector<Match> Matcher::Impl::RankParticipant(size_t a, const MatchOptions& 
     s.touched[unique++] = t;
   }
   s.touched.resize(unique);
-  // Fills m's score and component scores for candidate i (score 0 when it may not be ranked).
-  auto evaluate = [&](size_t i, Match& m) {
-    m = Match{};
-    m.participant = i;
-    const Participant& p = participants[i];
-    if (i == a || !KindsMayMeet(me.kind, p.kind)) return;
-    if (options.kind && p.kind != *options.kind) return;
-    const bool forward = i_seek && scorer->HasSide(i, Side::kSupply);
-    const bool backward = i_offer && scorer->HasSide(i, Side::kDemand);
+  // Candidate i's score and component scores (score 0 when it may not be ranked): plain
+  // numbers, since it runs for every candidate reached; a Match only for the k best.
+  struct Parts {
+    double score = 0, text = 0;
+    std::optional<double> seeks_offers, offers_seeks;
+  };
+  auto evaluate = [&](size_t i) {
+    Parts m;
+    const Kind kind = kinds[i];
+    if (i == a || !KindsMayMeet(me.kind, kind)) return m;
+    if (options.kind && kind != *options.kind) return m;
+    const bool forward = i_seek && has_supply[i];
+    const bool backward = i_offer && has_demand[i];
     if (forward) {
       bool codes = !seeks.cpv.empty() && has_codes[i];
-      m.why.seeks_offers = Blend(s.a[i], s.b[i], codes);
+      m.seeks_offers = Blend(s.a[i], s.b[i], codes);
     }
     if (backward) {
       bool codes = !offers.cpv.empty() && has_demand_codes[i];
-      m.why.offers_seeks = Blend(s.c[i], s.d[i], codes);
+      m.offers_seeks = Blend(s.c[i], s.d[i], codes);
     }
     if (forward && backward) {
-      m.score = std::sqrt(*m.why.seeks_offers * *m.why.offers_seeks);
-      m.why.text = std::sqrt(static_cast<double>(s.a[i]) * s.c[i]);
+      m.score = std::sqrt(*m.seeks_offers * *m.offers_seeks);
+      m.text = std::sqrt(static_cast<double>(s.a[i]) * s.c[i]);
     } else if (forward) {
-      m.score = *m.why.seeks_offers * kOneWay;
-      m.why.text = s.a[i];
+      m.score = *m.seeks_offers * kOneWay;
+      m.text = s.a[i];
     } else if (backward) {
-      m.score = *m.why.offers_seeks * kOneWay;
-      m.why.text = s.c[i];
-    } else if (i_offer && scorer->HasSide(i, Side::kSupply)) {
+      m.score = *m.offers_seeks * kOneWay;
+      m.text = s.c[i];
+    } else if (i_offer && has_supply[i]) {
       // Neither side seeks anything: how alike the two profiles are, weaker evidence still,
       // as if both directions were half as good.
-      m.why.text = s.e[i];
+      m.text = s.e[i];
       m.score = 0.5 * s.e[i];
     }
+    return m;
   };
   // Every candidate offered to the k best; Match objects are kept for those only
   // (a vector of every candidate's Match, cut to k, kept its capacity: for a whole event's
   // participants that was memory quadratic in their number).
   s.best.Reset(options.top);
-  Match scratch;
   for (int t : s.touched) {
-    evaluate(static_cast<size_t>(t), scratch);
-    if (scratch.score > 0) s.best.Offer(scratch.score, static_cast<size_t>(t));
+    if (const double score = evaluate(static_cast<size_t>(t)).score; score > 0) {
+      s.best.Offer(score, static_cast<size_t>(t));
+    }
   }
   std::vector<Match> matches = s.best.Take();
-  for (Match& m : matches) evaluate(m.participant, m);
+  for (Match& m : matches) {
+    const Parts parts = evaluate(m.participant);
+    m.score = parts.score;
+    m.why.text = parts.text;
+    m.why.seeks_offers = parts.seeks_offers;
+    m.why.offers_seeks = parts.offers_seeks;
+  }
   for (int t : s.touched) {
     const size_t i = static_cast<size_t>(t);
     s.a[i] = s.b[i] = s.c[i] = s.d[i] = s.e[i] = 0.0f;
