@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <optional>
 #include <span>
@@ -47,25 +48,29 @@ struct Better {
   }
 };
 
-// The k best of the candidates offered (score, then lower index). Offers are only collected:
-// one selection at the end costs less than keeping a heap in order all along.
+// The k best of the candidates offered (score, then lower index). Offers are collected, and
+// cut back to the k best whenever 4k + 64 have gathered: one selection now and then costs less
+// than keeping a heap in order all along, and after a cut no offer below the k-th score is
+// kept, which for a small k against thousands of candidates is most of them.
 class BestK {
  public:
   void Reset(int k) {
     k_ = static_cast<size_t>(std::max(k, 0));
     all_.clear();
+    floor_ = k_ > 0 ? -std::numeric_limits<double>::infinity()
+                    : std::numeric_limits<double>::infinity();
   }
-  void Offer(double score, size_t i) { all_.emplace_back(score, i); }
+  void Offer(double score, size_t i) {
+    if (score < floor_) return;  // equal to the floor may still win on a lower index
+    all_.emplace_back(score, i);
+    if (all_.size() >= 4 * k_ + 64) Cut();
+  }
   // Best first, as matches without a why yet.
   std::vector<Match> Take() {
-    const size_t keep = std::min(k_, all_.size());
-    if (keep < all_.size()) {
-      std::nth_element(all_.begin(), all_.begin() + static_cast<long>(keep), all_.end(),
-                       Better{});
-    }
-    std::sort(all_.begin(), all_.begin() + static_cast<long>(keep), Better{});
-    std::vector<Match> out(keep);
-    for (size_t k = 0; k < keep; ++k) {
+    Cut();
+    std::sort(all_.begin(), all_.end(), Better{});
+    std::vector<Match> out(all_.size());
+    for (size_t k = 0; k < all_.size(); ++k) {
       out[k].score = all_[k].first;
       out[k].participant = all_[k].second;
     }
@@ -73,8 +78,19 @@ class BestK {
   }
 
  private:
+  // Keeps the k best; the floor is then the k-th score.
+  void Cut() {
+    if (all_.size() <= k_) return;
+    std::nth_element(all_.begin(), all_.begin() + static_cast<long>(k_), all_.end(), Better{});
+    all_.resize(k_);
+    floor_ = std::min_element(all_.begin(), all_.end(), [](const auto& a, const auto& b) {
+               return a.first < b.first;
+             })->first;
+  }
+
   size_t k_ = 0;
   std::vector<std::pair<double, size_t>> all_;
+  double floor_ = 0;  // no offer below it can be among the k best any more
 };
 
 }  // namespace

@@ -519,6 +519,29 @@ TEST_CASE("matching regression: a need that reaches every candidate, then one ag
   CHECK(IdSet(m, m.ForNeed(0, Top(5))) == "a b");
 }
 
+TEST_CASE("matching top-k: among many equal scores the lower indexes win, however offers are cut") {
+  // The k best are kept by cutting the offers back to k once 4k + 64 have gathered; ties at
+  // the k-th score must still go to the lower index, and a better candidate late must still
+  // get in. 95 equal candidates: cut for k = 1 and 5, not for 20; under 100, no word of theirs
+  // is too common to reach them.
+  std::vector<Participant> people;
+  for (int i = 0; i < 95; ++i) {
+    people.push_back(P("c" + std::to_string(1000 + i), Kind::kCompany, {"manutenzione verde"}));
+  }
+  people.push_back(P("best", Kind::kCompany, {"manutenzione verde pubblico parchi"}));
+  Matcher m = Make(people, {N("n", "pa", "manutenzione verde pubblico parchi")});
+  for (int top : {1, 5, 20}) {
+    CAPTURE(top);
+    const auto ranked = m.ForNeed(0, Top(top));
+    REQUIRE(ranked.size() == static_cast<size_t>(top));
+    std::string expected = "best";
+    for (int i = 0; i + 1 < top; ++i) expected += " c" + std::to_string(1000 + i);
+    CHECK(Ids(m, ranked) == expected);
+  }
+  const auto all = m.ForNeed(0, Top(1000));
+  CHECK(all.size() == people.size());
+}
+
 TEST_CASE("matching threads: a sink gets every need once, as the collected ranking has it") {
   RandomCorpus corpus = MakeRandomCorpus(13);
   const Matcher& m = corpus.m;
