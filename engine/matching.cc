@@ -529,12 +529,32 @@ std::vector<Match> Matcher::Impl::RankParticipant(size_t a, const MatchOptions& 
     s.a[i] = s.b[i] = s.c[i] = s.d[i] = s.e[i] = 0.0f;
     s.mark[i] = 0;
   }
-  for (Match& m : matches) {
-    // Explain with what this participant looks for when it does, else with what it offers.
+  // Explain with what this participant looks for when it does, else with what it offers:
+  // three kinds of match (by seeks; by offers against their seeks; by offers against their
+  // offers), each kind's driving terms found for all its matches at once.
+  auto explained_by = [&](const Match& m) {
     const bool by_seeks = m.why.seeks_offers.has_value();
-    const Query& q = by_seeks ? seeks : offers;
     const Side side = by_seeks || !m.why.offers_seeks ? Side::kSupply : Side::kDemand;
-    m.why.terms = std::move(scorer->DrivingTerms(side, q, {m.participant}, kWhyTerms)[0]);
+    return std::pair<const Query*, Side>(by_seeks ? &seeks : &offers, side);
+  };
+  for (const auto& [q, side] : {std::pair<const Query*, Side>(&seeks, Side::kSupply),
+                                std::pair<const Query*, Side>(&offers, Side::kDemand),
+                                std::pair<const Query*, Side>(&offers, Side::kSupply)}) {
+    std::vector<size_t> chosen, at;
+    for (size_t k = 0; k < matches.size(); ++k) {
+      if (explained_by(matches[k]) == std::pair(q, side)) {
+        chosen.push_back(matches[k].participant);
+        at.push_back(k);
+      }
+    }
+    if (chosen.empty()) continue;
+    std::vector<std::vector<std::string>> terms =
+        scorer->DrivingTerms(side, *q, chosen, kWhyTerms);
+    for (size_t k = 0; k < at.size(); ++k) matches[at[k]].why.terms = std::move(terms[k]);
+  }
+  for (Match& m : matches) {
+    const auto [query, side] = explained_by(m);
+    const Query& q = *query;
     m.why.codes = CodeWords(scorer->DrivingCodes(side, q, m.participant, kWhyCodes));
     if (!q.cpv.empty() && !m.why.codes.empty()) {
       m.why.cpv = scorer->DrivingCodes(side, q, m.participant, 1)[0].similarity;
