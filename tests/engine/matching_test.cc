@@ -248,6 +248,38 @@ TEST_CASE("matching reciprocity: a PA's needs are its demand") {
         ranking[0].why.terms.end());
 }
 
+TEST_CASE("matching explanations: each match of a participant is explained by its own side") {
+  // One ranking mixes matches explained by what A seeks (B supplies it), by what A offers
+  // against what the other seeks (C supplies nothing), and, for E who seeks nothing, by how
+  // alike the offers are (F). The driving terms are found a kind at a time.
+  Matcher m = Make({P("A", Kind::kCompany, {"software gestionale"}, {"pulizia uffici"}),
+                    P("B", Kind::kCompany, {"pulizia di uffici e scuole"}),
+                    P("C", Kind::kCompany, {}, {"software gestionale per la contabilita"}),
+                    P("E", Kind::kCompany, {"stampa manifesti"}),
+                    P("F", Kind::kCompany, {"stampa di manifesti e volantini"})},
+                   {});
+  auto terms_of = [&](const std::vector<Match>& ranking, const std::string& id) {
+    for (const Match& x : ranking) {
+      if (m.participants()[x.participant].id == id) {
+        std::string out;
+        for (const std::string& t : x.why.terms) out += t + " ";
+        return out;
+      }
+    }
+    return std::string("absent");
+  };
+  const auto a = m.ForParticipant(IndexOf(m, "A"), Top(10));
+  CHECK(terms_of(a, "B") == "pulizia uffici ");
+  CHECK(terms_of(a, "C").find("software") != std::string::npos);
+  CHECK(terms_of(a, "C").find("pulizia") == std::string::npos);
+  const auto e = m.ForParticipant(IndexOf(m, "E"), Top(10));
+  CHECK(terms_of(e, "F").find("manifesti") != std::string::npos);
+  // The same through the batch, on two threads.
+  const auto all = m.ForAllParticipants(Top(10, std::nullopt, 2));
+  CHECK(Render(all[IndexOf(m, "A")]) == Render(a));
+  CHECK(Render(all[IndexOf(m, "E")]) == Render(e));
+}
+
 // ---- A random corpus: several owners, so the contexts are active ----
 
 const std::vector<std::vector<std::string>> kThemes = {
