@@ -209,17 +209,15 @@ std::vector<std::pair<int, float>> Bm25Index::TopKWeighted(
 }
 
 double Bm25Index::UpperBound(const std::vector<std::pair<std::string, float>>& query) const {
-  double bound = 0;
+  std::vector<std::pair<int, float>> known;
   for (const auto& [term, weight] : query) {
-    if (int id = TermId(term); id >= 0) {
-      bound += weight * impl_->idf[static_cast<size_t>(id)] * (impl_->k1 + 1.0);
-    }
+    if (int id = TermId(term); id >= 0) known.emplace_back(id, weight);
   }
-  return bound;
+  return UpperBound(known);
 }
 
 double Bm25Index::UpperBound(const std::vector<std::pair<int, float>>& query) const {
-  double bound = 0;  // summed in the order and the precision of the version by term
+  double bound = 0;
   for (const auto& [id, weight] : query) {
     bound += weight * impl_->idf[static_cast<size_t>(id)] * (impl_->k1 + 1.0);
   }

@@ -108,17 +108,28 @@ class Pairs {
     groups_.push_back(ends_.size());
   }
   size_t groups() const { return groups_.size(); }
-  // Group g's pairs, as views valid while the Pairs lives unchanged.
+  // Group g's pairs, or all of them, as views valid while the Pairs lives unchanged.
   std::vector<std::string_view> Group(size_t g) const {
+    return Views(g ? groups_[g - 1] : 0, groups_[g]);
+  }
+  std::vector<std::string_view> All() const { return Views(0, ends_.size()); }
+  void Clear() {
+    chars_.clear();
+    ends_.clear();
+    groups_.clear();
+  }
+
+ private:
+  std::vector<std::string_view> Views(size_t from, size_t to) const {
     std::vector<std::string_view> out;
-    for (size_t k = g ? groups_[g - 1] : 0; k < groups_[g]; ++k) {
+    out.reserve(to - from);
+    for (size_t k = from; k < to; ++k) {
       const size_t start = k ? ends_[k - 1] : 0;
       out.push_back(std::string_view(chars_).substr(start, ends_[k] - start));
     }
     return out;
   }
 
- private:
   std::string chars_;
   std::vector<size_t> ends_;    // pair k is chars_[ends_[k - 1], ends_[k]), from 0
   std::vector<size_t> groups_;  // group g is pairs [groups_[g - 1], groups_[g]), from 0
@@ -196,30 +207,16 @@ std::vector<CpvCode> ParseCodes(const std::vector<std::string>& codes) {
 // offers says little about how it recurs.
 constexpr double kAdaptationPrior = 20;
 
-// Distinct terms in order, each with its number of occurrences.
-std::vector<std::pair<std::string, float>> Counted(std::vector<std::string> terms) {
-  std::sort(terms.begin(), terms.end());
-  std::vector<std::pair<std::string, float>> out;
-  for (std::string& t : terms) {
+// Distinct items (terms or ids) in order, each with its number of occurrences.
+template <typename T>
+std::vector<std::pair<T, float>> Counted(std::vector<T> items) {
+  std::sort(items.begin(), items.end());
+  std::vector<std::pair<T, float>> out;
+  for (T& t : items) {
     if (!out.empty() && out.back().first == t) {
       out.back().second += 1.0f;
     } else {
       out.emplace_back(std::move(t), 1.0f);
-    }
-  }
-  return out;
-}
-
-
-// Distinct ids, ascending, each with its number of occurrences; `ids` is sorted.
-std::vector<std::pair<int, float>> CountedIds(std::vector<int>& ids) {
-  std::sort(ids.begin(), ids.end());
-  std::vector<std::pair<int, float>> out;
-  for (int id : ids) {
-    if (!out.empty() && out.back().first == id) {
-      out.back().second += 1.0f;
-    } else {
-      out.emplace_back(id, 1.0f);
     }
   }
   return out;
@@ -563,11 +560,9 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
   // looked up all at once, so their memory waits overlap. Only the known ones are counted,
   // by id.
   thread_local std::vector<int> grams, phrases;
-  thread_local std::string pair_chars;  // the pairs, one after another
-  thread_local std::vector<size_t> pair_ends;
+  thread_local Pairs pairs;
   grams.clear();
-  pair_chars.clear();
-  pair_ends.clear();
+  pairs.Clear();
   std::vector<std::string> terms, surface, plain;
   for (const std::string& t : texts) {
     surface.clear();
@@ -580,17 +575,10 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
       const std::vector<int>& known = impl_->KnownGrams(w);
       grams.insert(grams.end(), known.begin(), known.end());
     }
-    ForEachPhrase(std::move(plain), [&](std::string_view p) {
-      pair_chars.append(p);
-      pair_ends.push_back(pair_chars.size());
-    });
+    pairs.AddGroup(std::move(plain));
   }
   {
-    std::vector<std::string_view> views;
-    views.reserve(pair_ends.size());
-    for (size_t k = 0, start = 0; k < pair_ends.size(); start = pair_ends[k++]) {
-      views.push_back(std::string_view(pair_chars).substr(start, pair_ends[k] - start));
-    }
+    const std::vector<std::string_view> views = pairs.All();
     phrases.resize(views.size());
     impl_->offers.TermIds(views, phrases.data());
     phrases.erase(std::remove(phrases.begin(), phrases.end(), -1), phrases.end());
@@ -610,8 +598,8 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
       q.terms[k].second *= impl_->adaptation[static_cast<size_t>(id)];
     }
   }
-  q.grams = ByFrequency(impl_->names, CountedIds(grams), impl_->options.common_share, false);
-  q.phrases = ByFrequency(impl_->offers, CountedIds(phrases), impl_->options.common_share, false);
+  q.grams = ByFrequency(impl_->names, Counted(grams), impl_->options.common_share, false);
+  q.phrases = ByFrequency(impl_->offers, Counted(phrases), impl_->options.common_share, false);
   q.cpv = ParseCodes(cpv);
   return q;
 }

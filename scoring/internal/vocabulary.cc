@@ -55,8 +55,13 @@ int Vocabulary::Find(std::string_view word) const {
 }
 
 std::pair<int, bool> Vocabulary::Add(std::string_view word) {
-  if (2 * (static_cast<size_t>(size()) + 1) > slots_.size()) Grow();
+  MakeRoom(1);
   return AddHashed(word, Hash(word));
+}
+
+void Vocabulary::MakeRoom(size_t more) {
+  // At most half full once `more` words are in: probes stay short.
+  while (2 * (static_cast<size_t>(size()) + more) > slots_.size()) Grow();
 }
 
 namespace {
@@ -87,8 +92,7 @@ void Vocabulary::AddEach(const Words& words, int* ids) {
   uint64_t h[kAhead];
   for (size_t b = 0; b < words.size(); b += kAhead) {
     const size_t m = std::min(kAhead, words.size() - b);
-    // Room for all of them first: the table must not move between a fetch and its use.
-    while (2 * (static_cast<size_t>(size()) + m + 1) > slots_.size()) Grow();
+    MakeRoom(m);  // all of them first: the table must not move between a fetch and its use
     Fetch(words, b, m, h);
     for (size_t j = 0; j < m; ++j) ids[b + j] = AddHashed(words[b + j], h[j]).first;
   }

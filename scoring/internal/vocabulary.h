@@ -52,6 +52,7 @@ class Vocabulary {
   void Fetch(const Words& words, size_t b, size_t m, uint64_t* h) const;
   template <typename Words>
   void AddEach(const Words& words, int* ids);
+  void MakeRoom(size_t more);  // grows the table so `more` words go in without it moving
   void Grow();
   std::vector<Slot> slots_;              // a power of two, at most half full
   std::vector<uint32_t> starts_{0};      // word id's characters: [starts_[id], starts_[id + 1])
