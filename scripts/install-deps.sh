@@ -10,6 +10,7 @@ packages=(
   libstemmer-dev libutf8proc-dev libssl-dev
   libcadical-dev
   libical-dev libcsv-dev libspdlog-dev
+  libmimalloc-dev
 )
 
 missing=()
