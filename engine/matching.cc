@@ -1,7 +1,6 @@
 #include "engine/matching.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -13,6 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "engine/internal/decimal.h"
 #include "scoring/parallel.h"
 #include "scoring/scorer.h"
 
@@ -682,24 +682,8 @@ char* PutString(char* p, std::string_view s) {
   return p;  // ids and words are valid UTF-8
 }
 
-// How long a number can be in fixed notation with 4 decimals: below 1e15 in size, a sign, 15
-// digits (rounding cannot carry into a 16th: there a double's fraction is in eighths), a
-// point and 4 decimals; else the largest double's 309 digits and the rest.
-size_t NumberBound(double v) { return std::isfinite(v) && std::fabs(v) < 1e15 ? 22 : 320; }
-
-// Four decimals are what a person compares; trailing zeros go. At most NumberBound(v) characters.
-char* PutNumber(char* p, double v) {
-  // to_chars rounds exactly as printf's %.4f does, without the locale and format parsing.
-  auto [end, error] = std::to_chars(p, p + NumberBound(v), v, std::chars_format::fixed, 4);
-  if (error != std::errc()) return p;
-  while (end - p > 1 && end[-1] == '0') --end;
-  if (end - p > 1 && end[-1] == '.') --end;
-  if (end - p == 2 && p[0] == '-' && p[1] == '0') return Put(p, "0");
-  return end;
-}
-
 char* PutField(char* p, std::string_view key_part, double v) {
-  return PutNumber(Put(p, key_part), v);
+  return internal::PutDecimal(Put(p, key_part), v);
 }
 
 char* PutList(char* p, const std::vector<std::string>& items) {
@@ -720,10 +704,10 @@ size_t LineBound(std::string_view key, std::string_view id, const std::vector<Ma
                  const std::vector<Participant>& participants) {
   size_t n = 64 + key.size() + StringBound(id);
   for (const Match& m : matches) {
-    n += 160 + StringBound(participants[m.participant].id) + NumberBound(m.score) +
-         NumberBound(m.why.text);
+    n += 160 + StringBound(participants[m.participant].id) + internal::DecimalBound(m.score) +
+         internal::DecimalBound(m.why.text);
     for (const auto& v : {m.why.cpv, m.why.context, m.why.seeks_offers, m.why.offers_seeks}) {
-      if (v) n += NumberBound(*v);
+      if (v) n += internal::DecimalBound(*v);
     }
     for (const std::string& t : m.why.terms) n += StringBound(t) + 1;
     for (const std::string& c : m.why.codes) n += StringBound(c) + 1;
