@@ -34,16 +34,14 @@ Bm25Index::~Bm25Index() = default;
 Bm25Index::Bm25Index(Bm25Index&&) noexcept = default;
 Bm25Index& Bm25Index::operator=(Bm25Index&&) noexcept = default;
 
-// A document whose field f has the terms terms(f) (a span of strings or of views): each
-// field's terms to ids, counted; every id given to *ids when there is one.
-template <typename Terms>
-int Bm25Index::AddDocument(Terms terms, std::vector<int>* ids) {
+// A document whose field f's term ids resolve(f, &ids) gives: each field's ids counted; every
+// id given to *ids when there is one.
+template <typename Resolve>
+int Bm25Index::AddDocument(Resolve resolve, std::vector<int>* ids) {
   Impl& x = *impl_;
   if (ids) ids->clear();
   for (size_t f = 0; f < x.fields.size(); ++f) {
-    const auto field = terms(f);
-    x.ids.resize(field.size());
-    x.term_ids.AddAll(field, x.ids.data());
+    resolve(f, &x.ids);
     if (ids) ids->insert(ids->end(), x.ids.begin(), x.ids.end());
     std::sort(x.ids.begin(), x.ids.end());
     for (size_t k = 0; k < x.ids.size();) {
@@ -60,16 +58,36 @@ int Bm25Index::AddDocument(Terms terms, std::vector<int>* ids) {
 
 int Bm25Index::Add(const std::vector<std::vector<std::string>>& fields, std::vector<int>* ids) {
   return AddDocument(
-      [&](size_t f) {
-        return f < fields.size() ? std::span<const std::string>(fields[f])
-                                 : std::span<const std::string>();
+      [&](size_t f, std::vector<int>* out) {
+        const auto field = f < fields.size() ? std::span<const std::string>(fields[f])
+                                             : std::span<const std::string>();
+        out->resize(field.size());
+        impl_->term_ids.AddAll(field, out->data());
       },
       ids);
 }
 
 int Bm25Index::AddFirstField(std::span<const std::string_view> terms) {
   return AddDocument(
-      [&](size_t f) { return f == 0 ? terms : std::span<const std::string_view>(); }, nullptr);
+      [&](size_t f, std::vector<int>* out) {
+        out->resize(f == 0 ? terms.size() : 0);
+        if (f == 0) impl_->term_ids.AddAll(terms, out->data());
+      },
+      nullptr);
+}
+
+int Bm25Index::Intern(std::string_view term) { return impl_->term_ids.Add(term).first; }
+
+int Bm25Index::AddIds(std::span<const std::span<const int>> fields) {
+  return AddDocument(
+      [&](size_t f, std::vector<int>* out) {
+        if (f < fields.size()) {
+          out->assign(fields[f].begin(), fields[f].end());
+        } else {
+          out->clear();
+        }
+      },
+      nullptr);
 }
 
 void Bm25Index::Finish() {

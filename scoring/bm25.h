@@ -43,6 +43,11 @@ class Bm25Index {
   int Add(const std::vector<std::vector<std::string>>& fields, std::vector<int>* ids = nullptr);
   // The same for a document with terms in the first field only, given as views.
   int AddFirstField(std::span<const std::string_view> terms);
+  // The id of a term, added when new, for AddIds: a caller that numbers its terms itself
+  // interns each once and then adds documents by id, without a lookup per occurrence.
+  int Intern(std::string_view term);
+  // Adds a document whose fields hold ids from Intern (or from Add's `ids`). Returns its number.
+  int AddIds(std::span<const std::span<const int>> fields);
   // Computes the weights; Add may not be called afterwards.
   void Finish();
 
@@ -92,8 +97,8 @@ class Bm25Index {
 
  private:
   struct Impl;
-  template <typename Terms>
-  int AddDocument(Terms terms, std::vector<int>* ids);  // terms(f): field f's terms
+  template <typename Resolve>
+  int AddDocument(Resolve resolve, std::vector<int>* ids);  // resolve(f, &ids): field f's ids
   std::unique_ptr<Impl> impl_;
 };
 

@@ -154,6 +154,35 @@ std::vector<std::string> Concat(Analyzer& analyzer, const std::vector<std::strin
   return out;
 }
 
+// A worker's own numbering of the terms and word pairs it analysed: candidates keep these small
+// ids instead of strings, and each index turns them into its ids through a Translation.
+struct Numbering {
+  internal::Vocabulary terms, pairs;
+};
+
+// One index's ids for the ids of every worker's Numbering: a string is looked up in the index
+// the first time a worker's id comes, and from then on the id is a table entry. `intern` gives
+// the index's id of a string, adding it when new, so an index numbers its terms in the order
+// it first meets them, as if it had been given the strings.
+class Translation {
+ public:
+  explicit Translation(size_t workers) : to_(workers) {}
+  template <typename Intern>
+  void Append(const internal::Vocabulary& from, size_t worker, std::span<const int> ids,
+              Intern intern, std::vector<int>* out) {
+    std::vector<int>& to = to_[worker];
+    if (to.size() < static_cast<size_t>(from.size())) to.resize(static_cast<size_t>(from.size()), -1);
+    for (const int id : ids) {
+      int& mine = to[static_cast<size_t>(id)];
+      if (mine < 0) mine = intern(from.word(id));
+      out->push_back(mine);
+    }
+  }
+
+ private:
+  std::vector<std::vector<int>> to_;  // per worker: its id -> the index's, -1 before the first
+};
+
 // A term is common when in more than this many documents; in a small event nothing is.
 double CommonLimit(const Bm25Index& index, double share) {
   constexpr double kMinCommon = 100;
@@ -390,38 +419,58 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   x.labels = labels;
   x.n = candidates.size();
   // Analysis is independent per candidate: spread it over threads, each with its own
-  // stemmers; indexing below runs as a few independent tasks.
+  // stemmers and its own Numbering of the terms and word pairs it meets. Indexing below runs
+  // as a few independent tasks, each turning those numbers into its index's ids (Translation):
+  // a string is looked up in an index once per thread, not once per occurrence.
   struct Analysed {
-    std::vector<std::string> name, description, offers, supply_labels, seeks, demand_labels;
+    size_t worker = 0;  // whose Numbering the ids below are in
+    std::vector<int> name, description, offers, supply_labels, seeks, demand_labels;  // terms
     std::vector<std::string> grams;
-    Pairs phrases;  // a group per offer, then the description's
-    std::vector<int> offer_terms;  // per offer, its number of terms in `offers`
+    std::vector<int> pairs;          // word pairs: a group per offer, then the description's
+    std::vector<size_t> pair_ends;   // group g is pairs[pair_ends[g - 1], pair_ends[g]), from 0
+    std::vector<int> offer_terms;    // per offer, its number of terms in `offers`
   };
   std::vector<Analysed> analysed(x.n);
+  const size_t workers = static_cast<size_t>(std::max(1, options.threads));
   std::vector<std::unique_ptr<Analyzer>> analyzers;
-  for (int t = 0; t < std::max(1, options.threads); ++t) {
-    analyzers.push_back(std::make_unique<Analyzer>());
-  }
+  for (size_t t = 0; t < workers; ++t) analyzers.push_back(std::make_unique<Analyzer>());
+  std::vector<Numbering> numbering(workers);
   // Profiles differ in length (a few offers or hundreds): threads take 256 at a time.
   ParallelChunks(x.n, options.threads, 256, [&](size_t i, size_t worker) {
     Analyzer& a = *analyzers[worker];
+    Numbering& number = numbering[worker];
     const Profile& p = candidates[i];
     Analysed& out = analysed[i];
+    out.worker = worker;
+    auto terms_to = [&](const std::vector<std::string>& terms, std::vector<int>* ids) {
+      const size_t from = ids->size();
+      ids->resize(from + terms.size());
+      number.terms.AddAll(terms, ids->data() + from);
+    };
+    thread_local Pairs text_pairs;  // one text's, numbered all at once
+    auto pairs_of = [&](std::vector<std::string> plain) {
+      text_pairs.Clear();
+      text_pairs.AddGroup(std::move(plain));
+      const std::vector<std::string_view> views = text_pairs.All();
+      const size_t from = out.pairs.size();
+      out.pairs.resize(from + views.size());
+      number.pairs.AddAll(views, out.pairs.data() + from);
+      out.pair_ends.push_back(out.pairs.size());
+    };
     std::vector<std::string> plain;
-    out.name = MatchTerms(a, p.name, nullptr, &plain);
+    terms_to(MatchTerms(a, p.name, nullptr, &plain), &out.name);
     out.grams = NameGramTerms(plain);
     for (const std::string& o : p.offers) {
-      std::vector<std::string> terms = MatchTerms(a, o, nullptr, &plain);
+      const std::vector<std::string> terms = MatchTerms(a, o, nullptr, &plain);
       out.offer_terms.push_back(static_cast<int>(terms.size()));
-      out.offers.insert(out.offers.end(), std::make_move_iterator(terms.begin()),
-                        std::make_move_iterator(terms.end()));
-      out.phrases.AddGroup(std::move(plain));
+      terms_to(terms, &out.offers);
+      pairs_of(std::move(plain));
     }
-    out.description = MatchTerms(a, p.description, nullptr, &plain);
-    out.phrases.AddGroup(std::move(plain));
-    out.supply_labels = x.LabelTerms(a, p.supply_cpv);
-    out.seeks = Concat(a, p.seeks);
-    out.demand_labels = x.LabelTerms(a, p.demand_cpv);
+    terms_to(MatchTerms(a, p.description, nullptr, &plain), &out.description);
+    pairs_of(std::move(plain));
+    terms_to(x.LabelTerms(a, p.supply_cpv), &out.supply_labels);
+    terms_to(Concat(a, p.seeks), &out.seeks);
+    terms_to(x.LabelTerms(a, p.demand_cpv), &out.demand_labels);
   });
   // Indexing: four independent tasks (word indexes and codes, name grams, offers' word pairs,
   // the context model) shared by the threads; each structure is written by one task only.
@@ -430,15 +479,39 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     // from the ids the index gives as it adds them.
     Adaptation adaptation;
     std::vector<std::vector<int>> name_ids(x.n);
+    Translation to_supply(workers), to_demand(workers);
+    auto supply_id = [&](std::string_view t) { return x.supply.Intern(t); };
+    auto demand_id = [&](std::string_view t) { return x.demand.Intern(t); };
     std::vector<int> ids;
+    // Each field's ids appended to `ids` through `to`; its span in `fields`.
+    auto add_fields = [&](Translation& to, const internal::Vocabulary& from, size_t worker,
+                          auto intern, std::initializer_list<const std::vector<int>*> parts,
+                          std::vector<std::span<const int>>* fields) {
+      ids.clear();
+      std::vector<size_t> ends;
+      for (const std::vector<int>* part : parts) {
+        to.Append(from, worker, *part, intern, &ids);
+        ends.push_back(ids.size());
+      }
+      fields->clear();
+      for (size_t f = 0; f < ends.size(); ++f) {
+        const size_t begin = f ? ends[f - 1] : 0;
+        fields->push_back(std::span<const int>(ids).subspan(begin, ends[f] - begin));
+      }
+    };
+    std::vector<std::span<const int>> fields;
     for (size_t i = 0; i < x.n; ++i) {
       const Analysed& a = analysed[i];
-      x.supply.Add({a.name, a.description, a.offers, a.supply_labels}, &ids);
+      const internal::Vocabulary& terms = numbering[a.worker].terms;
+      add_fields(to_supply, terms, a.worker, supply_id,
+                 {&a.name, &a.description, &a.offers, &a.supply_labels}, &fields);
+      x.supply.AddIds(fields);
       name_ids[i].assign(ids.begin(), ids.begin() + static_cast<long>(a.name.size()));
       if (options.adaptation > 0) {
         adaptation.Count(ids.data() + a.name.size() + a.description.size(), a.offer_terms);
       }
-      x.demand.Add({a.seeks, a.demand_labels});
+      add_fields(to_demand, terms, a.worker, demand_id, {&a.seeks, &a.demand_labels}, &fields);
+      x.demand.AddIds(fields);
       x.supply_text.push_back(!a.name.empty() || !a.description.empty() || !a.offers.empty() ||
                               !a.supply_labels.empty());
       x.demand_text.push_back(!a.seeks.empty() || !a.demand_labels.empty());
@@ -487,20 +560,18 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   std::vector<int> row_start{0}, row_words;
   std::vector<float> row_values;
   auto context = [&] {
+    Translation to_words(workers), to_pairs(workers);
+    auto context_id = [&](std::string_view t) { return x.context_words.Add(t).first; };
     std::vector<int> ids;
     for (size_t i = 0; i < x.n; ++i) {
       const Analysed& a = analysed[i];
+      const Numbering& number = numbering[a.worker];
       ids.clear();
-      auto add = [&](const auto& terms) {
-        const size_t from = ids.size();
-        ids.resize(from + terms.size());
-        x.context_words.AddAll(terms, ids.data() + from);
-        word_totals.resize(static_cast<size_t>(x.context_words.size()), 0);
-        for (size_t k = from; k < ids.size(); ++k) word_totals[static_cast<size_t>(ids[k])] += 1;
-      };
-      add(a.offers);
-      add(a.description);
-      for (size_t g = 0; g < a.phrases.groups(); ++g) add(a.phrases.Group(g));
+      to_words.Append(number.terms, a.worker, a.offers, context_id, &ids);
+      to_words.Append(number.terms, a.worker, a.description, context_id, &ids);
+      to_pairs.Append(number.pairs, a.worker, a.pairs, context_id, &ids);
+      word_totals.resize(static_cast<size_t>(x.context_words.size()), 0);
+      for (const int id : ids) word_totals[static_cast<size_t>(id)] += 1;
       total += static_cast<double>(ids.size());
       if (ids.empty()) {  // no text of its own: an empty row
         row_start.push_back(static_cast<int>(row_words.size()));
@@ -519,10 +590,19 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     }
   };
   auto pairs = [&] {
+    Translation to_offers(workers);
+    auto offers_id = [&](std::string_view t) { return x.offers.Intern(t); };
+    std::vector<int> ids;
     for (size_t i = 0; i < x.n; ++i) {
-      const Pairs& phrases = analysed[i].phrases;
-      for (size_t g = 0; g + 1 < phrases.groups(); ++g) {  // the last group: the description's
-        x.offers.AddFirstField(phrases.Group(g));
+      const Analysed& a = analysed[i];
+      for (size_t g = 0; g + 1 < a.pair_ends.size(); ++g) {  // the last group: the description's
+        const size_t begin = g ? a.pair_ends[g - 1] : 0;
+        ids.clear();
+        to_offers.Append(numbering[a.worker].pairs, a.worker,
+                         std::span<const int>(a.pairs).subspan(begin, a.pair_ends[g] - begin),
+                         offers_id, &ids);
+        const std::span<const int> field[] = {ids};
+        x.offers.AddIds(field);
         x.offer_candidate.push_back(static_cast<int>(i));
       }
     }
@@ -539,6 +619,7 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   ParallelFor(x.n, options.threads, [&](size_t i, size_t) { analysed[i] = Analysed{}; });
   analysed.clear();
   analysed.shrink_to_fit();
+  numbering.clear();
   x.frequencies = Eigen::Map<const Eigen::SparseMatrix<float, Eigen::RowMajor, int>>(
       static_cast<Eigen::Index>(x.n), static_cast<Eigen::Index>(word_totals.size()),
       static_cast<Eigen::Index>(row_words.size()), row_start.data(), row_words.data(),

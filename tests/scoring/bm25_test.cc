@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,36 @@ TEST_CASE("bm25: AddFirstField indexes views of the first field as Add does the 
       CAPTURE(doc);
       CAPTURE(term);
       CHECK(views.Weight(doc, term) == strings.Weight(doc, term));
+    }
+  }
+}
+
+TEST_CASE("bm25: documents added by interned ids index as Add does the strings") {
+  const std::vector<FieldSpec> fields = {{"name", 2.0, 0.5}, {"text", 1.0, 0.75}};
+  Bm25Index strings(fields), ids(fields);
+  const std::vector<std::vector<std::vector<std::string>>> docs = {
+      {{"acme"}, {"verd", "parc", "verd"}}, {{}, {}}, {{"parc"}, {"scuol", "acme"}}, {{"strad"}}};
+  for (const auto& d : docs) {
+    strings.Add(d);
+    std::vector<std::vector<int>> interned;
+    for (const auto& field : d) {
+      std::vector<int>& f = interned.emplace_back();
+      for (const std::string& t : field) f.push_back(ids.Intern(t));
+    }
+    const std::vector<std::span<const int>> spans(interned.begin(), interned.end());
+    ids.AddIds(spans);
+  }
+  CHECK(ids.Intern("verd") == 1);  // known: its id again
+  strings.Finish();
+  ids.Finish();
+  REQUIRE(ids.terms() == strings.terms());
+  REQUIRE(ids.documents() == 4);
+  for (const char* term : {"acme", "verd", "parc", "scuol", "strad"}) {
+    CAPTURE(term);
+    CHECK(ids.TermId(term) == strings.TermId(term));
+    for (int doc = 0; doc < 4; ++doc) {
+      CAPTURE(doc);
+      CHECK(ids.Weight(doc, term) == strings.Weight(doc, term));
     }
   }
 }
