@@ -182,15 +182,34 @@ void Bm25Index::Scores(const std::vector<std::pair<std::string, float>>& query, 
 void Bm25Index::Scores(const std::vector<std::pair<int, float>>& query, float scale, float* out,
                        std::vector<int>* touched) const {
   const Impl& x = *impl_;
-  if (!touched) std::fill(out, out + x.weights.rows(), 0.0f);
+  if (!touched) {
+    std::fill(out, out + x.weights.rows(), 0.0f);
+    for (const auto& [id, weight] : query) {
+      const float w = weight * scale;
+      const Postings p = Posting(id);
+      for (int k = 0; k < p.size; ++k) out[p.documents[k]] += w * p.weights[k];
+    }
+    return;
+  }
+  // Branch-free listing: whether a document was reached before is as good as random, so its
+  // slot is written every time and kept only when it was still 0 (weights are positive).
+  size_t postings = 0;
+  for (const auto& q : query) postings += static_cast<size_t>(Posting(q.first).size);
+  size_t at = touched->size();
+  touched->resize(at + postings + 1);
+  int* list = touched->data();
   for (const auto& [id, weight] : query) {
     const float w = weight * scale;
-    for (Eigen::SparseMatrix<float, Eigen::ColMajor, int>::InnerIterator p(x.weights, id); p; ++p) {
-      float& o = out[p.row()];
-      if (touched && o == 0.0f) touched->push_back(p.row());
-      o += w * p.value();
+    const Postings p = Posting(id);
+    for (int k = 0; k < p.size; ++k) {
+      const int d = p.documents[k];
+      float& o = out[d];
+      list[at] = d;
+      at += o == 0.0f;
+      o += w * p.weights[k];
     }
   }
+  touched->resize(at);
 }
 
 namespace {

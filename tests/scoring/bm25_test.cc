@@ -184,5 +184,42 @@ TEST_CASE("bm25: a query by term ids scores, bounds and counts as the same query
   CHECK(index.DocumentFrequency("nessuno") == 0);
 }
 
+TEST_CASE("bm25: sparse scores list each document reached once, in the order reached, after "
+          "what the list held") {
+  std::mt19937 rng(11);
+  const int kDocs = 300, kVocabulary = 40;
+  Bm25Index index = OneField();
+  for (int d = 0; d < kDocs; ++d) {
+    std::vector<std::string> terms;
+    for (int k = 1 + static_cast<int>(rng() % 8); k > 0; --k) {
+      terms.push_back("t" + std::to_string(rng() % kVocabulary));
+    }
+    index.Add({terms});
+  }
+  index.Finish();
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::pair<int, float>> query;
+    for (int k = 1 + static_cast<int>(rng() % 10); k > 0; --k) {
+      query.emplace_back(static_cast<int>(rng() % static_cast<unsigned>(index.terms())),
+                         0.5f + static_cast<float>(rng() % 4));
+    }
+    std::vector<float> dense(kDocs, 1.0f), sparse(kDocs, 0.0f);
+    index.Scores(query, 0.1f, dense.data());  // the dense form clears what it is given
+    std::vector<int> touched = {-7};          // kept: the list is appended to
+    index.Scores(query, 0.1f, sparse.data(), &touched);
+    CHECK(sparse == dense);
+    std::vector<int> expected = {-7};  // documents in the order the postings first reach them
+    std::vector<char> seen(kDocs, 0);
+    for (const auto& [id, weight] : query) {
+      const Bm25Index::Postings p = index.Posting(id);
+      for (int k = 0; k < p.size; ++k) {
+        if (!seen[static_cast<size_t>(p.documents[k])]) expected.push_back(p.documents[k]);
+        seen[static_cast<size_t>(p.documents[k])] = 1;
+      }
+    }
+    CHECK(touched == expected);
+  }
+}
+
 }  // namespace
 }  // namespace incontra::scoring
