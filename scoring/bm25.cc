@@ -67,15 +67,6 @@ int Bm25Index::Add(const std::vector<std::vector<std::string>>& fields, std::vec
       ids);
 }
 
-int Bm25Index::AddFirstField(std::span<const std::string_view> terms) {
-  return AddDocument(
-      [&](size_t f, std::vector<int>* out) {
-        out->resize(f == 0 ? terms.size() : 0);
-        if (f == 0) impl_->term_ids.AddAll(terms, out->data());
-      },
-      nullptr);
-}
-
 int Bm25Index::Intern(std::string_view term) { return impl_->term_ids.Add(term).first; }
 
 int Bm25Index::AddIds(std::span<const std::span<const int>> fields) {

@@ -41,8 +41,6 @@ class Bm25Index {
   // Adds a document: one term list per field, in the order of the specs. Returns its number.
   // When `ids` is given, it receives the id of every term given, field after field, in order.
   int Add(const std::vector<std::vector<std::string>>& fields, std::vector<int>* ids = nullptr);
-  // The same for a document with terms in the first field only, given as views.
-  int AddFirstField(std::span<const std::string_view> terms);
   // The id of a term, added when new, for AddIds: a caller that numbers its terms itself
   // interns each once and then adds documents by id, without a lookup per occurrence.
   int Intern(std::string_view term);

@@ -94,45 +94,35 @@ void AppendPhrases(std::vector<std::string> plain, std::vector<std::string>* out
   ForEachPhrase(std::move(plain), [&](std::string_view p) { out->emplace_back(p); });
 }
 
-// Word pairs in one buffer, in groups (a candidate's offers, one by one): most pairs are
-// longer than a std::string holds inline, and a candidate has hundreds, each to be allocated
-// and freed.
+// Word pairs in one buffer: most pairs are longer than a std::string holds inline, and a text
+// has dozens, each to be allocated and freed.
 class Pairs {
  public:
-  // The word pairs of a text's plain tokens (ForEachPhrase), as the next group.
-  void AddGroup(std::vector<std::string> plain) {
+  // Appends the word pairs of a text's plain tokens (ForEachPhrase).
+  void Add(std::vector<std::string> plain) {
     ForEachPhrase(std::move(plain), [&](std::string_view p) {
       chars_.append(p);
       ends_.push_back(chars_.size());
     });
-    groups_.push_back(ends_.size());
   }
-  size_t groups() const { return groups_.size(); }
-  // Group g's pairs, or all of them, as views valid while the Pairs lives unchanged.
-  std::vector<std::string_view> Group(size_t g) const {
-    return Views(g ? groups_[g - 1] : 0, groups_[g]);
-  }
-  std::vector<std::string_view> All() const { return Views(0, ends_.size()); }
-  void Clear() {
-    chars_.clear();
-    ends_.clear();
-    groups_.clear();
-  }
-
- private:
-  std::vector<std::string_view> Views(size_t from, size_t to) const {
+  // Every pair added, as views valid while the Pairs lives unchanged.
+  std::vector<std::string_view> All() const {
     std::vector<std::string_view> out;
-    out.reserve(to - from);
-    for (size_t k = from; k < to; ++k) {
+    out.reserve(ends_.size());
+    for (size_t k = 0; k < ends_.size(); ++k) {
       const size_t start = k ? ends_[k - 1] : 0;
       out.push_back(std::string_view(chars_).substr(start, ends_[k] - start));
     }
     return out;
   }
+  void Clear() {
+    chars_.clear();
+    ends_.clear();
+  }
 
+ private:
   std::string chars_;
-  std::vector<size_t> ends_;    // pair k is chars_[ends_[k - 1], ends_[k]), from 0
-  std::vector<size_t> groups_;  // group g is pairs [groups_[g - 1], groups_[g]), from 0
+  std::vector<size_t> ends_;  // pair k is chars_[ends_[k - 1], ends_[k]), from 0
 };
 
 // The matching terms of some texts in order; with `words`, each term's first word; with
@@ -450,7 +440,7 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     thread_local Pairs text_pairs;  // one text's, numbered all at once
     auto pairs_of = [&](std::vector<std::string> plain) {
       text_pairs.Clear();
-      text_pairs.AddGroup(std::move(plain));
+      text_pairs.Add(std::move(plain));
       const std::vector<std::string_view> views = text_pairs.All();
       const size_t from = out.pairs.size();
       out.pairs.resize(from + views.size());
@@ -656,7 +646,7 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
       const std::vector<int>& known = impl_->KnownGrams(w);
       grams.insert(grams.end(), known.begin(), known.end());
     }
-    pairs.AddGroup(std::move(plain));
+    pairs.Add(std::move(plain));
   }
   {
     const std::vector<std::string_view> views = pairs.All();

@@ -48,28 +48,6 @@ TEST_CASE("bm25: Add hands out the id of every term given, field after field") {
   CHECK(index.TermId("parc") == 2);
 }
 
-TEST_CASE("bm25: AddFirstField indexes views of the first field as Add does the strings") {
-  Bm25Index strings({{"text", 1.0, 0.75}, {"other", 1.0, 0.75}});
-  Bm25Index views({{"text", 1.0, 0.75}, {"other", 1.0, 0.75}});
-  const std::vector<std::vector<std::string>> docs = {
-      {"verd", "parc", "verd"}, {}, {"scuol", "verd"}, {"strad"}};
-  for (const auto& d : docs) {
-    strings.Add({d});
-    const std::vector<std::string_view> v(d.begin(), d.end());
-    views.AddFirstField(v);
-  }
-  strings.Finish();
-  views.Finish();
-  REQUIRE(views.terms() == strings.terms());
-  for (int doc = 0; doc < 4; ++doc) {
-    for (const char* term : {"verd", "parc", "scuol", "strad", "absent"}) {
-      CAPTURE(doc);
-      CAPTURE(term);
-      CHECK(views.Weight(doc, term) == strings.Weight(doc, term));
-    }
-  }
-}
-
 TEST_CASE("bm25: documents added by interned ids index as Add does the strings") {
   const std::vector<FieldSpec> fields = {{"name", 2.0, 0.5}, {"text", 1.0, 0.75}};
   Bm25Index strings(fields), ids(fields);
