@@ -105,11 +105,12 @@ struct Matcher::Impl {
   std::unordered_map<std::string, std::vector<size_t>> needs_of;
   std::unordered_map<std::string, size_t> asker_of_owner;
   Scorer::Contexts contexts;
-  // Per owner (with at least kMinOwnerNeeds needs when only the boilerplate needs it): per term,
-  // in how many of its needs it occurs.
-  std::unordered_map<std::string, std::unordered_map<std::string, int>> owner_terms;
+  // Per owner (with at least kMinOwnerNeeds needs when only the boilerplate needs it): per term
+  // (by its supply id: a term the candidates never use weighs nothing anyway), in how many of
+  // its needs it occurs.
+  std::unordered_map<std::string, std::unordered_map<int, int>> owner_terms;
   // Over all needs with an owner: per term, in how many it occurs; and how many there are.
-  std::unordered_map<std::string, int> all_owner_terms;
+  std::unordered_map<int, int> all_owner_terms;
   size_t owned_needs = 0;
 
   // What the participant looks for: seeks, and for the owner of needs, the needs.
@@ -152,16 +153,16 @@ struct Matcher::Impl {
     std::vector<float> parts;  // participant ranking: its five component arrays in one buffer
     std::vector<int> touched;          // participant ranking: the candidates reached
     // Need ranking: components per candidate; the candidates some component reached, marked
-    // and listed once (room for every candidate and one more); context and factor for the
-    // last owner.
+    // and listed once (room for every candidate and one more); context and gate (see
+    // RankNeed) for the last owner.
     std::vector<Cell> cells;
     std::vector<int> listed;
     std::vector<char> mark;
-    std::vector<float> context, factor;
+    std::vector<float> context, gate;
+    std::optional<std::string> gate_owner;
     std::vector<int> named;  // the candidates the need names (Scorer::Named)
     scoring::Scorer::Reached reached;
     BestK best;
-    size_t context_asker = static_cast<size_t>(-1);
   };
 
   std::vector<Match> RankNeed(size_t n, const MatchOptions& options, Scratch& s) const;
@@ -242,25 +243,26 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
   }
   // Per owner, in how many of its needs each term occurs; owners spread over the threads,
   // each filling its own owners' maps.
-  std::vector<std::pair<const std::vector<size_t>*, std::unordered_map<std::string, int>*>> work;
+  std::vector<std::pair<const std::vector<size_t>*, std::unordered_map<int, int>*>> work;
   const bool local = weights.owner_local > 0;
   for (const auto& [owner, list] : x.needs_of) {
     if (!local && (list.size() < kMinOwnerNeeds || weights.owner_boilerplate <= 0)) continue;
     work.emplace_back(&list, &x.owner_terms[owner]);
   }
   scoring::ParallelQueue(work.size(), threads, [&](size_t w, size_t) {
-    std::vector<std::string> distinct;
     for (size_t n : *work[w].first) {
-      distinct = texts[n].terms;
+      std::vector<int> distinct = x.scorer->SupplyIds(texts[n].terms);
       std::sort(distinct.begin(), distinct.end());
       distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-      for (const std::string& t : distinct) ++(*work[w].second)[t];
+      for (const int id : distinct) {
+        if (id >= 0) ++(*work[w].second)[id];
+      }
     }
   });
   if (local) {
     for (const auto& [owner, list] : x.needs_of) {
       x.owned_needs += list.size();
-      for (const auto& [term, count] : x.owner_terms[owner]) x.all_owner_terms[term] += count;
+      for (const auto& [id, count] : x.owner_terms[owner]) x.all_owner_terms[id] += count;
     }
   }
   return m;
@@ -294,15 +296,17 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     const double share = owned_needs > 0 ? static_cast<double>(needs_of_owner) /
                                                 static_cast<double>(owned_needs)
                                           : 1.0;
-    for (auto& [term, weight] : q.terms) {
-      auto count = it->second.find(term);
+    for (size_t k = 0; k < q.terms.size(); ++k) {
+      const int id = q.term_ids[k];
+      float& weight = q.terms[k].second;
+      auto count = id < 0 ? it->second.end() : it->second.find(id);
       if (count == it->second.end()) continue;
       if (boilerplate) {
         weight *= static_cast<float>(
             std::exp(-weights.owner_boilerplate * (count->second - 1) / others));
       }
       if (weights.owner_local > 0 && share < 1) {
-        const double with_word = all_owner_terms.at(term) - 1;
+        const double with_word = all_owner_terms.at(id) - 1;
         const double owner_share = (count->second - 1 + kLocalPrior * share) /
                                    (with_word + kLocalPrior);
         const double excess = std::max(0.0, owner_share - share) / (1 - share);
@@ -314,17 +318,24 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   const bool any_codes = !q.cpv.empty();
   const double words = 1.0 - weights.name_grams - weights.phrases;
   const bool with_context = contexts.askers() > 0 && asker_of_owner.count(need.owner);
-  if (with_context) {
-    size_t asker = asker_of_owner.at(need.owner);
-    if (s.context_asker != asker) {  // needs come grouped by owner: compute once per owner
+  // Per candidate, what this owner's needs multiply its score by: 0 when they may not rank it
+  // (a PA, the owner itself, another kind than asked), else the owner's context as a factor (1
+  // without one). The context is a per-word log-likelihood ratio, so exp() maps it to (0, 1]:
+  // the score stays a share. Needs come grouped by owner: made once per owner.
+  if (s.gate_owner != need.owner) {
+    if (with_context) {
       s.context.resize(size);
-      contexts.Scores(asker, s.context.data());
-      // The context is a per-word log-likelihood ratio, so exp() maps it to (0, 1]: the
-      // score stays a share.
-      s.factor.resize(size);
-      for (size_t i = 0; i < size; ++i) s.factor[i] = std::exp(weights.context * s.context[i]);
-      s.context_asker = asker;
+      contexts.Scores(asker_of_owner.at(need.owner), s.context.data());
     }
+    s.gate.resize(size);
+    for (size_t i = 0; i < size; ++i) {
+      const Kind kind = kinds[i];
+      const bool ranked = kind != Kind::kPa && i != owner && (!options.kind || kind == *options.kind);
+      s.gate[i] = !ranked         ? 0.0f
+                  : with_context ? static_cast<float>(std::exp(weights.context * s.context[i]))
+                                 : 1.0f;
+    }
+    s.gate_owner = need.owner;
   }
   // A candidate's text and score from its components.
   auto text_of = [&](const Cell& c) {
@@ -333,16 +344,14 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
                        : c.words;
   };
   auto score_of = [&](size_t i, float text) {
-    const Kind kind = kinds[i];
-    if (kind == Kind::kPa || i == owner || (options.kind && kind != *options.kind)) return 0.0;
     const bool codes = any_codes && has_codes[i];
-    double score = Blend(text, codes ? s.cells[i].cpv : 0.0f, codes);
+    const double score = Blend(text, codes ? s.cells[i].cpv : 0.0f, codes);
     // A need that names the candidate has said who supplies it: its context is moot.
-    if (score > 0 && with_context &&
-        !std::binary_search(s.named.begin(), s.named.end(), static_cast<int>(i))) {
-      score *= s.factor[i];
+    if (with_context && !s.named.empty() &&
+        std::binary_search(s.named.begin(), s.named.end(), static_cast<int>(i))) {
+      return s.gate[i] > 0 ? score : 0.0;
     }
-    return score;
+    return score * s.gate[i];
   };
   if (with_context) scorer->Named(q, &s.named);
   // Sparse accumulation: only candidates some component reaches are touched (marked and

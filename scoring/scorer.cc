@@ -675,6 +675,13 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
   return q;
 }
 
+std::vector<int> Scorer::SupplyIds(const std::vector<std::string>& terms) const {
+  const std::vector<std::string_view> views(terms.begin(), terms.end());
+  std::vector<int> ids(terms.size());
+  impl_->supply.TermIds(views, ids.data());
+  return ids;
+}
+
 bool Scorer::HasSide(size_t i, Side side) const {
   const auto& has_text = side == Side::kSupply ? impl_->supply_text : impl_->demand_text;
   return has_text[i] || !impl_->Codes(side).codes[i].empty();

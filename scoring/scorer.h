@@ -102,6 +102,8 @@ class Scorer {
   // Texts and codes to a query; invalid codes are skipped (codecs reject them earlier).
   Query Analyze(const std::vector<std::string>& texts, const std::vector<std::string>& cpv) const;
   bool HasSide(size_t i, Side side) const;  // any text or code on that side
+  // Each term's id in the candidates' supply index (as Query::term_ids), -1 where it has none.
+  std::vector<int> SupplyIds(const std::vector<std::string>& terms) const;
 
   // Dense scores: fill out[0, size()).
   void Text(Side side, const Query& query, float* out) const;
