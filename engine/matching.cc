@@ -330,8 +330,9 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     s.gate.resize(size);
     for (size_t i = 0; i < size; ++i) {
       const Kind kind = kinds[i];
-      const bool ranked = kind != Kind::kPa && i != owner && (!options.kind || kind == *options.kind);
-      s.gate[i] = !ranked         ? 0.0f
+      const bool ranked =
+          kind != Kind::kPa && i != owner && (!options.kind || kind == *options.kind);
+      s.gate[i] = !ranked        ? 0.0f
                   : with_context ? static_cast<float>(std::exp(weights.context * s.context[i]))
                                  : 1.0f;
     }

@@ -161,7 +161,8 @@ class Translation {
   void Append(const internal::Vocabulary& from, size_t worker, std::span<const int> ids,
               Intern intern, std::vector<int>* out) {
     std::vector<int>& to = to_[worker];
-    if (to.size() < static_cast<size_t>(from.size())) to.resize(static_cast<size_t>(from.size()), -1);
+    const auto words = static_cast<size_t>(from.size());
+    if (to.size() < words) to.resize(words, -1);
     for (const int id : ids) {
       int& mine = to[static_cast<size_t>(id)];
       if (mine < 0) mine = intern(from.word(id));
@@ -416,9 +417,9 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
     size_t worker = 0;  // whose Numbering the ids below are in
     std::vector<int> name, description, offers, supply_labels, seeks, demand_labels;  // terms
     std::vector<std::string> grams;
-    std::vector<int> pairs;          // word pairs: a group per offer, then the description's
-    std::vector<size_t> pair_ends;   // group g is pairs[pair_ends[g - 1], pair_ends[g]), from 0
-    std::vector<int> offer_terms;    // per offer, its number of terms in `offers`
+    std::vector<int> pairs;         // word pairs: a group per offer, then the description's
+    std::vector<size_t> pair_ends;  // group g is pairs[pair_ends[g - 1], pair_ends[g]), from 0
+    std::vector<int> offer_terms;   // per offer, its number of terms in `offers`
   };
   std::vector<Analysed> analysed(x.n);
   const size_t workers = static_cast<size_t>(std::max(1, options.threads));

@@ -20,9 +20,7 @@ namespace incontra::engine::internal {
 // How long PutDecimal(v) can be: below 1e15 in size, a sign, 15 digits (rounding cannot carry
 // into a 16th: there a double's fraction is in eighths), a point and 4 decimals; else the
 // largest double's 309 digits and the rest.
-inline size_t DecimalBound(double v) {
-  return std::isfinite(v) && std::fabs(v) < 1e15 ? 22 : 320;
-}
+inline size_t DecimalBound(double v) { return std::isfinite(v) && std::fabs(v) < 1e15 ? 22 : 320; }
 
 // Writes v at p (at most DecimalBound(v) characters) and returns the end. NaN and infinities
 // come out as to_chars writes them ("nan", "inf"): not JSON, so scores must be finite.

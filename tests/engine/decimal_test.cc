@@ -39,10 +39,11 @@ TEST_CASE("PutDecimal writes what to_chars writes, trimmed") {
   CHECK(Decimal(-0.0) == "0");
   CHECK(Decimal(-0.00004) == "0");
   CHECK(Decimal(-2.5) == "-2.5");
-  CHECK(Decimal(0.03125) == "0.0312");   // an exact tie: half to even, as to_chars
+  CHECK(Decimal(0.03125) == "0.0312");  // an exact tie: half to even, as to_chars
   CHECK(Decimal(0.09375) == "0.0938");
   CHECK(Decimal(1e20) == Reference(1e20));
-  CHECK(Decimal(std::numeric_limits<double>::max()) == Reference(std::numeric_limits<double>::max()));
+  CHECK(Decimal(std::numeric_limits<double>::max()) ==
+        Reference(std::numeric_limits<double>::max()));
   CHECK(Decimal(std::numeric_limits<double>::denorm_min()) == "0");
   CHECK(Decimal(std::nan("")) == Reference(std::nan("")));
   CHECK(Decimal(-std::numeric_limits<double>::infinity()) == "-inf");

@@ -162,8 +162,9 @@ TEST_CASE("bm25: a query by term ids scores, bounds and counts as the same query
   CHECK(index.DocumentFrequency("nessuno") == 0);
 }
 
-TEST_CASE("bm25: sparse scores list each document reached once, in the order reached, after "
-          "what the list held") {
+TEST_CASE(
+    "bm25: sparse scores list each document reached once, in the order reached, after "
+    "what the list held") {
   std::mt19937 rng(11);
   const int kDocs = 300, kVocabulary = 40;
   Bm25Index index = OneField();
