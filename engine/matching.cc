@@ -159,14 +159,14 @@ struct Matcher::Impl {
     std::vector<int> listed;
     std::vector<char> mark;
     std::vector<float> context, gate;
-    std::optional<std::string> gate_owner;
+    std::optional<std::string> gate_owner;  // a Scratch serves one call: its options are fixed
     std::vector<int> named;  // the candidates the need names (Scorer::Named)
     scoring::Scorer::Reached reached;
     BestK best;
   };
 
   std::vector<Match> RankNeed(size_t n, const MatchOptions& options, Scratch& s) const;
-  std::vector<Match> RankParticipant(size_t p, const MatchOptions& options, Scratch& s) const;
+  std::vector<Match> RankParticipant(size_t self, const MatchOptions& options, Scratch& s) const;
 };
 
 Matcher::Matcher() : impl_(std::make_unique<Impl>()) {}
@@ -318,6 +318,11 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   const bool any_codes = !q.cpv.empty();
   const double words = 1.0 - weights.name_grams - weights.phrases;
   const bool with_context = contexts.askers() > 0 && asker_of_owner.count(need.owner);
+  // Whether this need may rank candidate i at all.
+  auto ranked = [&](size_t i) {
+    const Kind kind = kinds[i];
+    return kind != Kind::kPa && i != owner && (!options.kind || kind == *options.kind);
+  };
   // Per candidate, what this owner's needs multiply its score by: 0 when they may not rank it
   // (a PA, the owner itself, another kind than asked), else the owner's context as a factor (1
   // without one). The context is a per-word log-likelihood ratio, so exp() maps it to (0, 1]:
@@ -329,10 +334,7 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     }
     s.gate.resize(size);
     for (size_t i = 0; i < size; ++i) {
-      const Kind kind = kinds[i];
-      const bool ranked =
-          kind != Kind::kPa && i != owner && (!options.kind || kind == *options.kind);
-      s.gate[i] = !ranked        ? 0.0f
+      s.gate[i] = !ranked(i)     ? 0.0f
                   : with_context ? static_cast<float>(std::exp(weights.context * s.context[i]))
                                  : 1.0f;
     }
@@ -348,9 +350,11 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     const bool codes = any_codes && has_codes[i];
     const double score = Blend(text, codes ? s.cells[i].cpv : 0.0f, codes);
     // A need that names the candidate has said who supplies it: its context is moot.
+    // (The gate cannot tell it whether the candidate may be ranked: a context factor can
+    // underflow to 0 too.)
     if (with_context && !s.named.empty() &&
         std::binary_search(s.named.begin(), s.named.end(), static_cast<int>(i))) {
-      return s.gate[i] > 0 ? score : 0.0;
+      return ranked(i) ? score : 0.0;
     }
     return score * s.gate[i];
   };

@@ -183,11 +183,11 @@ void Bm25Index::Scores(const std::vector<std::pair<int, float>>& query, float sc
     return;
   }
   // Branch-free listing: whether a document was reached before is as good as random, so its
-  // slot is written every time and kept only when it was still 0 (weights are positive).
+  // slot is written every time and kept only when its score was still 0, as a branch would.
   size_t postings = 0;
   for (const auto& q : query) postings += static_cast<size_t>(Posting(q.first).size);
   size_t at = touched->size();
-  touched->resize(at + postings + 1);
+  touched->resize(at + postings);
   int* list = touched->data();
   for (const auto& [id, weight] : query) {
     const float w = weight * scale;

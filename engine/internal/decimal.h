@@ -6,7 +6,7 @@
 // Thread-safety: pure functions.
 //
 // Usage:
-//   char buffer[kDecimalBound];
+//   char buffer[22];  // DecimalBound(0.31234)
 //   char* end = PutDecimal(buffer, 0.31234);  // "0.3123"
 #pragma once
 

@@ -393,17 +393,23 @@ Participant Named(std::string id, std::string name, std::vector<std::string> off
   return p;
 }
 
+// Two buyers write about different places; Idraulica Fontana (c1) has worked for the other
+// one. Need 4 names it, need 5 does not.
+std::pair<std::vector<Participant>, std::vector<Need>> NamedSupplierEvent() {
+  return {{P("pa1", Kind::kPa, {}), P("pa2", Kind::kPa, {}),
+           Named("c1", "Idraulica Fontana", {"riparazione tubature municipio lungomare"}),
+           Named("c2", "Tubi Srl", {"riparazione tubature scuola collinare"})},
+          {N("n1", "pa1", "Giardini della scuola collinare"),
+           N("n2", "pa1", "Pulizia della scuola collinare"),
+           N("n3", "pa2", "Pulizia del municipio lungomare"),
+           N("n4", "pa2", "Illuminazione del municipio lungomare"),
+           N("named", "pa1", "Riparazione tubature: affidamento a Idraulica Fontana"),
+           N("plain", "pa1", "Riparazione tubature")}};
+}
+
 TEST_CASE("matching owner: a need that names its supplier is not held back by the owner's context") {
-  // Two buyers write about different places; Idraulica Fontana has worked for the other one.
-  Matcher m = Make({P("pa1", Kind::kPa, {}), P("pa2", Kind::kPa, {}),
-                    Named("c1", "Idraulica Fontana", {"riparazione tubature municipio lungomare"}),
-                    Named("c2", "Tubi Srl", {"riparazione tubature scuola collinare"})},
-                   {N("n1", "pa1", "Giardini della scuola collinare"),
-                    N("n2", "pa1", "Pulizia della scuola collinare"),
-                    N("n3", "pa2", "Pulizia del municipio lungomare"),
-                    N("n4", "pa2", "Illuminazione del municipio lungomare"),
-                    N("named", "pa1", "Riparazione tubature: affidamento a Idraulica Fontana"),
-                    N("plain", "pa1", "Riparazione tubature")});
+  auto [participants, needs] = NamedSupplierEvent();
+  Matcher m = Make(std::move(participants), std::move(needs));
   auto c1_in = [&](size_t need) {
     const std::vector<Match> ranked = m.ForNeed(need, Top(5));
     const Match* x = Find(m, ranked, "c1");
@@ -418,6 +424,24 @@ TEST_CASE("matching owner: a need that names its supplier is not held back by th
   // Named, it comes first; otherwise the local supplier does.
   CHECK(Ids(m, m.ForNeed(4, Top(1))) == "c1");
   CHECK(Ids(m, m.ForNeed(5, Top(1))) == "c2");
+}
+
+TEST_CASE("matching owner: a named supplier keeps its place when the context factor underflows") {
+  // The context weighed so heavily that the named supplier's factor is 0 in float: the need
+  // still names it, so it is still ranked, at its text score.
+  ScoreWeights weights;
+  weights.context = 1e6;
+  auto [participants, needs] = NamedSupplierEvent();
+  auto m = Matcher::Create(std::move(participants), std::move(needs), nullptr, weights);
+  REQUIRE(m.ok());
+  const std::vector<Match> ranked = m->ForNeed(4, Top(5));
+  const Match* c1 = Find(*m, ranked, "c1");
+  REQUIRE(c1 != nullptr);
+  REQUIRE(c1->why.context.has_value());
+  // The factor it is spared, 0 in float:
+  CHECK(static_cast<float>(std::exp(weights.context * *c1->why.context)) == 0.0f);
+  CHECK(c1->score == static_cast<double>(static_cast<float>(c1->why.text)));
+  CHECK(Ids(*m, m->ForNeed(4, Top(1))) == "c1");
 }
 
 TEST_CASE("matching owner: a word local to the need's owner weighs less than what it buys") {
