@@ -34,15 +34,12 @@ Bm25Index::~Bm25Index() = default;
 Bm25Index::Bm25Index(Bm25Index&&) noexcept = default;
 Bm25Index& Bm25Index::operator=(Bm25Index&&) noexcept = default;
 
-// A document whose field f's term ids resolve(f, &ids) gives: each field's ids counted; every
-// id given to *ids when there is one.
+// A document whose field f's term ids resolve(f, &ids) gives: each field's ids counted.
 template <typename Resolve>
-int Bm25Index::AddDocument(Resolve resolve, std::vector<int>* ids) {
+int Bm25Index::AddDocument(Resolve resolve) {
   Impl& x = *impl_;
-  if (ids) ids->clear();
   for (size_t f = 0; f < x.fields.size(); ++f) {
     resolve(f, &x.ids);
-    if (ids) ids->insert(ids->end(), x.ids.begin(), x.ids.end());
     std::sort(x.ids.begin(), x.ids.end());
     for (size_t k = 0; k < x.ids.size();) {
       size_t end = k;
@@ -56,29 +53,25 @@ int Bm25Index::AddDocument(Resolve resolve, std::vector<int>* ids) {
   return static_cast<int>(x.doc_start.size()) - 2;
 }
 
-int Bm25Index::Add(const std::vector<std::vector<std::string>>& fields, std::vector<int>* ids) {
-  return AddDocument(
-      [&](size_t f, std::vector<int>* out) {
-        const auto field = f < fields.size() ? std::span<const std::string>(fields[f])
-                                             : std::span<const std::string>();
-        out->resize(field.size());
-        impl_->term_ids.AddAll(field, out->data());
-      },
-      ids);
+int Bm25Index::Add(const std::vector<std::vector<std::string>>& fields) {
+  return AddDocument([&](size_t f, std::vector<int>* out) {
+    const auto field = f < fields.size() ? std::span<const std::string>(fields[f])
+                                         : std::span<const std::string>();
+    out->resize(field.size());
+    impl_->term_ids.AddAll(field, out->data());
+  });
 }
 
 int Bm25Index::Intern(std::string_view term) { return impl_->term_ids.Add(term).first; }
 
 int Bm25Index::AddIds(std::span<const std::span<const int>> fields) {
-  return AddDocument(
-      [&](size_t f, std::vector<int>* out) {
-        if (f < fields.size()) {
-          out->assign(fields[f].begin(), fields[f].end());
-        } else {
-          out->clear();
-        }
-      },
-      nullptr);
+  return AddDocument([&](size_t f, std::vector<int>* out) {
+    if (f < fields.size()) {
+      out->assign(fields[f].begin(), fields[f].end());
+    } else {
+      out->clear();
+    }
+  });
 }
 
 void Bm25Index::Finish() {

@@ -39,12 +39,11 @@ class Bm25Index {
   Bm25Index& operator=(Bm25Index&&) noexcept;
 
   // Adds a document: one term list per field, in the order of the specs. Returns its number.
-  // When `ids` is given, it receives the id of every term given, field after field, in order.
-  int Add(const std::vector<std::vector<std::string>>& fields, std::vector<int>* ids = nullptr);
+  int Add(const std::vector<std::vector<std::string>>& fields);
   // The id of a term, added when new, for AddIds: a caller that numbers its terms itself
   // interns each once and then adds documents by id, without a lookup per occurrence.
   int Intern(std::string_view term);
-  // Adds a document whose fields hold ids from Intern (or from Add's `ids`). Returns its number.
+  // Adds a document whose fields hold ids from Intern. Returns its number.
   int AddIds(std::span<const std::span<const int>> fields);
   // Computes the weights; Add may not be called afterwards.
   void Finish();
@@ -96,7 +95,7 @@ class Bm25Index {
  private:
   struct Impl;
   template <typename Resolve>
-  int AddDocument(Resolve resolve, std::vector<int>* ids);  // resolve(f, &ids): field f's ids
+  int AddDocument(Resolve resolve);  // resolve(f, &ids): field f's ids
   std::unique_ptr<Impl> impl_;
 };
 

@@ -467,7 +467,7 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   // the context model) shared by the threads; each structure is written by one task only.
   auto words_and_codes = [&] {
     // The supply ids of each candidate's name words, and the adaptation counts of its offers,
-    // from the ids the index gives as it adds them.
+    // from the ids its document is added with.
     Adaptation adaptation;
     std::vector<std::vector<int>> name_ids(x.n);
     Translation to_supply(workers), to_demand(workers);
