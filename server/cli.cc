@@ -22,7 +22,6 @@
 #include "engine/schedule_json.h"
 #include "engine/scheduler.h"
 #include "scoring/cpv_labels.h"
-#include "scoring/parallel.h"
 #include "scoring/text.h"
 #include "server/api.h"
 #include "server/http_server.h"
