@@ -742,7 +742,7 @@ size_t LineBound(std::string_view key, std::string_view id, const std::vector<Ma
 
 std::string MatchesJsonLine(const char* key, const std::string& id,
                             const std::vector<Match>& matches,
-                            const std::vector<Participant>& participants) {
+                            const std::vector<Participant>& participants, bool newline) {
   thread_local std::vector<char> buffer;
   const size_t bound = LineBound(key, id, matches, participants);
   buffer.resize(std::max(buffer.size(), bound));
@@ -767,7 +767,7 @@ std::string MatchesJsonLine(const char* key, const std::string& id,
     if (!m.why.codes.empty()) p = PutList(Put(p, ",\"codes\":"), m.why.codes);
     p = Put(p, "}}");
   }
-  p = Put(p, "]}");
+  p = Put(p, newline ? "]}\n" : "]}");
   // Past the bound would have been past the buffer: a bug in LineBound, never to pass silently.
   if (static_cast<size_t>(p - begin) > bound) throw std::logic_error("MatchesJsonLine: over bound");
   return std::string(begin, p);

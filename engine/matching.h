@@ -110,10 +110,11 @@ class Matcher {
 };
 
 // One line of the batch match result (FORMATS.md): {"<key>": id, "matches": [...]}, numbers
-// to four decimals; MatchesJsonLine is the same as compact text, without a newline.
+// to four decimals; MatchesJsonLine is the same as compact text, with a newline at the end
+// when asked (made in place: appended afterwards, it would copy the line).
 std::string MatchesJsonLine(const char* key, const std::string& id,
                             const std::vector<Match>& matches,
-                            const std::vector<Participant>& participants);
+                            const std::vector<Participant>& participants, bool newline = false);
 nlohmann::json MatchesToJson(const char* key, const std::string& id,
                              const std::vector<Match>& matches,
                              const std::vector<Participant>& participants);

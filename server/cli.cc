@@ -424,8 +424,7 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   const engine::Matcher::Sink make_line = [&](size_t i, std::vector<engine::Match> matches) {
     const std::string& id = for_needs ? matcher->needs()[i].id : matcher->participants()[i].id;
     lines[i] = engine::MatchesJsonLine(for_needs ? "need" : "participant", id, matches,
-                                       matcher->participants());
-    lines[i].push_back('\n');
+                                       matcher->participants(), /*newline=*/true);
   };
   if (for_needs) {
     matcher->ForAllNeeds(match_options, make_line);

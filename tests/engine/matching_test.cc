@@ -795,6 +795,8 @@ TEST_CASE("matching json: a line at its longest (every number huge, every charac
   CHECK(last["why"]["terms"].size() == 8);
   CHECK(last["why"]["terms"][7] == hostile);
   CHECK(last["why"]["codes"][1] == "72000000 ~ 72212000");
+  // With its newline (written in place, within the same bound), the line is the same plus '\n'.
+  CHECK(MatchesJsonLine("participant", hostile, matches, people, /*newline=*/true) == line + "\n");
 }
 
 }  // namespace incontra::engine
