@@ -355,7 +355,8 @@ struct Scorer::Impl {
     return next.fetch_add(1);
   }();
 
-  // The ids of a word's name grams in `names` (ForEachWordGram), those it has. Queries repeat
+  // The ids of a word's name grams in `names` (ForEachWordGram), those it has in no more than
+  // `common_share` of the names (the only ones a query keeps, Query::grams). Queries repeat
   // their words: each thread remembers a word's grams for this Scorer, up to a bound, and
   // looks them up in the large gram index once. It remembers for one Scorer at a time: a
   // thread that switches between Scorers (a server's events) starts afresh at each switch,
@@ -375,8 +376,10 @@ struct Scorer::Impl {
     const auto [id, fresh] = memory.words.Add(word);
     if (fresh) {
       std::vector<int>& known = memory.grams.emplace_back();
+      const double limit = CommonLimit(names, options.common_share);
       ForEachWordGram(word, [&](std::string_view g) {
-        if (const int gram = names.TermId(g); gram >= 0) known.push_back(gram);
+        const int gram = names.TermId(g);
+        if (gram >= 0 && names.DocumentFrequency(gram) <= limit) known.push_back(gram);
       });
     }
     return memory.grams[static_cast<size_t>(id)];
@@ -670,7 +673,7 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
       q.terms[k].second *= impl_->adaptation[static_cast<size_t>(id)];
     }
   }
-  q.grams = ByFrequency(impl_->names, Counted(grams), impl_->options.common_share, false);
+  q.grams = Counted(grams);  // KnownGrams left the common ones out
   q.phrases = ByFrequency(impl_->offers, Counted(phrases), impl_->options.common_share, false);
   q.cpv = ParseCodes(cpv);
   return q;
