@@ -114,12 +114,18 @@ void Bm25Index::Finish() {
   for (size_t t = 0; t < df.size(); ++t) {
     x.idf[t] = static_cast<float>(std::log(1.0 + (n - df[t] + 0.5) / (df[t] + 0.5)));
   }
-  // The compressed column-major arrays built directly (columns sized by document frequency,
-  // each filled in document order), then taken over by Eigen through a Map.
-  std::vector<int> outer(df.size() + 1, 0), rows(saturated.size());
-  std::vector<float> values(saturated.size());
+  // The compressed column-major arrays written in place (columns sized by document frequency,
+  // each filled in document order): built beside the matrix and copied in, they cost the
+  // postings' memory twice over.
+  x.entries = {};
+  x.weights.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(df.size()));
+  x.weights.resizeNonZeros(static_cast<Eigen::Index>(saturated.size()));
+  int* const outer = x.weights.outerIndexPtr();
+  int* const rows = x.weights.innerIndexPtr();
+  float* const values = x.weights.valuePtr();
+  outer[0] = 0;
   for (size_t t = 0; t < df.size(); ++t) outer[t + 1] = outer[t] + df[t];
-  std::vector<int> next(outer.begin(), outer.end() - 1);
+  std::vector<int> next(outer, outer + df.size());
   for (size_t d = 0; d < n; ++d) {
     for (size_t k = start[d]; k < start[d + 1]; ++k) {
       const auto [term, value] = saturated[k];
@@ -128,10 +134,6 @@ void Bm25Index::Finish() {
       values[at] = value * x.idf[static_cast<size_t>(term)];
     }
   }
-  x.weights = Eigen::Map<const Eigen::SparseMatrix<float, Eigen::ColMajor, int>>(
-      static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(df.size()),
-      static_cast<Eigen::Index>(values.size()), outer.data(), rows.data(), values.data());
-  x.entries = {};
   x.doc_start = {0};
   x.lengths = {};
 }

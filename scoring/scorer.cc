@@ -326,8 +326,11 @@ struct Scorer::Impl {
   CodeSide supply_codes, demand_codes;
   std::vector<bool> supply_text, demand_text;  // whether a side has any term
   // Context: candidates x supply words, each row the word frequencies divided by the row's
-  // length; the background probability of each word.
-  Eigen::SparseMatrix<float, Eigen::RowMajor, int> frequencies;
+  // length, in compressed row-major arrays kept as they were built (an Eigen matrix would copy
+  // them) and seen as a matrix through Frequencies(); the background probability of each word.
+  std::vector<int> row_start{0}, row_words;
+  std::vector<float> row_values;
+  size_t context_words_count = 0;  // the matrix's columns
   std::vector<double> background;
   internal::Vocabulary context_words;
   // Names' distinctive words: per candidate how many its name has; per supply term id, the
@@ -348,6 +351,14 @@ struct Scorer::Impl {
         offers({{"phrases", 1.0, 0.75}}, o.k1) {}
 
   const Bm25Index& Index(Side side) const { return side == Side::kSupply ? supply : demand; }
+  Eigen::Map<const Eigen::SparseMatrix<float, Eigen::RowMajor, int>> Frequencies() const {
+    return {static_cast<Eigen::Index>(n),
+            static_cast<Eigen::Index>(context_words_count),
+            static_cast<Eigen::Index>(row_words.size()),
+            row_start.data(),
+            row_words.data(),
+            row_values.data()};
+  }
 
   // Unique per Scorer built, for what threads remember about one (KnownGrams).
   const uint64_t generation = [] {
@@ -551,8 +562,9 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   // per candidate, built directly as compressed row-major arrays.
   std::vector<double> word_totals;
   double total = 0;
-  std::vector<int> row_start{0}, row_words;
-  std::vector<float> row_values;
+  std::vector<int>& row_start = x.row_start;
+  std::vector<int>& row_words = x.row_words;
+  std::vector<float>& row_values = x.row_values;
   auto context = [&] {
     Translation to_words(workers), to_pairs(workers);
     auto context_id = [&](std::string_view t) { return x.context_words.Add(t).first; };
@@ -614,10 +626,7 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   analysed.clear();
   analysed.shrink_to_fit();
   numbering.clear();
-  x.frequencies = Eigen::Map<const Eigen::SparseMatrix<float, Eigen::RowMajor, int>>(
-      static_cast<Eigen::Index>(x.n), static_cast<Eigen::Index>(word_totals.size()),
-      static_cast<Eigen::Index>(row_words.size()), row_start.data(), row_words.data(),
-      row_values.data());
+  x.context_words_count = word_totals.size();
   x.background.resize(word_totals.size());
   for (size_t w = 0; w < word_totals.size(); ++w) x.background[w] = word_totals[w] / total;
 }
@@ -1010,8 +1019,9 @@ Scorer::Contexts Scorer::BuildContexts(
   const size_t workers = static_cast<size_t>(std::max(1, x.options.threads));
   std::vector<std::vector<float>> best(
       workers, std::vector<float>(x.n, -std::numeric_limits<float>::infinity()));
+  const auto frequencies = x.Frequencies();
   ParallelFor(impl->weights.size(), x.options.threads, [&](size_t a, size_t worker) {
-    Eigen::VectorXf ll = x.frequencies * impl->weights[a];
+    Eigen::VectorXf ll = frequencies * impl->weights[a];
     std::vector<float>& b = best[worker];
     for (size_t i = 0; i < x.n; ++i) {
       b[i] = std::max(b[i], ll[static_cast<Eigen::Index>(i)] + impl->constant[a]);
@@ -1030,10 +1040,10 @@ size_t Scorer::Contexts::askers() const { return impl_ ? impl_->weights.size() :
 
 void Scorer::Contexts::Scores(size_t asker, float* out) const {
   const Scorer::Impl& x = *impl_->scorer;
-  Eigen::VectorXf ll = x.frequencies * impl_->weights[asker];
+  Eigen::VectorXf ll = x.Frequencies() * impl_->weights[asker];
   for (size_t i = 0; i < x.n; ++i) {
     // A candidate with no text of its own reads like nobody: no context.
-    bool has_text = x.frequencies.outerIndexPtr()[i + 1] > x.frequencies.outerIndexPtr()[i];
+    bool has_text = x.row_start[i + 1] > x.row_start[i];
     out[i] = has_text ? ll[static_cast<Eigen::Index>(i)] + impl_->constant[asker] - impl_->best[i]
                       : 0.0f;
   }
