@@ -207,6 +207,9 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
   profiles.reserve(x.participants.size());
   for (const Participant& p : x.participants) {
     auto [demand, demand_cpv] = x.Demand(p);
+    x.has_codes.push_back(p.kind != Kind::kPa && !p.cpv.empty());
+    x.has_demand_codes.push_back(!demand_cpv.empty());
+    x.kinds.push_back(p.kind);
     profiles.push_back({p.name, p.description, p.offers, std::move(demand),
                         p.kind == Kind::kPa ? std::vector<std::string>{} : p.cpv,
                         std::move(demand_cpv)});
@@ -214,11 +217,6 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
   for (const Need& need : x.needs) {
     auto it = x.participant_index.find(need.owner);
     x.owner_index.push_back(it == x.participant_index.end() ? static_cast<size_t>(-1) : it->second);
-  }
-  for (const Participant& p : x.participants) {
-    x.has_codes.push_back(p.kind != Kind::kPa && !p.cpv.empty());
-    x.has_demand_codes.push_back(!x.Demand(p).second.empty());
-    x.kinds.push_back(p.kind);
   }
   scoring::ScorerOptions options = weights.scorer;
   options.threads = threads;
