@@ -412,9 +412,28 @@ struct Scorer::Impl {
 
 struct Scorer::Contexts::Impl {
   const Scorer::Impl* scorer = nullptr;
-  std::vector<Eigen::VectorXf> weights;  // per asker, over context words
-  std::vector<float> constant;           // per asker: log(mu / (N + mu))
-  std::vector<float> best;               // per candidate: best log-likelihood over askers
+  // Per asker, its model's weights over the context words it uses, (word, weight) by word:
+  // an asker uses a few thousand of the words, and a dense vector each (every word, most of
+  // them 0) cost askers x words floats.
+  std::vector<std::vector<std::pair<int, float>>> weights;
+  std::vector<float> constant;  // per asker: log(mu / (N + mu))
+  std::vector<float> best;      // per candidate: best log-likelihood over askers
+
+  // Every candidate's log-likelihood (without the constant) under a model with these weights,
+  // into ll: the candidates' frequencies times the weights spread into `dense`, which must be
+  // all zeros over the context words, and is left so.
+  void LogLikelihood(const std::vector<std::pair<int, float>>& w, Eigen::VectorXf* dense,
+                     Eigen::VectorXf* ll) const {
+    struct Clear {  // on every way out, exceptions included
+      const std::vector<std::pair<int, float>>& w;
+      Eigen::VectorXf* dense;
+      ~Clear() {
+        for (const auto& [word, weight] : w) (*dense)[word] = 0.0f;
+      }
+    } clear{w, dense};
+    for (const auto& [word, weight] : w) (*dense)[word] = weight;
+    *ll = scorer->Frequencies() * *dense;
+  }
 };
 
 Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
@@ -980,8 +999,9 @@ Scorer::Contexts Scorer::BuildContexts(
   impl->scorer = impl_.get();
   const double mu = x.options.context_smoothing;
   const size_t vocabulary = x.background.size();
-  // Per asker, its model's weights over the context words, on every thread, the askers with
-  // the most words first, so the last to start is a small one.
+  // Per asker, on every thread, the askers with the most words first (so the last to start is
+  // a small one): its model's weights over the context words, then its likelihoods, one sparse
+  // product; each thread keeps the best over the askers it did.
   impl->weights.resize(askers.size());
   impl->constant.resize(askers.size());
   std::vector<size_t> size(askers.size(), 0), order(askers.size());
@@ -991,11 +1011,17 @@ Scorer::Contexts Scorer::BuildContexts(
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return size[a] > size[b]; });
-  ParallelQueue(askers.size(), x.options.threads, [&](size_t k, size_t) {
+  const size_t workers = static_cast<size_t>(std::max(1, x.options.threads));
+  std::vector<std::vector<float>> best(
+      workers, std::vector<float>(x.n, -std::numeric_limits<float>::infinity()));
+  std::vector<Eigen::VectorXf> dense(workers);
+  ParallelQueue(askers.size(), x.options.threads, [&](size_t k, size_t worker) {
     const size_t a = order[k];
     // The asker's words that candidates also use; a word no candidate uses changes every
-    // candidate's likelihood alike, through the constant.
-    Eigen::VectorXf w = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(vocabulary));
+    // candidate's likelihood alike, through the constant. Counted in the worker's dense
+    // vector, all zeros between askers.
+    Eigen::VectorXf& w = dense[worker];
+    if (w.size() == 0) w = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(vocabulary));
     std::vector<int> used;
     auto count = [&](const std::vector<std::string>& words) {
       for (const std::string& t : words) {
@@ -1009,19 +1035,16 @@ Scorer::Contexts Scorer::BuildContexts(
       count(t->terms);
       count(t->pairs);
     }
+    std::sort(used.begin(), used.end());
+    std::vector<std::pair<int, float>>& weights = impl->weights[a];
     for (int v : used) {
-      w[v] = static_cast<float>(std::log1p(w[v] / (mu * x.background[static_cast<size_t>(v)])));
+      weights.emplace_back(
+          v, static_cast<float>(std::log1p(w[v] / (mu * x.background[static_cast<size_t>(v)]))));
+      w[v] = 0.0f;
     }
-    impl->weights[a] = std::move(w);
     impl->constant[a] = static_cast<float>(std::log(mu / (static_cast<double>(size[a]) + mu)));
-  });
-  // The best asker per candidate: one sparse product per asker, askers spread over threads.
-  const size_t workers = static_cast<size_t>(std::max(1, x.options.threads));
-  std::vector<std::vector<float>> best(
-      workers, std::vector<float>(x.n, -std::numeric_limits<float>::infinity()));
-  const auto frequencies = x.Frequencies();
-  ParallelFor(impl->weights.size(), x.options.threads, [&](size_t a, size_t worker) {
-    Eigen::VectorXf ll = frequencies * impl->weights[a];
+    Eigen::VectorXf ll;
+    impl->LogLikelihood(weights, &w, &ll);
     std::vector<float>& b = best[worker];
     for (size_t i = 0; i < x.n; ++i) {
       b[i] = std::max(b[i], ll[static_cast<Eigen::Index>(i)] + impl->constant[a]);
@@ -1040,7 +1063,12 @@ size_t Scorer::Contexts::askers() const { return impl_ ? impl_->weights.size() :
 
 void Scorer::Contexts::Scores(size_t asker, float* out) const {
   const Scorer::Impl& x = *impl_->scorer;
-  Eigen::VectorXf ll = x.Frequencies() * impl_->weights[asker];
+  thread_local Eigen::VectorXf dense;  // all zeros between calls
+  if (dense.size() != static_cast<Eigen::Index>(x.background.size())) {
+    dense = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(x.background.size()));
+  }
+  Eigen::VectorXf ll;
+  impl_->LogLikelihood(impl_->weights[asker], &dense, &ll);
   for (size_t i = 0; i < x.n; ++i) {
     // A candidate with no text of its own reads like nobody: no context.
     bool has_text = x.row_start[i + 1] > x.row_start[i];

@@ -449,6 +449,37 @@ TEST_CASE("scorer contexts: a candidate reads like the asker whose words it uses
   for (float v : only) CHECK(v == 0.0f);
 }
 
+TEST_CASE("scorer contexts: a score does not depend on the scores asked before, of any scorer") {
+  // Scores spread an asker's weights into a per-thread vector and clear them afterwards: what
+  // one asker (or another scorer's asker) left there must never reach the next.
+  const std::vector<Profile> first_candidates = {
+      Offering("Verde Srl", {"manutenzione parchi giardini"}, "potatura alberi e giardini"),
+      Offering("Bit Srl", {"software gestionale"}, "reti informatiche e server"),
+      Offering("Strade Srl", {"asfalto strade comunali", "segnaletica stradale"})};
+  const std::vector<Profile> second_candidates = {
+      Offering("Mensa Srl", {"refezione scolastica", "pasti per le scuole"}),
+      Offering("Bus Srl", {"trasporto scolastico alunni"})};
+  Scorer first(first_candidates, nullptr), second(second_candidates, nullptr);
+  const Scorer::Contexts a = first.BuildContexts(
+      {{"manutenzione dei parchi e giardini"}, {"software e server"}, {"asfalto e segnaletica"}});
+  const Scorer::Contexts b =
+      second.BuildContexts({{"refezione per le scuole"}, {"trasporto degli alunni"}});
+  auto scores = [](const Scorer::Contexts& c, size_t asker, size_t n) {
+    std::vector<float> out(n, 5.0f);
+    c.Scores(asker, out.data());
+    return out;
+  };
+  std::vector<std::vector<float>> alone;
+  for (size_t k = 0; k < 3; ++k) alone.push_back(scores(a, k, 3));
+  CHECK(alone[0] != alone[1]);
+  for (size_t round = 0; round < 2; ++round) {
+    for (size_t k = 3; k-- > 0;) {
+      (void)scores(b, k % 2, 2);
+      CHECK(scores(a, k, 3) == alone[k]);
+    }
+  }
+}
+
 TEST_CASE("scorer context: an asker given by its texts' analyses, one per need, scores as by its texts") {
   const std::vector<Profile> candidates = {
       Offering("Verde Srl", {"manutenzione parchi giardini"}, "potatura alberi e giardini"),
