@@ -116,7 +116,8 @@ void Bm25Index::Finish() {
   }
   // The compressed column-major arrays written in place (columns sized by document frequency,
   // each filled in document order): built beside the matrix and copied in, they cost the
-  // postings' memory twice over.
+  // postings' memory twice over. resizeNonZeros is Eigen's internal storage API (3.4), the one
+  // way to fill a compressed matrix column by column out of order; check it on an upgrade.
   x.entries = {};
   x.weights.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(df.size()));
   x.weights.resizeNonZeros(static_cast<Eigen::Index>(saturated.size()));

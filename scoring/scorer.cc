@@ -327,10 +327,10 @@ struct Scorer::Impl {
   std::vector<bool> supply_text, demand_text;  // whether a side has any term
   // Context: candidates x supply words, each row the word frequencies divided by the row's
   // length, in compressed row-major arrays kept as they were built (an Eigen matrix would copy
-  // them) and seen as a matrix through Frequencies(); the background probability of each word.
+  // them) and seen as a matrix through Frequencies(); the background probability of each word
+  // (one per context word: the matrix's columns).
   std::vector<int> row_start{0}, row_words;
   std::vector<float> row_values;
-  size_t context_words_count = 0;  // the matrix's columns
   std::vector<double> background;
   internal::Vocabulary context_words;
   // Names' distinctive words: per candidate how many its name has; per supply term id, the
@@ -353,7 +353,7 @@ struct Scorer::Impl {
   const Bm25Index& Index(Side side) const { return side == Side::kSupply ? supply : demand; }
   Eigen::Map<const Eigen::SparseMatrix<float, Eigen::RowMajor, int>> Frequencies() const {
     return {static_cast<Eigen::Index>(n),
-            static_cast<Eigen::Index>(context_words_count),
+            static_cast<Eigen::Index>(background.size()),
             static_cast<Eigen::Index>(row_words.size()),
             row_start.data(),
             row_words.data(),
@@ -645,7 +645,6 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   analysed.clear();
   analysed.shrink_to_fit();
   numbering.clear();
-  x.context_words_count = word_totals.size();
   x.background.resize(word_totals.size());
   for (size_t w = 0; w < word_totals.size(); ++w) x.background[w] = word_totals[w] / total;
 }
@@ -1037,6 +1036,7 @@ Scorer::Contexts Scorer::BuildContexts(
     }
     std::sort(used.begin(), used.end());
     std::vector<std::pair<int, float>>& weights = impl->weights[a];
+    weights.reserve(used.size());
     for (int v : used) {
       weights.emplace_back(
           v, static_cast<float>(std::log1p(w[v] / (mu * x.background[static_cast<size_t>(v)]))));

@@ -25,7 +25,9 @@
 // exactly; nothing is quadratic in memory.
 //
 // Thread-safety: immutable after construction; every const function may be called from any
-// number of threads (each thread analyses with its own stemmers).
+// number of threads. Each thread keeps memory of its own across calls: its stemmers, what it
+// learnt of a query word's grams (bounded), and for Contexts::Scores a vector the size of the
+// context vocabulary; it holds it until it works with another Scorer or ends.
 //
 // Usage:
 //   Scorer scorer(candidates, /*labels=*/nullptr);

@@ -451,7 +451,9 @@ TEST_CASE("scorer contexts: a candidate reads like the asker whose words it uses
 
 TEST_CASE("scorer contexts: a score does not depend on the scores asked before, of any scorer") {
   // Scores spread an asker's weights into a per-thread vector and clear them afterwards: what
-  // one asker (or another scorer's asker) left there must never reach the next.
+  // one asker (or another scorer's asker) left there must never reach the next. The vector is
+  // made afresh only for a vocabulary of another size: `reversed` has the same words as
+  // `first`, numbered in another order, so it reuses the vector as `first` left it.
   const std::vector<Profile> first_candidates = {
       Offering("Verde Srl", {"manutenzione parchi giardini"}, "potatura alberi e giardini"),
       Offering("Bit Srl", {"software gestionale"}, "reti informatiche e server"),
@@ -459,22 +461,30 @@ TEST_CASE("scorer contexts: a score does not depend on the scores asked before, 
   const std::vector<Profile> second_candidates = {
       Offering("Mensa Srl", {"refezione scolastica", "pasti per le scuole"}),
       Offering("Bus Srl", {"trasporto scolastico alunni"})};
-  Scorer first(first_candidates, nullptr), second(second_candidates, nullptr);
+  const std::vector<Profile> reversed_candidates(first_candidates.rbegin(),
+                                                 first_candidates.rend());
+  Scorer first(first_candidates, nullptr), second(second_candidates, nullptr),
+      reversed(reversed_candidates, nullptr);
   const Scorer::Contexts a = first.BuildContexts(
       {{"manutenzione dei parchi e giardini"}, {"software e server"}, {"asfalto e segnaletica"}});
   const Scorer::Contexts b =
       second.BuildContexts({{"refezione per le scuole"}, {"trasporto degli alunni"}});
+  const Scorer::Contexts c =
+      reversed.BuildContexts({{"segnaletica stradale"}, {"potatura degli alberi"}});
   auto scores = [](const Scorer::Contexts& c, size_t asker, size_t n) {
     std::vector<float> out(n, 5.0f);
     c.Scores(asker, out.data());
     return out;
   };
-  std::vector<std::vector<float>> alone;
+  std::vector<std::vector<float>> alone, alone_reversed;
   for (size_t k = 0; k < 3; ++k) alone.push_back(scores(a, k, 3));
+  for (size_t k = 0; k < 2; ++k) alone_reversed.push_back(scores(c, k, 3));
   CHECK(alone[0] != alone[1]);
+  CHECK(alone_reversed[0] != alone_reversed[1]);
   for (size_t round = 0; round < 2; ++round) {
     for (size_t k = 3; k-- > 0;) {
       (void)scores(b, k % 2, 2);
+      CHECK(scores(c, k % 2, 3) == alone_reversed[k % 2]);
       CHECK(scores(a, k, 3) == alone[k]);
     }
   }
