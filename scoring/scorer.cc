@@ -419,20 +419,31 @@ struct Scorer::Contexts::Impl {
   std::vector<float> constant;  // per asker: log(mu / (N + mu))
   std::vector<float> best;      // per candidate: best log-likelihood over askers
 
+  // This thread's vector over the context words, all zeros between uses (each use leaves it
+  // so): asker weights are counted and spread in it. Made afresh for a vocabulary of another
+  // size.
+  static Eigen::VectorXf& Dense(size_t words) {
+    thread_local Eigen::VectorXf dense;
+    if (dense.size() != static_cast<Eigen::Index>(words)) {
+      dense = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(words));
+    }
+    return dense;
+  }
+
   // Every candidate's log-likelihood (without the constant) under a model with these weights,
-  // into ll: the candidates' frequencies times the weights spread into `dense`, which must be
-  // all zeros over the context words, and is left so.
-  void LogLikelihood(const std::vector<std::pair<int, float>>& w, Eigen::VectorXf* dense,
-                     Eigen::VectorXf* ll) const {
+  // into ll: the candidates' frequencies times the weights spread into this thread's Dense(),
+  // which is left all zeros.
+  void LogLikelihood(const std::vector<std::pair<int, float>>& w, Eigen::VectorXf* ll) const {
+    Eigen::VectorXf& dense = Dense(scorer->background.size());
     struct Clear {  // on every way out, exceptions included
       const std::vector<std::pair<int, float>>& w;
-      Eigen::VectorXf* dense;
+      Eigen::VectorXf& dense;
       ~Clear() {
-        for (const auto& [word, weight] : w) (*dense)[word] = 0.0f;
+        for (const auto& [word, weight] : w) dense[word] = 0.0f;
       }
     } clear{w, dense};
-    for (const auto& [word, weight] : w) (*dense)[word] = weight;
-    *ll = scorer->Frequencies() * *dense;
+    for (const auto& [word, weight] : w) dense[word] = weight;
+    *ll = scorer->Frequencies() * dense;
   }
 };
 
@@ -1013,14 +1024,11 @@ Scorer::Contexts Scorer::BuildContexts(
   const size_t workers = static_cast<size_t>(std::max(1, x.options.threads));
   std::vector<std::vector<float>> best(
       workers, std::vector<float>(x.n, -std::numeric_limits<float>::infinity()));
-  std::vector<Eigen::VectorXf> dense(workers);
   ParallelQueue(askers.size(), x.options.threads, [&](size_t k, size_t worker) {
     const size_t a = order[k];
     // The asker's words that candidates also use; a word no candidate uses changes every
-    // candidate's likelihood alike, through the constant. Counted in the worker's dense
-    // vector, all zeros between askers.
-    Eigen::VectorXf& w = dense[worker];
-    if (w.size() == 0) w = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(vocabulary));
+    // candidate's likelihood alike, through the constant. Counted in the thread's vector.
+    Eigen::VectorXf& w = Contexts::Impl::Dense(vocabulary);
     std::vector<int> used;
     auto count = [&](const std::vector<std::string>& words) {
       for (const std::string& t : words) {
@@ -1044,7 +1052,7 @@ Scorer::Contexts Scorer::BuildContexts(
     }
     impl->constant[a] = static_cast<float>(std::log(mu / (static_cast<double>(size[a]) + mu)));
     Eigen::VectorXf ll;
-    impl->LogLikelihood(weights, &w, &ll);
+    impl->LogLikelihood(weights, &ll);
     std::vector<float>& b = best[worker];
     for (size_t i = 0; i < x.n; ++i) {
       b[i] = std::max(b[i], ll[static_cast<Eigen::Index>(i)] + impl->constant[a]);
@@ -1063,12 +1071,8 @@ size_t Scorer::Contexts::askers() const { return impl_ ? impl_->weights.size() :
 
 void Scorer::Contexts::Scores(size_t asker, float* out) const {
   const Scorer::Impl& x = *impl_->scorer;
-  thread_local Eigen::VectorXf dense;  // all zeros between calls
-  if (dense.size() != static_cast<Eigen::Index>(x.background.size())) {
-    dense = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(x.background.size()));
-  }
   Eigen::VectorXf ll;
-  impl_->LogLikelihood(impl_->weights[asker], &dense, &ll);
+  impl_->LogLikelihood(impl_->weights[asker], &ll);
   for (size_t i = 0; i < x.n; ++i) {
     // A candidate with no text of its own reads like nobody: no context.
     bool has_text = x.row_start[i + 1] > x.row_start[i];
