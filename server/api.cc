@@ -808,6 +808,9 @@ HttpResponse Api::Records(const Caller& caller, const HttpRequest& request,
   if (!body.ok()) return ErrorResponse(body.status());
   auto record = RecordWithId(std::move(*body), id);
   if (!record.ok()) return ErrorResponse(record.status());
+  // Checked and written under the lock an erasure holds, so a write that read the participant
+  // (or a need's owner) before it was erased cannot bring it back afterwards.
+  std::lock_guard<std::mutex> lock(cache_->requests_mutex);
   auto before = store_.Get(kind, event, id);
   json stored;
   if (participant) {
@@ -843,6 +846,19 @@ HttpResponse Api::Records(const Caller& caller, const HttpRequest& request,
         (n->owner != caller.participant ||
          (before.ok() && before->value("owner", "") != caller.participant))) {
       return ErrorResponse(api::Forbidden("a participant writes only needs it owns"));
+    }
+    // Needs are a PA's (FORMATS.md). Organisers may name an owner not registered yet (needs
+    // often come before their buyers' profiles); one that is registered must be a PA, and a
+    // participant token's own record must be there.
+    auto owner = n->owner.empty() ? Result<json>(Status::NotFound("storage.not_found", "no owner"))
+                                  : store_.Get(RecordKind::kParticipant, event, n->owner);
+    if (!owner.ok() && (!caller.Organises() || owner.status().kind() != Status::Kind::kNotFound)) {
+      return ErrorResponse(owner.status());
+    }
+    if (owner.ok() && owner->value("kind", "") != "pa") {
+      return ErrorResponse(Status::InvalidArgument(
+          "need.owner_not_pa", "owner: '" + n->owner + "' is a " + owner->value("kind", "") +
+                                   " participant; needs belong to a pa"));
     }
   }
   if (Status s = store_.Put(kind, event, stored); !s.ok()) return ErrorResponse(s);

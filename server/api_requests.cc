@@ -33,11 +33,12 @@ HttpResponse Api::Erase(const std::string& event, const std::string& participant
     return ErrorResponse(p.status());
   }
   // The counterparts keep their side of a scheduled meeting, cancelled and without the erased
-  // participant's id, so their calendars learn it is off; the store's cascade then removes
-  // every record still naming the participant.
+  // participant's id, so their calendars learn it is off; the store's cascade removes every
+  // other record naming the participant, in the same batch. A meeting with nobody left goes
+  // too; the organisers still hear it is cancelled.
   auto meetings = store_.List(RecordKind::kMeeting, event);
   if (!meetings.ok()) return ErrorResponse(meetings.status());
-  std::vector<json> cancelled;
+  std::vector<json> kept, gone;
   for (json m : *meetings) {
     std::vector<std::string> people = api::People(m);
     if (std::find(people.begin(), people.end(), participant) == people.end()) continue;
@@ -47,15 +48,16 @@ HttpResponse Api::Erase(const std::string& event, const std::string& participant
       m["status"] = "cancelled";
       m["sequence"] = m.value("sequence", 0) + 1;
     }
-    if (Status s = store_.Put(RecordKind::kMeeting, event, m); !s.ok()) return ErrorResponse(s);
-    cancelled.push_back(std::move(m));
+    (people.empty() ? gone : kept).push_back(std::move(m));
   }
   auto requests = store_.List(RecordKind::kRequest, event);
   if (!requests.ok()) return ErrorResponse(requests.status());
-  Status deleted = store_.Delete(RecordKind::kParticipant, event, participant);
+  Status deleted = store_.Delete(RecordKind::kParticipant, event, participant, kept);
   ++cache_->requests_version;
   if (!deleted.ok()) return ErrorResponse(deleted);
   cache_->Invalidate(event);
+  // Its tokens are gone with it; so are the WebSockets they opened.
+  hub_->Drop(event, participant);
   for (const json& r : *requests) {
     const std::string state = r.value("state", "");
     if (!InRequest(r, participant) || (state != "pending" && state != "accepted")) continue;
@@ -64,7 +66,10 @@ HttpResponse Api::Erase(const std::string& event, const std::string& participant
          {{"id", r.value("id", "")}, {"state", "cancelled"}, {"reason", "participant erased"}},
          {other});
   }
-  for (const json& m : cancelled) Tell(event, "meeting.cancelled", m, api::People(m));
+  for (const json& m : kept) Tell(event, "meeting.cancelled", m, api::People(m));
+  // Concerning nobody left, such a push reaches the organisers only (an empty list would mean
+  // everyone in the event).
+  for (const json& m : gone) Tell(event, "meeting.cancelled", m, {participant});
   return {204, "application/json", ""};
 }
 

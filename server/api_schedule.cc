@@ -8,6 +8,7 @@
 // cancelled with their SEQUENCE bumped, so calendar clients take them off.
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -315,6 +316,7 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
   engine::SolveOptions solve;
   solve.time_limit_ms = limit_value.get<int64_t>();
   lock.unlock();
+  const auto started = std::chrono::steady_clock::now();
   engine::ScheduleResult result = engine::Solve(problem, solve);
   bool released = false;
   for (const auto& u : result.unscheduled) {
@@ -324,7 +326,15 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
     }
     released = true;
   }
-  if (released) result = engine::Solve(problem, solve);
+  if (released) {
+    // The second pass has what is left of the caller's time limit, not a limit of its own.
+    const int64_t spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count();
+    solve.time_limit_ms = std::max<int64_t>(1, solve.time_limit_ms - spent);  // 0: no limit given
+    result = engine::Solve(problem, solve);
+    result.stats.solve_ms += spent;
+  }
   lock.lock();
   if (cache_->Generation(event) != seen_event || cache_->requests_version.load() != seen_requests) {
     return ErrorResponse(Status::InvalidArgument(

@@ -127,6 +127,13 @@ Result<int64_t> ParseRfc3339(const std::string& text) {
 }
 
 Result<std::vector<engine::Slot>> EventSlots(const json& event) {
+  // The zone is checked whatever makes the slots: agendas are written in it.
+  if (auto tz = event.find("timezone"); tz != event.end() && tz->is_string()) {
+    std::lock_guard<std::mutex> lock(IcalMutex());
+    if (Zone(tz->get<std::string>()) == nullptr) {
+      return Invalid("timezone", "'" + tz->get<std::string>() + "' is not a known time zone");
+    }
+  }
   if (event.contains("slots")) {
     json problem = {{"slots", event["slots"]}, {"tables", 1}, {"participants", json::array()},
                     {"meetings", json::array()}};

@@ -183,7 +183,13 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
         subscription_.event, subscription_.participant,
         [weak = weak_from_this(), executor = executor_](std::shared_ptr<const std::string> text) {
           asio::post(executor, [weak, text = std::move(text)]() mutable {
-            if (auto self = weak.lock()) self->Queue(std::move(text));
+            auto self = weak.lock();
+            if (!self) return;
+            if (!text) {  // the hub dropped the subscription: its participant was erased
+              self->subscription_id_ = 0;
+              return self->Close(websocket::close_code::policy_error, "participant erased");
+            }
+            self->Queue(std::move(text));
           });
         });
     DoRead();

@@ -16,6 +16,18 @@ void Hub::Unsubscribe(uint64_t id) {
   subscribers_.erase(id);
 }
 
+void Hub::Drop(const std::string& event, const std::string& participant) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = subscribers_.begin(); it != subscribers_.end();) {
+    if (it->second.event == event && it->second.participant == participant) {
+      it->second.sink(nullptr);
+      it = subscribers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void Hub::Publish(const Push& push) {
   const nlohmann::json message = {
       {"type", push.type}, {"event", push.event}, {"seq", push.seq}, {"data", push.data}};

@@ -7,6 +7,7 @@
 //
 // Thread-safety: every method may be called from any thread. A sink is called under the hub's
 // lock, so it must only queue the message (post it to its connection's strand) and return.
+// A sink called with nullptr has lost its subscription (Drop): its connection should close.
 //
 // Usage:
 //   uint64_t id = hub.Subscribe("connext", "IT0123", [w](auto text) { ...post...; });
@@ -42,6 +43,9 @@ class Hub {
   // `participant` empty: every message of the event. Returns an id for Unsubscribe.
   uint64_t Subscribe(std::string event, std::string participant, Sink sink);
   void Unsubscribe(uint64_t id);
+  // Ends every subscription that follows this participant of this event (an erased
+  // participant's): each sink is called once with nullptr, then forgotten.
+  void Drop(const std::string& event, const std::string& participant);
   void Publish(const Push& push);
   size_t subscribers() const;
 

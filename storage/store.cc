@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <limits>
 #include <mutex>
+#include <set>
 #include <unordered_set>
 
 #include "scoring/parallel.h"
@@ -436,10 +437,17 @@ Result<std::vector<json>> Store::List(RecordKind kind, std::string_view event) c
   return out;
 }
 
-Status Store::Delete(RecordKind kind, std::string_view event, std::string_view id) {
+Status Store::Delete(RecordKind kind, std::string_view event, std::string_view id,
+                     const std::vector<json>& kept_meetings) {
   std::lock_guard<std::mutex> lock(impl_->write_mutex);
   auto existing = Get(kind, event, id);
   if (!existing.ok()) return existing.status();
+  std::set<std::string> kept;
+  for (const json& m : kept_meetings) {
+    std::string meeting_id;
+    if (Status s = RecordId(m, &meeting_id); !s.ok()) return s;
+    kept.insert(meeting_id);
+  }
   Impl::Change c;
   const std::string sid(id);
   impl_->DeleteRecord(&c, kind, event, sid);
@@ -448,8 +456,13 @@ Status Store::Delete(RecordKind kind, std::string_view event, std::string_view i
       auto rows = List(dependent, event);
       if (!rows.ok()) return rows.status();
       for (const json& r : *rows) {
-        if (Mentions(r, sid)) impl_->DeleteRecord(&c, dependent, event, r.value("id", ""));
+        const std::string rid = r.value("id", "");
+        if (dependent == RecordKind::kMeeting && kept.count(rid)) continue;
+        if (Mentions(r, sid)) impl_->DeleteRecord(&c, dependent, event, rid);
       }
+    }
+    for (const json& m : kept_meetings) {
+      impl_->PutRecord(&c, RecordKind::kMeeting, event, m.value("id", ""), m);
     }
     // Its needs and the tokens that act as it go too: nothing keeps acting for someone erased.
     auto needs = List(RecordKind::kNeed, event);

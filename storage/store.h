@@ -75,8 +75,11 @@ class Store {
   // Deleting a participant also deletes the requests it sent or received, the meetings it is
   // in, the needs it owns and the API keys scoped to it (its tokens), in the same batch (the
   // right to erasure); the feed names each. storage.not_found
-  // when there is no such record.
-  Status Delete(RecordKind kind, std::string_view event, std::string_view id);
+  // when there is no such record. `kept_meetings` (participants only) are meetings written in
+  // the same batch instead of deleted: the counterparts' side of a meeting, rewritten without
+  // the participant; each needs a string "id".
+  Status Delete(RecordKind kind, std::string_view event, std::string_view id,
+                const std::vector<nlohmann::json>& kept_meetings = {});
 
   // The bulk path: creates the event ({"id": event}) when missing and writes every record in
   // one batch: all or nothing. Records must have distinct string ids.

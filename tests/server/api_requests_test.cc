@@ -330,6 +330,37 @@ TEST_CASE("api requests: deleting a participant takes the requests it sent or re
         "sent 404 storage.not_found, received 404 storage.not_found, others 200, list p2->p3 ");
 }
 
+TEST_CASE("api requests: a participant's PUT racing its erasure never brings it back") {
+  RequestsFixture f;
+  std::string back;
+  for (int round = 0; round < 20; ++round) {
+    f.Participant("p1", {{"kind", "company"}, {"name", "Alfa"}});
+    REQUIRE(f.store
+                ->PutApiKey("k-p1", kTokenP1,
+                            {{"role", "participant"}, {"event", "e1"}, {"participant", "p1"}})
+                .ok());
+    std::latch start(2);
+    std::string erased;
+    std::thread eraser([&] {
+      start.arrive_and_wait();
+      erased = Outcome(f.Call("DELETE", "/v1/events/e1/participants/p1", "organiser"));
+    });
+    // Its own edits, until one is refused: the token is gone with the participant.
+    start.arrive_and_wait();
+    for (int k = 0; k < 1000; ++k) {
+      if (f.Call("PUT", "/v1/events/e1/participants/p1", "token-p1", R"({"kind": "company",
+          "name": "Alfa again"})")
+              .status != 200) {
+        break;
+      }
+    }
+    eraser.join();
+    REQUIRE(erased == "204");
+    if (f.Stored(RecordKind::kParticipant, "e1", "p1") != "-") back += std::to_string(round) + " ";
+  }
+  CHECK(back == "");
+}
+
 TEST_CASE("api requests: concurrent POSTs of one pair create one request, the rest are duplicates") {
   RequestsFixture f;
   constexpr int kThreads = 4;

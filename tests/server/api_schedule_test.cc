@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -229,6 +230,16 @@ TEST_CASE("api events: a broken day or zone is refused when written; no slots, n
                        R"({"id": "e3", "timezone": "Mars/Olympus", "days": [], "slot_minutes": 30})")) ==
         "400 event.invalid_value");
   CHECK(Outcome(f.Call("GET", "/v1/events/e2/schedule", "admin")) == "404 schedule.not_published");
+  // Whatever makes the slots, or none: an unknown zone used to pass here and break every
+  // agenda download later.
+  CHECK(Outcome(f.Call("POST", "/v1/events", "admin",
+                       R"({"id": "e4", "timezone": "Mars/Olympus",
+                           "slots": [{"id": "1", "start": "2027-02-25T09:00:00+01:00"}]})")) ==
+        "400 event.invalid_value");
+  CHECK(Outcome(f.Call("PUT", "/v1/events/e2", "admin", R"({"timezone": "Mars/Olympus"})")) ==
+        "400 event.invalid_value");
+  CHECK(f.StoredEvent("e4") == "-");
+  CHECK(f.StoredEvent("e2") == before);
 }
 
 TEST_CASE("api schedule.csv: one row per meeting, names guarded against formulas") {
@@ -609,10 +620,39 @@ TEST_CASE("api review: WebSocket query values are percent-decoded; odd methods a
 namespace incontra::server {
 namespace {
 
+TEST_CASE(
+    "api review: a meeting whose people are all erased goes, and only the organisers hear of it") {
+  ScheduleFixture f;
+  const std::string kept = f.Accepted("p1", "c2");
+  const std::string gone = f.Accepted("c1", "p2");
+  f.Publish();
+  std::vector<std::string> third, organisers;  // what c3 and the organisers are told
+  std::mutex mu;
+  auto into = [&](std::vector<std::string>* out) {
+    return [&mu, out](std::shared_ptr<const std::string> text) {
+      std::lock_guard lock(mu);
+      if (text) out->push_back(json::parse(*text)["type"].get<std::string>());
+    };
+  };
+  f.api->hub().Subscribe("e1", "c3", into(&third));
+  f.api->hub().Subscribe("e1", "", into(&organisers));
+  REQUIRE(f.Call("DELETE", "/v1/events/e1/participants/c1", "organiser").status == 204);
+  CHECK(f.Ids(RecordKind::kMeeting, "e1") == std::min(kept, gone) + " " + std::max(kept, gone));
+  // Before the fix the meeting stayed, with nobody in it, and its push (to an empty list of
+  // people) reached everyone in the event.
+  REQUIRE(f.Call("DELETE", "/v1/events/e1/participants/p2", "organiser").status == 204);
+  CHECK(f.Ids(RecordKind::kMeeting, "e1") == kept);
+  std::lock_guard lock(mu);
+  CHECK(third.empty());
+  CHECK(organisers ==
+        std::vector<std::string>{"request.cancelled", "meeting.cancelled", "meeting.cancelled"});
+}
+
 TEST_CASE("api review: erasing a participant takes its needs and its tokens with it") {
   ScheduleFixture f;
   REQUIRE(f.Call("PUT", "/v1/events/e1/needs/n1", "admin", R"({"title": "Verde", "owner": "p1"})").status == 200);
-  REQUIRE(f.Call("PUT", "/v1/events/e1/needs/n2", "admin", R"({"title": "Pulizie", "owner": "p2"})").status == 200);
+  REQUIRE(f.Call("PUT", "/v1/events/e1/needs/n2", "admin", R"({"title": "Pulizie", "owner": "p9"})")
+              .status == 200);
   CHECK(f.Call("GET", "/v1/events/e1", "token-p1").status == 200);
   REQUIRE(f.Call("DELETE", "/v1/events/e1/participants/p1", "organiser").status == 204);
   CHECK(Outcome(f.Call("GET", "/v1/events/e1", "token-p1")) == "401 api.unauthorized");

@@ -217,12 +217,14 @@ TEST_CASE("api participants and needs are checked by the FORMATS codec and read 
   CHECK(f.Stored(RecordKind::kParticipant, "e1", "p1") == p1);
   CHECK(f.Stored(RecordKind::kParticipant, "e2", "p1") == "-");
 
+  REQUIRE(f.Call("PUT", "/v1/events/e1/participants/p2", "organiser", R"({"kind": "pa"})").status ==
+          200);
   HttpResponse need = f.Call("PUT", "/v1/events/e1/needs/n1", "organiser",
-                             R"({"id": "n1", "title": "Verde urbano", "owner": "p1",
+                             R"({"id": "n1", "title": "Verde urbano", "owner": "p2",
                                  "cpv": ["77310000-6"], "budget_eur": 9352.09, "x": 1})");
   CHECK(need.status == 200);
   const std::string n1 =
-      R"({"budget_eur":9352.09,"cpv":["77310000"],"id":"n1","owner":"p1","title":"Verde urbano","x":1})";
+      R"({"budget_eur":9352.09,"cpv":["77310000"],"id":"n1","owner":"p2","title":"Verde urbano","x":1})";
   CHECK(f.Call("GET", "/v1/events/e1/needs/n1", "organiser").body == n1);
   CHECK(f.Stored(RecordKind::kNeed, "e1", "n1") == n1);
 
@@ -241,6 +243,7 @@ TEST_CASE("api participants and needs are checked by the FORMATS codec and read 
       {"/v1/events/e1/needs/n1", R"({"owner": "p1"})"},
       {"/v1/events/e1/needs/n1", R"({"title": ["not", "text"]})"},
       {"/v1/events/e1/needs/n1", R"({"id": "n2", "title": "T"})"},
+      {"/v1/events/e1/needs/n1", R"({"title": "T", "owner": "p1"})"},
   };
   std::string table;
   for (const Case& c : refused) {
@@ -259,10 +262,11 @@ TEST_CASE("api participants and needs are checked by the FORMATS codec and read 
       "{\"id\": \"p2\", \"kind\": \"pa\"} -> 400 api.id_mismatch [id]\n"
       "{\"owner\": \"p1\"} -> 400 need.missing_field [title]\n"
       "{\"title\": [\"not\", \"text\"]} -> 400 need.wrong_type [title]\n"
-      "{\"id\": \"n2\", \"title\": \"T\"} -> 400 api.id_mismatch [id]\n");
+      "{\"id\": \"n2\", \"title\": \"T\"} -> 400 api.id_mismatch [id]\n"
+      "{\"title\": \"T\", \"owner\": \"p1\"} -> 400 need.owner_not_pa [owner]\n");
   CHECK(f.store->last_sequence() == before);
   CHECK(f.Stored(RecordKind::kParticipant, "e1", "p1") == p1);
-  CHECK(f.Stored(RecordKind::kParticipant, "e1", "p2") == "-");
+  CHECK(f.Stored(RecordKind::kParticipant, "e1", "p2") == R"({"id":"p2","kind":"pa"})");
 }
 
 TEST_CASE("api DELETE of a participant answers 204, then it is gone") {

@@ -227,6 +227,39 @@ TEST_CASE("websocket: a participant token gets only the pushes that concern its 
         std::string("request.created ") + kAlpha + "->" + kGamma + " pending");
 }
 
+TEST_CASE(
+    "websocket: erasing a participant closes its token's WebSocket; a new one of its id gets "
+    "nothing old") {
+  Fixture f;
+  const std::string gamma =
+      f.NewKey(std::string("/v1/events/e1/participants/") + kGamma + "/tokens");
+  WsClient ws(f.server->port), all(f.server->port);
+  REQUIRE(ws.Handshake("/v1/ws?event=e1", gamma) == 101);
+  REQUIRE(all.Handshake("/v1/ws?event=e1", kAdminKey) == 101);
+  f.Ask(kAlpha, kGamma);
+  REQUIRE(NextPush(all, milliseconds(1000)) ==
+          std::string("request.created ") + kAlpha + "->" + kGamma + " pending");
+  REQUIRE(NextPush(ws, milliseconds(1000)) ==
+          std::string("request.created ") + kAlpha + "->" + kGamma + " pending");
+  REQUIRE(Outcome(f.admin->Request("DELETE", std::string("/v1/events/e1/participants/") + kGamma,
+                                   kAdminKey)) == "204");
+  // Before the fix the socket stayed open and, once an organiser added a participant of the
+  // same id, received its private pushes.
+  REQUIRE(Outcome(f.admin->Request("PUT", std::string("/v1/events/e1/participants/") + kGamma,
+                                   kAdminKey, R"({"kind": "company"})")) == "200");
+  f.Ask(kBeta, kGamma);
+  std::string seen;
+  while (auto text = ws.Read(milliseconds(1000))) seen += *text + "\n";
+  CHECK(seen == "");
+  CHECK_MESSAGE(ws.error() == websocket::error::closed, ws.error().message());
+  CHECK(ws.reason().code == websocket::close_code::policy_error);
+  CHECK(ws.reason().reason == "participant erased");
+  // The organiser's connection goes on.
+  CHECK(NextPush(all, milliseconds(1000)) == std::string("request.cancelled ?->? cancelled"));
+  CHECK(NextPush(all, milliseconds(1000)) ==
+        std::string("request.created ") + kBeta + "->" + kGamma + " pending");
+}
+
 TEST_CASE("websocket: SIGTERM closes an open WebSocket with going_away, then the server exits") {
   Fixture f;
   WsClient ws(f.server->port);
