@@ -222,7 +222,12 @@ Result<Matcher> Matcher::Create(std::vector<Participant> participants, std::vect
   options.threads = threads;
   x.scorer = std::make_unique<Scorer>(profiles, labels, options);
   for (size_t i = 0; i < x.participants.size(); ++i) {
-    x.has_supply.push_back(x.scorer->HasSide(i, Side::kSupply));
+    // A name alone says who, not what: without offers, description or codes a participant
+    // states no supply, so no direction of a reciprocal match runs towards it (its name still
+    // counts in the scores when it does).
+    const Participant& p = x.participants[i];
+    const bool states_supply = !p.offers.empty() || !p.description.empty() || x.has_codes[i];
+    x.has_supply.push_back(states_supply && x.scorer->HasSide(i, Side::kSupply));
     x.has_demand.push_back(x.scorer->HasSide(i, Side::kDemand));
   }
   // Each owned need's text analysed once, on every thread, for its owner's context model and
@@ -338,6 +343,9 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     }
     s.gate_owner = need.owner;
   }
+  auto is_named = [&](size_t i) {
+    return std::binary_search(s.named.begin(), s.named.end(), static_cast<int>(i));
+  };
   // A candidate's text and score from its components.
   auto text_of = [&](const Cell& c) {
     return words < 1.0 ? static_cast<float>(words * c.words + weights.name_grams * c.grams +
@@ -350,10 +358,7 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     // A need that names the candidate has said who supplies it: its context is moot.
     // (The gate cannot tell it whether the candidate may be ranked: a context factor can
     // underflow to 0 too.)
-    if (with_context && !s.named.empty() &&
-        std::binary_search(s.named.begin(), s.named.end(), static_cast<int>(i))) {
-      return ranked(i) ? score : 0.0;
-    }
+    if (with_context && is_named(i)) return ranked(i) ? score : 0.0;
     return score * s.gate[i];
   };
   if (with_context) scorer->Named(q, &s.named);
@@ -429,7 +434,8 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     m.why.terms = std::move(terms[k]);
     m.why.text = s.cells[i].words;
     if (any_codes && has_codes[i]) m.why.cpv = s.cells[i].cpv;
-    if (with_context) m.why.context = s.context[i];
+    // Only a context that was applied is shown (a need naming its supplier skips it).
+    if (with_context && !is_named(i)) m.why.context = s.context[i];
     m.why.codes = CodeWords(scorer->DrivingCodes(Side::kSupply, q, i, kWhyCodes));
   }
   for (int t : touched) {

@@ -12,9 +12,12 @@ namespace incontra::scoring {
 struct CpvLabels::Impl {
   std::vector<Entry> entries;
   std::unordered_map<std::string, size_t> by_code8;
-  // Fields: Italian label, English label, ancestors' labels (both languages).
-  Bm25Index index{{{"label_it", 1.0, 0.5}, {"label_en", 1.0, 0.5}, {"ancestors", 0.3, 0.75}},
-                  1.2};
+  // One index per language (kItalian, kEnglish), each over the labels in that language:
+  // fields the code's own label and its ancestors' labels. A query is stemmed both ways and
+  // each way meets only the labels of its language: an Italian stem of an English word would
+  // otherwise hit the few labels left untranslated in the Italian column, rare enough to win.
+  Bm25Index index[2] = {Bm25Index({{"label", 1.0, 0.5}, {"ancestors", 0.3, 0.75}}, 1.2),
+                        Bm25Index({{"label", 1.0, 0.5}, {"ancestors", 0.3, 0.75}}, 1.2)};
 };
 
 CpvLabels::CpvLabels() : impl_(std::make_unique<Impl>()) {}
@@ -47,6 +50,7 @@ Result<CpvLabels> CpvLabels::Parse(std::string_view tsv) {
   size_t line_number = 0, start = 0;
   int col_code = -1, col_code8 = -1, col_en = -1, col_it = -1;
   size_t columns = 0;
+  if (tsv.substr(0, 3) == "\xEF\xBB\xBF") start = 3;  // a byte order mark some editors write
   while (start < tsv.size()) {
     size_t end = tsv.find('\n', start);
     if (end == std::string_view::npos) end = tsv.size();
@@ -55,6 +59,8 @@ Result<CpvLabels> CpvLabels::Parse(std::string_view tsv) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
+    // Labels are shown and written as JSON: bytes that are no UTF-8 would break that later.
+    if (ValidUtf8(line) != line) return malformed(line_number, "not valid UTF-8");
     std::vector<std::string_view> cells = SplitTabs(line);
     if (columns == 0) {  // the header names the columns
       for (size_t c = 0; c < cells.size(); ++c) {
@@ -91,23 +97,23 @@ Result<CpvLabels> CpvLabels::Parse(std::string_view tsv) {
   }
   Analyzer analyzer;
   for (const Entry& e : x.entries) {
-    std::vector<std::string> ancestors;
     auto code = ParseCpv(e.code8);
-    for (int level = 1; level < code->level; ++level) {
-      std::string prefix = e.code8.substr(0, static_cast<size_t>(level) + 1);
-      const Entry* parent = labels.Find(prefix + std::string(8 - prefix.size(), '0'));
-      if (!parent) continue;
-      for (auto lang : {Language::kItalian, Language::kEnglish}) {
-        auto terms = analyzer.Terms(lang == Language::kItalian ? parent->label_it
-                                                               : parent->label_en,
-                                    lang);
+    for (auto lang : {Language::kItalian, Language::kEnglish}) {
+      auto label = [&](const Entry& of) {
+        return lang == Language::kItalian ? of.label_it : of.label_en;
+      };
+      std::vector<std::string> ancestors;
+      for (int level = 1; level < code->level; ++level) {
+        std::string prefix = e.code8.substr(0, static_cast<size_t>(level) + 1);
+        const Entry* parent = labels.Find(prefix + std::string(8 - prefix.size(), '0'));
+        if (!parent) continue;
+        auto terms = analyzer.Terms(label(*parent), lang);
         ancestors.insert(ancestors.end(), terms.begin(), terms.end());
       }
+      x.index[static_cast<int>(lang)].Add({analyzer.Terms(label(e), lang), ancestors});
     }
-    x.index.Add({analyzer.Terms(e.label_it, Language::kItalian),
-                 analyzer.Terms(e.label_en, Language::kEnglish), ancestors});
   }
-  x.index.Finish();
+  for (Bm25Index& index : x.index) index.Finish();
   return labels;
 }
 
@@ -125,15 +131,30 @@ std::string CpvLabels::LabelText(std::string_view code8) const {
 
 std::vector<CpvLabels::Suggestion> CpvLabels::Suggest(std::string_view text, int k) const {
   Analyzer analyzer;  // one per call: Analyzer is not thread-safe, and building one is cheap
-  std::vector<std::pair<std::string, float>> query;
-  for (std::string& term : analyzer.Terms(text)) query.emplace_back(std::move(term), 1.0f);
-  std::sort(query.begin(), query.end());
-  query.erase(std::unique(query.begin(), query.end()), query.end());
-  const double bound = impl_->index.UpperBound(query);
+  // A short query says little about its language ("cleaning services" has no stop word): it
+  // is read both ways, each against its language's labels, and a code keeps its better share.
+  std::unordered_map<int, double> best;
+  for (auto lang : {Language::kItalian, Language::kEnglish}) {
+    std::vector<std::pair<std::string, float>> query;
+    for (std::string& term : analyzer.Terms(text, lang)) query.emplace_back(std::move(term), 1.0f);
+    std::sort(query.begin(), query.end());
+    query.erase(std::unique(query.begin(), query.end()), query.end());
+    const Bm25Index& index = impl_->index[static_cast<int>(lang)];
+    const double bound = index.UpperBound(query);
+    if (bound <= 0) continue;
+    for (auto [doc, score] : index.TopKWeighted(query, k)) {
+      double& share = best[doc];
+      share = std::max(share, score / bound);
+    }
+  }
+  std::vector<std::pair<int, double>> ranked(best.begin(), best.end());
+  // Best first; on a tie the code first in the list, as TopKWeighted orders them.
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
   std::vector<Suggestion> out;
-  if (bound <= 0) return out;
-  for (auto [doc, score] : impl_->index.TopKWeighted(query, k)) {
-    out.push_back({impl_->entries[static_cast<size_t>(doc)].code8, score / bound});
+  for (size_t i = 0; i < ranked.size() && static_cast<int>(i) < k; ++i) {
+    out.push_back({impl_->entries[static_cast<size_t>(ranked[i].first)].code8, ranked[i].second});
   }
   return out;
 }

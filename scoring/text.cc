@@ -252,9 +252,11 @@ namespace {
 // Whether a folded token (accents stripped) counts towards its text's language. Neither one
 // letter nor "via" does: one letter is an initial or a piece of an abbreviation ("S. Giuseppe",
 // "S.p.A.", "via A. Visconti"), and "via" in these texts is the Italian street of an address,
-// not the English preposition. Counted, they made short Italian titles English, stemmed unlike
-// the same words elsewhere.
-bool TellsLanguage(std::string_view token) { return token.size() >= 2 && token != "via"; }
+// not the English preposition; nor does "on", which Italian writes in "on line" (online).
+// Counted, they made short Italian titles English, stemmed unlike the same words elsewhere.
+bool TellsLanguage(std::string_view token) {
+  return token.size() >= 2 && token != "via" && token != "on";
+}
 
 }  // namespace
 

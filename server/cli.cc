@@ -1,8 +1,10 @@
 #include "server/cli.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -82,6 +84,10 @@ Result<std::string> ReadInput(const std::string& path) {
     buffer << std::cin.rdbuf();
     return buffer.str();
   }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {  // which a stream would read as empty
+    return Status::InvalidArgument("input.unreadable", path + ": is a directory, not a file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Status::InvalidArgument("input.unreadable", path + ": cannot be opened for reading");
@@ -99,6 +105,21 @@ bool IsSpecialFile(const std::string& path) {
   return !ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status);
 }
 
+// A new empty file beside `path` (path.tmp-PID-N), made with O_EXCL: never a file someone
+// keeps there, nor another run's. The caller removes or renames it.
+Result<std::string> NewFileBeside(const std::string& path) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string name = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(attempt);
+    const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      ::close(fd);
+      return name;
+    }
+    if (errno != EEXIST) break;
+  }
+  return Status::IoError("output.unwritable", path + ": cannot be written");
+}
+
 // Writes the pieces, in order, through a temporary file and a rename, so a reader never sees
 // half a result.
 Status WriteOutput(const std::string& path, const std::vector<std::string>& pieces,
@@ -114,7 +135,12 @@ Status WriteOutput(const std::string& path, const std::vector<std::string>& piec
   }
   // A device or a FIFO is written in place; a regular file through its temporary file.
   const bool in_place = IsSpecialFile(path);
-  const std::string tmp = in_place ? path : path + ".tmp";
+  std::string tmp = path;
+  if (!in_place) {
+    auto made = NewFileBeside(path);
+    if (!made.ok()) return made.status();
+    tmp = std::move(*made);
+  }
   {
     std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
     write(file);
@@ -150,10 +176,9 @@ Status CheckWritable(const std::string& output) {
     }
     return Status::Ok();
   }
-  std::ofstream probe(output + ".tmp", std::ios::binary | std::ios::trunc);
-  if (!probe) return Status::IoError("output.unwritable", output + ": cannot be written");
-  probe.close();
-  std::remove((output + ".tmp").c_str());
+  auto probe = NewFileBeside(output);
+  if (!probe.ok()) return probe.status();
+  std::remove(probe->c_str());
   return Status::Ok();
 }
 
@@ -373,9 +398,9 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
       "Ranks who should meet whom (FORMATS.md batch match result, one JSON line per need or\n"
       "participant). A bad line in any file refuses the whole run (exit 2).\n";
   if (!ParseOptions(argc, argv, options, none, &vm, out, err, usage, &code)) return code;
-  if (top < 0 || top > 10'000 || threads < 1) {
+  if (top < 0 || top > 10'000 || threads < 1 || threads > 256) {
     return Fail(
-        err, Status::InvalidArgument("cli.bad_option", "--top: 0 to 10000; --threads: at least 1"));
+        err, Status::InvalidArgument("cli.bad_option", "--top: 0 to 10000; --threads: 1 to 256"));
   }
   if (target != "needs" && target != "participants") {
     return Fail(err,

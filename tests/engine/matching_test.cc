@@ -232,6 +232,28 @@ TEST_CASE("matching reciprocity: codes weigh in a direction only when both sides
   CHECK(with.score == doctest::Approx(without.score).epsilon(1e-6));
 }
 
+TEST_CASE("matching reciprocity: a counterpart whose only supply is its name is ranked one way") {
+  // A states only what it seeks; B offers exactly that. A name says who, not what: before the
+  // fix A's name made B's seeks-to-A direction count, at 0, and the geometric mean dropped A
+  // from B's ranking while B led A's.
+  Participant a = P("A", Kind::kCompany, {}, {"software gestionale"});
+  a.name = "Alfa";
+  Participant b = P("B", Kind::kCompany, {"software gestionale"}, {"consulenza legale"});
+  b.name = "Beta";
+  Matcher m = Make({a, b}, {});
+  const auto from_a = m.ForParticipant(0, Top(10));
+  const auto from_b = m.ForParticipant(1, Top(10));
+  REQUIRE(from_a.size() == 1);
+  REQUIRE(from_b.size() == 1);
+  CHECK(m.participants()[from_b[0].participant].id == "A");
+  CHECK_FALSE(from_b[0].why.seeks_offers.has_value());
+  REQUIRE(from_b[0].why.offers_seeks.has_value());
+  // The one direction there is, as if the silent side's were half as good (matching.h).
+  CHECK(*from_b[0].why.offers_seeks > 0);
+  CHECK(from_b[0].score ==
+        doctest::Approx(*from_b[0].why.offers_seeks / std::sqrt(2.0)).epsilon(1e-6));
+}
+
 TEST_CASE("matching reciprocity: a PA's needs are its demand") {
   Matcher m = Make({P("comune", Kind::kPa, {}),
                     P("verde", Kind::kCompany, {"manutenzione del verde", "servizi di giardinaggio"}),
@@ -414,11 +436,13 @@ TEST_CASE("matching owner: a need that names its supplier is not held back by th
     const std::vector<Match> ranked = m.ForNeed(need, Top(5));
     const Match* x = Find(m, ranked, "c1");
     REQUIRE(x != nullptr);
-    REQUIRE(x->why.context.has_value());
-    CHECK(*x->why.context < 0);  // c1 reads like pa2's supplier, not pa1's
     return *x;
   };
   const Match named = c1_in(4), plain = c1_in(5);
+  REQUIRE(plain.why.context.has_value());
+  CHECK(*plain.why.context < 0);  // c1 reads like pa2's supplier, not pa1's
+  // Named, the context is not applied, so not shown (it was, as if it had held c1 back).
+  CHECK_FALSE(named.why.context.has_value());
   CHECK(named.score == static_cast<double>(static_cast<float>(named.why.text)));
   CHECK(plain.score < plain.why.text);
   // Named, it comes first; otherwise the local supplier does.
@@ -437,10 +461,10 @@ TEST_CASE("matching owner: a named supplier keeps its place when the context fac
   const std::vector<Match> ranked = m->ForNeed(4, Top(5));
   const Match* c1 = Find(*m, ranked, "c1");
   REQUIRE(c1 != nullptr);
-  REQUIRE(c1->why.context.has_value());
-  // The factor it is spared, 0 in float:
-  CHECK(static_cast<float>(std::exp(weights.context * *c1->why.context)) == 0.0f);
+  CHECK_FALSE(c1->why.context.has_value());  // spared, so not shown
   CHECK(c1->score == static_cast<double>(static_cast<float>(c1->why.text)));
+  // The factor it is spared is 0 in float: where the need does not name it, it is not ranked.
+  CHECK(Find(*m, m->ForNeed(5, Top(5)), "c1") == nullptr);
   CHECK(Ids(*m, m->ForNeed(4, Top(1))) == "c1");
 }
 

@@ -100,6 +100,17 @@ TEST_CASE("cpv labels: a short English query without stop words finds the Englis
   CHECK(s[0].code8 == "90919300");
 }
 
+TEST_CASE("cpv labels: an English query read as Italian still finds the English label") {
+  // "cleaning services" has no stop word, so it reads as Italian: stemmed only that way, it
+  // missed "clean" and led with the shortest label that says "services".
+  auto labels = CpvLabels::Parse(std::string(kHeader) + kRows +
+                                 "32344210-1\t32344210\t32344200-8\t5\t2\tFamily Radio Services "
+                                 "(FRS)\tFamily Radio Services (FRS)\n");
+  REQUIRE_MESSAGE(labels.ok(), labels.status().ToString());
+  CHECK(Codes(labels->Suggest("cleaning services", 1)) == "90910000");
+  CHECK(Codes(labels->Suggest("servizi di pulizia", 1)) == "90910000");
+}
+
 TEST_CASE("cpv labels: suggest keeps k and is empty when no label word occurs") {
   const CpvLabels labels = Labels();
   CHECK(labels.Suggest("pulizia", 2).size() == 2);
@@ -149,6 +160,17 @@ TEST_CASE("cpv labels malformed: a duplicate code names the line of the second o
       Malformed(std::string(kHeader) + kRows +
                 "90919300-5\t90919300-5\t\t5\t3\tSchool cleaning\tPulizia scuole\n");
   CHECK(message == "line 13: code 90919300 appears twice");
+}
+
+TEST_CASE(
+    "cpv labels malformed: a label that is not UTF-8 names its line; a byte order mark is fine") {
+  // Regression: such a label crashed `cpv suggest` when it was written out as JSON.
+  CHECK(Malformed(std::string(kHeader) + kRows +
+                  "72212000-4\t72212000\t\t5\t3\tSoftware\tSoft\xffware\n") ==
+        "line 13: not valid UTF-8");
+  auto labels = CpvLabels::Parse("\xEF\xBB\xBF" + std::string(kHeader) + kRows);
+  REQUIRE_MESSAGE(labels.ok(), labels.status().ToString());
+  CHECK(labels->Find("90919300")->code == "90919300-5");  // the first column kept its name
 }
 
 TEST_CASE("cpv labels malformed: a file without codes") {

@@ -122,6 +122,10 @@ TEST_CASE("language detection: initials and 'via' tell nothing (regression: shor
   CHECK(DetectLanguage(Tokenize("videoproiettori via a visconti")) == Language::kItalian);
   CHECK(DetectLanguage(Tokenize("noleggio s p a")) == Language::kItalian);
   CHECK(DetectLanguage(Tokenize("shipped via the port of genoa")) == Language::kEnglish);
+  // "On line" is Italian usage: it made this title English, its words stemmed as English, and
+  // it no longer matched "abbonamenti a riviste giuridiche".
+  CHECK(DetectLanguage(Tokenize("abbonamento a rivista giuridica on line")) == Language::kItalian);
+  CHECK(DetectLanguage(Tokenize("services on demand for the city")) == Language::kEnglish);
   Analyzer a;
   CHECK(a.Terms("Fornitura videoproiettori via A. Visconti")[1] ==
         a.Terms("Fornitura di videoproiettori")[1]);

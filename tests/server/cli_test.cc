@@ -293,7 +293,9 @@ TEST_CASE("cli match writes into a FIFO in place instead of renaming a file over
                               Quote(dir / "n.jsonl") + " --top 5 -o " + Quote(fifo));
   REQUIRE_MESSAGE(run.code == 0, run.err);
   CHECK(std::filesystem::is_fifo(fifo));
-  CHECK_FALSE(std::filesystem::exists(fifo + ".tmp"));
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    CHECK_MESSAGE(entry.path().filename().string().find(".tmp") == std::string::npos, entry.path());
+  }
   REQUIRE(received.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
   const std::vector<json> lines = Lines(received.get());
   REQUIRE(lines.size() == 2);
@@ -354,13 +356,38 @@ TEST_CASE("cli match refuses bad options with exit 2") {
   TempDir dir;
   WriteFile(dir / "p.jsonl", kParticipants);
   const std::string p = " --participants " + Quote(dir / "p.jsonl");
-  for (const std::string& args : {"match" + p, "match" + p + " --needs x --top -1",
-                                  "match" + p + " --for everyone", "match" + p + " --kind robot",
-                                  std::string("match --needs x")}) {
+  for (const std::string& args :
+       {"match" + p, "match" + p + " --needs x --top -1", "match" + p + " --for everyone",
+        "match" + p + " --kind robot", "match" + p + " --for participants --threads 100000",
+        std::string("match --needs x")}) {
     Run run = Incontra(dir, args);
     CHECK_MESSAGE(run.code == 2, args);
     CHECK_MESSAGE(StartsWith(run.err, "error: cli.bad_option"), args << ": " << run.err);
   }
+}
+
+TEST_CASE("cli match refuses a folder as input; a file named like its temporary one is kept") {
+  TempDir dir;
+  WriteFile(dir / "p.jsonl", kParticipants);
+  WriteFile(dir / "n.jsonl", kNeeds);
+  // A folder read as an empty file: the run exited 0 with nothing ranked.
+  Run run = Incontra(
+      dir, "match --participants " + Quote(dir.path()) + " --needs " + Quote(dir / "n.jsonl"));
+  CHECK(run.code == 2);
+  CHECK(Contains(run.err, "is a directory"));
+  // The output's temporary file was r.jsonl.tmp, truncated and removed whoever's it was.
+  WriteFile(dir / "r.jsonl.tmp", "precious");
+  run = Incontra(dir, "match --participants " + Quote(dir / "p.jsonl") + " --needs " +
+                          Quote(dir / "n.jsonl") + " -o " + Quote(dir / "r.jsonl"));
+  REQUIRE_MESSAGE(run.code == 0, run.err);
+  CHECK(ReadFile(dir / "r.jsonl.tmp") == "precious");
+  CHECK(Lines(ReadFile(dir / "r.jsonl")).size() == 2);
+  std::string temporary;  // no temporary file left behind
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(".tmp") != std::string::npos) temporary += name + " ";
+  }
+  CHECK(temporary == "r.jsonl.tmp ");
 }
 
 TEST_CASE("cli cpv suggest proposes codes for Italian and English texts") {
