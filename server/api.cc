@@ -422,8 +422,9 @@ HttpResponse ErrorResponse(const Status& status) {
     http = 401;
   } else if (code == "api.forbidden") {
     http = 403;
-  } else if (code == "api.conflict" || code == "schedule.conflict" || code == "request.transition" ||
-             code == "request.duplicate" || code == "request.quota") {
+  } else if (code == "api.conflict" || code == "schedule.conflict" || code == "schedule.running" ||
+             code == "request.transition" || code == "request.duplicate" ||
+             code == "request.quota") {
     http = 409;
   } else if (code == "api.too_large") {
     http = 413;

@@ -193,6 +193,19 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
   // written under it; the solver runs between, unlocked, so requests and other routes go on
   // meanwhile. A run whose inputs changed in between is refused, not published stale.
   std::unique_lock<std::mutex> lock(cache_->requests_mutex);
+  if (!cache_->scheduling.insert(event).second) {
+    return ErrorResponse(Status::InvalidArgument(
+        "schedule.running", "a schedule of this event is being made; wait for its answer"));
+  }
+  struct Done {  // on every way out, an exception from the solver included, under the lock
+    std::unique_lock<std::mutex>& lock;
+    Api::Cache& cache;
+    const std::string& event;
+    ~Done() {
+      if (!lock.owns_lock()) lock.lock();
+      cache.scheduling.erase(event);
+    }
+  } done{lock, *cache_, event};
   const uint64_t seen_event = cache_->Generation(event);
   const uint64_t seen_requests = cache_->requests_version.load();
   auto ev = store_.GetEvent(event);

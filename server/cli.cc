@@ -687,7 +687,7 @@ int Keys(int argc, const char* const* argv, std::ostream& out, std::ostream& err
 
 int Serve(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   std::string data = kDefaultData, bind = "127.0.0.1", log_file;
-  int port = 8080, threads = 2;
+  int port = 8080, threads = 2, workers = 4;
   double rate = 100;
   bool quiet = false;
   po::options_description options("Options");
@@ -695,7 +695,9 @@ int Serve(int argc, const char* const* argv, std::ostream& out, std::ostream& er
       "data", po::value(&data)->default_value(kDefaultData), "the database folder")(
       "port", po::value(&port)->default_value(8080), "TCP port; 0 picks a free one")(
       "bind", po::value(&bind)->default_value("127.0.0.1"), "address to listen on")(
-      "threads", po::value(&threads)->default_value(2), "threads serving requests")(
+      "threads", po::value(&threads)->default_value(2), "I/O threads: connections, reads, writes")(
+      "workers", po::value(&workers)->default_value(4),
+      "threads that run requests: a long one (a schedule run) holds one of these, not the I/O")(
       "log-file", po::value(&log_file), "append the access and error log here, not to stderr")(
       "quiet", po::bool_switch(&quiet), "log only warnings and errors, not every request")(
       "rate-limit", po::value(&rate)->default_value(100),
@@ -704,15 +706,15 @@ int Serve(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   po::variables_map vm;
   int code = kExitOk;
   const char* usage =
-      "Usage: incontra serve [--data DIR] [--port 8080] [--bind 127.0.0.1] [--log-file F]\n"
-      "                      [--quiet]\n\n"
+      "Usage: incontra serve [--data DIR] [--port 8080] [--bind 127.0.0.1] [--threads 2]\n"
+      "                      [--workers 4] [--log-file F] [--quiet]\n\n"
       "Serves the API over HTTP. The admin key comes from the INCONTRA_ADMIN_KEY environment\n"
       "variable (at least 16 characters). SIGTERM or SIGINT stops it after answering the\n"
       "requests in flight.\n";
   if (!ParseOptions(argc, argv, options, none, &vm, out, err, usage, &code)) return code;
-  if (port < 0 || port > 65535 || threads < 1) {
+  if (port < 0 || port > 65535 || threads < 1 || threads > 256 || workers < 1 || workers > 256) {
     return Fail(err, Status::InvalidArgument("cli.bad_option",
-                                             "--port: 0 to 65535; --threads: at least 1"));
+                                             "--port: 0 to 65535; --threads, --workers: 1 to 256"));
   }
   const char* key = std::getenv("INCONTRA_ADMIN_KEY");
   std::string admin_key = key ? key : "";
@@ -728,6 +730,7 @@ int Serve(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   server_options.bind = bind;
   server_options.port = static_cast<uint16_t>(port);
   server_options.threads = threads;
+  server_options.workers = workers;
   server_options.log_file = log_file;
   server_options.quiet = quiet;
   Status s = server::Serve(api, server_options, [&](uint16_t actual) {

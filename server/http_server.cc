@@ -10,6 +10,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -62,6 +63,7 @@ struct Shared {
   const Api& api;
   const ServerOptions& options;
   spdlog::logger& log;
+  asio::thread_pool& workers;  // where requests run (ServerOptions::workers)
   Registry registry;
 };
 
@@ -368,12 +370,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         request.target.substr(0, request.target.find('?')) == kWebSocketRoute) {
       return Upgrade(req, request);
     }
-    HttpResponse response = shared_.api.Handle(request);
-    access_.route = response.route;
-    access_.key_id = response.key_id;
-    access_.status = response.status;
-    const bool keep_alive = req.keep_alive() && !shared_.registry.Stopping();
-    Reply(ToBeast(std::move(response), req.version(), keep_alive, shared_.log), keep_alive);
+    // The Api runs on a worker, the answer is written back on this connection's strand. The
+    // tracked executor keeps the io_context running until the answer is posted to it.
+    auto tracked = asio::prefer(executor_, asio::execution::outstanding_work.tracked);
+    asio::post(shared_.workers, [self = shared_from_this(), tracked, request = std::move(request),
+                                 version = req.version(), keep = req.keep_alive()]() mutable {
+      HttpResponse response = self->shared_.api.Handle(request);
+      asio::post(tracked, [self, response = std::move(response), version, keep]() mutable {
+        self->access_.route = response.route;
+        self->access_.key_id = response.key_id;
+        self->access_.status = response.status;
+        const bool keep_alive = keep && !self->shared_.registry.Stopping();
+        self->Reply(ToBeast(std::move(response), version, keep_alive, self->shared_.log),
+                    keep_alive);
+      });
+    });
   }
 
   // A refused subscription is answered like any request; an allowed one hands the connection
@@ -512,7 +523,8 @@ Status Serve(const Api& api, const ServerOptions& options,
                                                 ": " + ec.message());
   }
   const uint16_t port = acceptor.local_endpoint().port();
-  Shared shared{api, options, **log, {}};
+  asio::thread_pool workers(static_cast<size_t>(std::max(1, options.workers)));
+  Shared shared{api, options, **log, workers, {}};
   auto listener = std::make_shared<Listener>(io, std::move(acceptor), shared);
   listener->DoAccept();
 
@@ -543,6 +555,7 @@ Status Serve(const Api& api, const ServerOptions& options,
   for (int t = 1; t < std::max(1, options.threads); ++t) pool.emplace_back([&] { io.run(); });
   io.run();
   for (std::thread& t : pool) t.join();
+  workers.join();  // idle by now: every request's answer was posted back before io.run returned
   shared.log.info("stopped");
   return Status::Ok();
 }

@@ -38,7 +38,10 @@ struct ServerOptions {
   size_t body_limit = 1 << 20;
   size_t header_limit = 16 << 10;
   std::chrono::milliseconds timeout{30'000};  // per HTTP read or write
-  int threads = 2;
+  int threads = 2;                            // I/O threads: connections, reads and writes
+  // Threads that run requests through the Api, apart from the I/O threads: a long request (a
+  // schedule run, a matcher build) holds a worker, never the connections of everyone else.
+  int workers = 4;
   size_t websocket_queue = 256;  // pushes waiting to be sent; one more closes the WebSocket
   std::string log_file;          // the access and error log; empty: stderr
   bool quiet = false;            // log only warnings and errors, not every request

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,9 @@ struct Api::Cache {
   // Bumped (under requests_mutex) by every change to requests, so a schedule run can tell
   // whether what it read still holds when it publishes.
   std::atomic<uint64_t> requests_version{0};
+  // Events with a schedule run under way (under requests_mutex): one at a time per event, as
+  // a second could only be refused at its end, after holding a thread all its time limit.
+  std::set<std::string> scheduling;
 
   void Invalidate(const std::string& event);
   // storage.unknown_event when there is no such event.

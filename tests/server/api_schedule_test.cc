@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <latch>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -619,6 +620,37 @@ TEST_CASE("api review: WebSocket query values are percent-decoded; odd methods a
 
 namespace incontra::server {
 namespace {
+
+TEST_CASE("api schedule: while a run of an event is under way, another run of it is refused") {
+  // Before, both ran to their end, each holding a thread for its whole time limit, and the
+  // second was then refused as a conflict.
+  ScheduleFixture f;
+  for (int i = 10; i < 50; ++i) {
+    f.Participant("c" + std::to_string(i), {{"kind", "company"}, {"max_meetings", 4}});
+  }
+  for (int i = 10; i < 50; ++i) {
+    for (int d : {1, 3}) {
+      f.Accepted("c" + std::to_string(i), "c" + std::to_string(10 + (i - 10 + d) % 40));
+    }
+  }
+  // Two runs at once: one is refused at once, whichever comes second.
+  std::vector<std::string> outcomes(2);
+  std::latch start(2);
+  std::vector<std::thread> runs;
+  for (int t = 0; t < 2; ++t) {
+    runs.emplace_back([&, t] {
+      start.arrive_and_wait();
+      outcomes[t] = Outcome(
+          f.Call("POST", "/v1/events/e1/schedule", "organiser", R"({"time_limit_ms": 3000})"));
+    });
+  }
+  for (auto& r : runs) r.join();
+  std::sort(outcomes.begin(), outcomes.end());
+  CHECK(outcomes == std::vector<std::string>{"201", "409 schedule.running"});
+  // Once it is over, the next run goes ahead.
+  CHECK(Outcome(f.Call("POST", "/v1/events/e1/schedule", "organiser",
+                       R"({"time_limit_ms": 50})")) == "201");
+}
 
 TEST_CASE(
     "api review: a meeting whose people are all erased goes, and only the organisers hear of it") {
