@@ -72,7 +72,8 @@ std::vector<std::string> NameGramTerms(const std::vector<std::string>& plain) {
   return out;
 }
 
-// Adjacent word pairs of a text's plain tokens (stop words kept), a number standing for its
+// Adjacent word pairs of a text's plain tokens (stop words kept, but not a pair of two), a
+// number standing for its
 // shape ("n.5300008" -> "n #ddddddd"): how a text is written, not only what it names. Each
 // pair is given to `take` as a view, valid for the call.
 template <typename Take>
@@ -83,8 +84,12 @@ void ForEachPhrase(std::vector<std::string> plain, Take take) {
     for (char c : w) shape.push_back(c >= '0' && c <= '9' ? 'd' : 'a');
     w = std::move(shape);
   }
+  // A pair of function words ("per la", "of the") names nothing anyone supplies. In a small
+  // event no document frequency is high enough to call it common, and it matched texts with
+  // nothing else in common ("arredi per la scuola", "pulizie per la casa").
   std::string pair;
   for (size_t k = 0; k + 1 < plain.size(); ++k) {
+    if (IsStop(plain[k]) && IsStop(plain[k + 1])) continue;
     pair.assign(plain[k]).append(" ").append(plain[k + 1]);
     take(std::string_view(pair));
   }

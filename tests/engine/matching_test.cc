@@ -133,6 +133,14 @@ TEST_CASE("matching kinds: a need goes to neither a pa nor its owner") {
   CHECK(IdSet(f.m, f.m.ForNeed(2, Top(20))) == "c1 c2 o1 r1");
 }
 
+TEST_CASE("matching regression: two texts sharing only function words do not match") {
+  // A small event: no pair is frequent enough to count as common, and "per la" matched.
+  Matcher m = Make({P("pa1", Kind::kPa, {}), P("casa", Kind::kCompany, {"pulizie per la casa"}),
+                    P("banchi", Kind::kCompany, {"banchi per la scuola"})},
+                   {N("n1", "pa1", "arredi per la scuola")});
+  CHECK(Ids(m, m.ForNeed(0, Top(5))) == "banchi");
+}
+
 TEST_CASE("matching kinds: the kind filter of a need query") {
   KindsFixture f;
   CHECK(IdSet(f.m, f.m.ForNeed(0, Top(20, Kind::kResearch))) == "r1");
