@@ -1,5 +1,6 @@
 // POST /v1/events/{event}/participants:import: JSON Lines (application/x-ndjson) or CSV with a
 // header row (text/csv), validated whole before anything is written, then one batch.
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -13,8 +14,13 @@
 namespace incontra::server {
 
 HttpResponse Api::Import(const HttpRequest& request, const std::string& event) const {
+  // The media type without its parameters; case and spaces around it do not count (RFC 9110).
   auto type = request.headers.find("content-type");
-  const std::string media = type == request.headers.end() ? "" : type->second.substr(0, type->second.find(';'));
+  std::string media =
+      type == request.headers.end() ? "" : type->second.substr(0, type->second.find(';'));
+  media.erase(0, media.find_first_not_of(" \t"));
+  media.erase(media.find_last_not_of(" \t") + 1);
+  for (char& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::vector<nlohmann::json> records;
   if (media == "application/x-ndjson" || media == "application/jsonl") {
     auto parsed = engine::ParseParticipantsJsonl(request.body);

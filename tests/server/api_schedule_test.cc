@@ -296,9 +296,12 @@ TEST_CASE("api participants:import: CSV or JSON Lines, all or nothing") {
   CHECK(f.Ids(RecordKind::kParticipant, "e1") == "c1 c10 c9 p1");
   CHECK(Outcome(import("application/x-ndjson", "{\"id\": \"c11\", \"kind\": \"company\"}\n{")) ==
         "400 participant.malformed_json");
+  // A media type's case and the spaces before its parameters do not count (they were 415).
+  CHECK(Outcome(import("Application/X-NDJSON ; charset=utf-8",
+                       "{\"id\": \"c12\", \"kind\": \"company\"}\n")) == "200");
   CHECK(Outcome(import("", "id,kind\r\n")) == "415 api.unsupported_media_type");
   CHECK(Outcome(import("text/csv", "id,kind\r\n")) == "400 api.empty_body");
-  CHECK(f.Ids(RecordKind::kParticipant, "e1") == "c1 c10 c9 p1");
+  CHECK(f.Ids(RecordKind::kParticipant, "e1") == "c1 c10 c12 c9 p1");
 }
 
 // Who may call what: every route against every kind of caller. "ok" is any answer past
