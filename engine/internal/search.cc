@@ -121,7 +121,6 @@ void Search::Remove(int m) {
   }
   Detach(m);
   ++unscheduled_by_rank_[p_.priority_rank[m]];
-  if (removal_log_) removal_log_->push_back(m);
 }
 
 template <typename SlotOf>
@@ -593,18 +592,21 @@ void Search::EnforceFairness() {
   for (int guard = 0; guard < p_.meetings && FairnessExcess() > 0; ++guard) {
     int hi = static_cast<int>(histogram_.size()) - 1;
     while (histogram_[hi] == 0) --hi;
-    // Remove the meeting of a participant with the most breaks that helps most; among
-    // equals, the least important.
+    // Remove a meeting of a participant with the most breaks: the least important one whose
+    // removal takes one of that participant's breaks away (a priority outranks the fairness
+    // gain: dropping two meetings of priority 0 is better than one of priority 1); among
+    // equals, the one that helps most.
     int best_m = -1;
-    std::tuple<int, int, int> best_key;
+    std::tuple<int, int, int, int> best_key;
     for (int q = 0; q < p_.participants; ++q) {
       if (breaks_[q] != hi) continue;
       const uint64_t* b = &busy_[static_cast<size_t>(q) * W_];
       for (int s = NextSet(b, W_, 0); s >= 0; s = NextSet(b, W_, s + 1)) {
         int m = occ_[static_cast<size_t>(q) * S_ + s];
         int excess = ExcessIfMoved(m, s, -1);
-        std::tuple<int, int, int> key{excess, -p_.priority_rank[m],
-                                      static_cast<int>(p_.succs[m].size())};
+        const bool helps = BreaksAfter(b, W_, s, -1) < breaks_[q];
+        std::tuple<int, int, int, int> key{helps ? 0 : 1, -CascadeRank(m), excess,
+                                           static_cast<int>(p_.succs[m].size())};
         if (best_m < 0 || key < best_key) {
           best_m = m;
           best_key = key;
@@ -617,12 +619,31 @@ void Search::EnforceFairness() {
     std::string reason = "left out to keep the agenda fair (fairness.max_break_spread " +
                          std::to_string(d) + "): with it, a participant would have " +
                          std::to_string(hi) + " breaks while another has " + std::to_string(lo);
-    std::vector<int> removed;
-    removal_log_ = &removed;
+    // Only best_m is left out for fairness; its successors follow it out, and their reason
+    // is that they must follow it.
     Remove(best_m);
-    removal_log_ = nullptr;
-    for (int m : removed) removed_for_fairness_[m] = reason;
+    removed_for_fairness_[best_m] = reason;
   }
+}
+
+int Search::CascadeRank(int m) const {
+  // The most important priority rank among m and the scheduled meetings that must follow it,
+  // directly or not: removing m removes them all.
+  int rank = p_.priority_rank[m];
+  std::vector<int> stack{m};
+  std::vector<char> seen(static_cast<size_t>(p_.meetings), 0);
+  seen[static_cast<size_t>(m)] = 1;
+  while (!stack.empty()) {
+    const int x = stack.back();
+    stack.pop_back();
+    for (int succ : p_.succs[x]) {
+      if (seen[static_cast<size_t>(succ)] || slot_of_[succ] < 0) continue;
+      seen[static_cast<size_t>(succ)] = 1;
+      rank = std::min(rank, p_.priority_rank[succ]);
+      stack.push_back(succ);
+    }
+  }
+  return rank;
 }
 
 int Search::ExcessWith(const std::vector<int>& who, const std::vector<int>& breaks_after) {

@@ -75,6 +75,9 @@ class Search {
   int ExcessWith(const std::vector<int>& who, const std::vector<int>& breaks_after);
   // The fairness excess if m left slot `from` for slot `to` (either -1 for none).
   int ExcessIfMoved(int m, int from, int to);
+  // The most important priority rank (lowest number) among m and the scheduled meetings that
+  // must follow it, which removing m removes too.
+  int CascadeRank(int m) const;
 
   // Cost of the fairness rule: how far the spread of break counts exceeds the bound.
   int FairnessExcess() const;
@@ -105,7 +108,6 @@ class Search {
   std::vector<uint32_t> mark_;              // per meeting: in the current chain when == stamp_
   std::vector<uint32_t> participant_mark_;  // per participant, same stamp
   uint32_t stamp_ = 0;
-  std::vector<int>* removal_log_ = nullptr;  // when set, Remove records what it removes
   std::unordered_map<int, std::string> removed_for_fairness_;
 };
 
