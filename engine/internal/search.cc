@@ -331,6 +331,12 @@ void Search::Repair() {
       }
     }
     if (best_slot < 0) {
+      if (const int out = EjectForQuota(m); out >= 0) {
+        drop(m);
+        add(out);
+        last_progress = it;
+        continue;
+      }
       if (MoveTwoAside(m)) {
         drop(m);
         last_progress = it;
@@ -355,6 +361,46 @@ void Search::Repair() {
     tabu[static_cast<int64_t>(best_blocker) * S_ + best_slot] = it + 7 + rng_.Below(10);
     if (best_key.first == 0) last_progress = it;
   }
+}
+
+int Search::EjectForQuota(int m) {
+  int best_s = -1, best_out = -1;
+  const uint64_t* dom = p_.Domain(m);
+  for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) {
+    if (!OrderOk(m, s) || (p_.table_resource[m] < 0 && load_[s] >= p_.free_tables)) continue;
+    int capped = -1;
+    bool free = true;
+    for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1] && free; ++i) {
+      const int r = p_.res[i];
+      if (occ_[static_cast<size_t>(r) * S_ + s] >= 0) free = false;
+      if (p_.IsParticipant(r) && count_[r] >= p_.max_meetings[r]) {
+        if (capped >= 0) free = false;  // two at their maximum: one removal is not enough
+        capped = r;
+      }
+    }
+    if (!free || capped < 0) continue;
+    const uint64_t* b = &busy_[static_cast<size_t>(capped) * W_];
+    for (int t = NextSet(b, W_, 0); t >= 0; t = NextSet(b, W_, t + 1)) {
+      const int e = occ_[static_cast<size_t>(capped) * S_ + t];
+      if (p_.priority_rank[e] <= p_.priority_rank[m]) continue;  // not less important
+      if (best_out >= 0 && p_.priority_rank[e] <= p_.priority_rank[best_out]) continue;
+      bool followed = false;
+      for (int succ : p_.succs[e]) followed |= slot_of_[succ] >= 0;
+      if (followed) continue;
+      if (std::find(p_.preds[m].begin(), p_.preds[m].end(), e) != p_.preds[m].end()) continue;
+      best_s = s;
+      best_out = e;
+    }
+  }
+  if (best_out < 0) return -1;
+  const int was = slot_of_[best_out];
+  Remove(best_out);
+  if (!CanPlace(m, best_s)) {  // cannot happen: the cap was the one obstacle
+    Place(best_out, was);
+    return -1;
+  }
+  Place(m, best_s);
+  return best_out;
 }
 
 bool Search::MoveTwoAside(int m) {

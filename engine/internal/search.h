@@ -61,6 +61,10 @@ class Search {
   // Places m by moving the two meetings in its way to other slots; false (and no change) when
   // that does not work out.
   bool MoveTwoAside(int m);
+  // m fits a slot but for one participant at its max_meetings: that participant's least
+  // important meeting of lower priority than m (and nothing scheduled after it) is taken out
+  // and m put in. Returns the meeting taken out, or -1 when there is none to take.
+  int EjectForQuota(int m);
   void Anneal();
   // Collects into `chain` the Kempe chain that moves m to slot t: m and every meeting of m's
   // slot and t linked to it through a shared participant or host table. False when the chain

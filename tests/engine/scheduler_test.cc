@@ -479,6 +479,24 @@ TEST_CASE("priority: the highest of three meetings of one participant in one slo
   CHECK(Scheduled(r) == 1);
 }
 
+TEST_CASE(
+    "priority: a higher one takes a participant's last place from a lower one in another "
+    "slot (regression)") {
+  // 130 slots: beyond the exact phase. Before, repair only took out meetings in the slot it
+  // wanted, so 'low' in slot 5 kept p's one place and 'high' (b cannot meet in 5) stayed out.
+  json problem = {
+      {"slots", Slots(130)},
+      {"tables", 2},
+      {"participants", json::array({{{"id", "p"}, {"max_meetings", 1}},
+                                    {{"id", "a"}},
+                                    {{"id", "b"}, {"unavailable", {"5"}}}})},
+      {"meetings", json::array({{{"id", "low"}, {"participants", {"p", "a"}}, {"slot", "5"}},
+                                {{"id", "high"}, {"participants", {"p", "b"}}, {"priority", 1}}})}};
+  json r = SolveChecked(problem);
+  CHECK(SlotOf(r, "high") != "-");
+  CHECK(SlotOf(r, "low") == "-");
+}
+
 TEST_CASE("priority: a negative priority loses to the default") {
   json p = {{"slots", Slots(1)},
             {"tables", 1},
