@@ -258,6 +258,19 @@ void Search::Repair() {
   const int64_t max_iterations = 50LL * p_.meetings + 100'000;
   const int64_t patience = 10LL * p_.meetings + 20'000;
   int64_t last_progress = 0;
+  // A meeting nothing can make room for now is parked: the next pick is then a less important
+  // one, where before the most important unplaced meeting kept every other waiting until the
+  // patience ran out. Whatever is placed next may have made room: the parked come back.
+  std::vector<int> parked;
+  auto park = [&](int m) {
+    drop(m);
+    parked.push_back(m);
+  };
+  auto progress = [&](int64_t now) {
+    last_progress = now;
+    for (int x : parked) add(x);
+    parked.clear();
+  };
   for (int64_t it = 0; it < max_iterations && it - last_progress < patience; ++it) {
     if (TimeUp()) break;
     int rank = 0;
@@ -267,7 +280,7 @@ void Search::Repair() {
     if (int s = BestSlot(m); s >= 0) {
       Place(m, s);
       drop(m);
-      last_progress = it;
+      progress(it);
       continue;
     }
     // Put m in a slot where exactly one meeting is in the way, and send that one looking for
@@ -334,12 +347,14 @@ void Search::Repair() {
       if (const int out = EjectForQuota(m); out >= 0) {
         drop(m);
         add(out);
-        last_progress = it;
+        progress(it);
         continue;
       }
       if (MoveTwoAside(m)) {
         drop(m);
-        last_progress = it;
+        progress(it);
+      } else {
+        park(m);
       }
       continue;
     }
@@ -349,17 +364,18 @@ void Search::Repair() {
       if (int s2 = BestSlot(best_blocker); s2 >= 0) {
         Place(best_blocker, s2);
         drop(m);
-        last_progress = it;
+        progress(it);
       } else {
         Remove(m);  // no successor of m is held: m was not
         Place(best_blocker, best_slot);
+        park(m);
       }
       continue;
     }
     drop(m);
     add(best_blocker);
     tabu[static_cast<int64_t>(best_blocker) * S_ + best_slot] = it + 7 + rng_.Below(10);
-    if (best_key.first == 0) last_progress = it;
+    if (best_key.first == 0) progress(it);
   }
 }
 

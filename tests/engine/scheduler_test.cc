@@ -497,6 +497,38 @@ TEST_CASE(
   CHECK(SlotOf(r, "low") == "-");
 }
 
+TEST_CASE(
+    "priority: one meeting that can never be placed does not hold up less important ones "
+    "(regression)") {
+  // x can meet only in slot 1, where F (priority 9) is fixed, so H (priority 5) never fits.
+  // Repair kept picking H until its patience ran out and never reached M, which belongs in
+  // slot 2 (p's only one) in place of L (priority -1).
+  json only1 = json::array(), only2 = json::array();
+  for (int s = 1; s <= 130; ++s) {
+    if (s != 1) only1.push_back(std::to_string(s));
+    if (s != 2) only2.push_back(std::to_string(s));
+  }
+  json problem = {
+      {"slots", Slots(130)},
+      {"tables", 3},
+      {"participants", json::array({{{"id", "x"}, {"unavailable", only1}},
+                                    {{"id", "p"}, {"unavailable", only2}},
+                                    {{"id", "y"}},
+                                    {{"id", "z"}},
+                                    {{"id", "q"}},
+                                    {{"id", "r"}}})},
+      {"meetings",
+       json::array({{{"id", "F"}, {"participants", {"x", "z"}}, {"slot", "1"}, {"priority", 9}},
+                    {{"id", "H"}, {"participants", {"x", "y"}}, {"priority", 5}},
+                    {{"id", "L"}, {"participants", {"p", "r"}}, {"slot", "2"}, {"priority", -1}},
+                    {{"id", "M"}, {"participants", {"p", "q"}}}})}};
+  json r = SolveChecked(problem);
+  CHECK(SlotOf(r, "F") == "1");
+  CHECK(SlotOf(r, "H") == "-");
+  CHECK(SlotOf(r, "M") == "2");
+  CHECK(SlotOf(r, "L") == "-");
+}
+
 TEST_CASE("priority: a negative priority loses to the default") {
   json p = {{"slots", Slots(1)},
             {"tables", 1},
