@@ -4,7 +4,9 @@
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdarg>
 #include <filesystem>
 #include <limits>
@@ -641,11 +643,34 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& data_dir)
                                    backup_dir + ": not an Incontra backup (no RocksDB files here)");
   }
   if (Status s = CheckFormat(backup_dir); !s.ok()) return s;
-  fs::create_directories(data_dir, ec);
-  fs::copy(backup_dir, data_dir, fs::copy_options::recursive, ec);
-  if (ec) return Status::IoError("storage.io", data_dir + ": " + ec.message());
-  auto reopened = Store::Open(data_dir, {.sync = true, .create_if_missing = false});
-  return reopened.ok() ? Status::Ok() : reopened.status();
+  // A target inside the backup would copy the backup into itself, deeper at every level.
+  const fs::path from = fs::weakly_canonical(backup_dir, ec);
+  const fs::path to = fs::weakly_canonical(data_dir, ec);
+  if (std::mismatch(from.begin(), from.end(), to.begin(), to.end()).first == from.end()) {
+    return Status::InvalidArgument("storage.restore_target",
+                                   data_dir + ": must not be inside the backup " + backup_dir);
+  }
+  // Copied beside the target, then renamed into place: a failed or killed restore leaves no
+  // half database where the data folder should be.
+  const fs::path staging = to.string() + ".restoring-" + std::to_string(::getpid());
+  fs::remove_all(staging, ec);
+  ec.clear();
+  fs::copy(backup_dir, staging, fs::copy_options::recursive, ec);
+  if (!ec) {
+    auto copied = Store::Open(staging.string(), {.sync = true, .create_if_missing = false});
+    if (!copied.ok()) {
+      fs::remove_all(staging, ec);
+      return copied.status();
+    }
+  }
+  if (!ec && fs::exists(to)) fs::remove(to, ec);  // empty, checked above
+  if (!ec) fs::rename(staging, to, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove_all(staging, ignored);
+    return Status::IoError("storage.io", data_dir + ": " + ec.message());
+  }
+  return Status::Ok();
 }
 
 }  // namespace incontra::storage
