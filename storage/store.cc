@@ -646,7 +646,8 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& data_dir)
   // A target inside the backup would copy the backup into itself, deeper at every level.
   const fs::path from = fs::weakly_canonical(backup_dir, ec);
   const fs::path to = fs::weakly_canonical(data_dir, ec);
-  if (std::mismatch(from.begin(), from.end(), to.begin(), to.end()).first == from.end()) {
+  if (!from.empty() &&
+      std::mismatch(from.begin(), from.end(), to.begin(), to.end()).first == from.end()) {
     return Status::InvalidArgument("storage.restore_target",
                                    data_dir + ": must not be inside the backup " + backup_dir);
   }

@@ -385,16 +385,16 @@ int Search::EjectForQuota(int m) {
   for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) {
     if (!OrderOk(m, s) || (p_.table_resource[m] < 0 && load_[s] >= p_.free_tables)) continue;
     int capped = -1;
-    bool free = true;
-    for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1] && free; ++i) {
+    bool fits = true;
+    for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1] && fits; ++i) {
       const int r = p_.res[i];
-      if (occ_[static_cast<size_t>(r) * S_ + s] >= 0) free = false;
+      if (occ_[static_cast<size_t>(r) * S_ + s] >= 0) fits = false;
       if (p_.IsParticipant(r) && count_[r] >= p_.max_meetings[r]) {
-        if (capped >= 0) free = false;  // two at their maximum: one removal is not enough
+        if (capped >= 0) fits = false;  // two at their maximum: one removal is not enough
         capped = r;
       }
     }
-    if (!free || capped < 0) continue;
+    if (!fits || capped < 0) continue;
     const uint64_t* b = &busy_[static_cast<size_t>(capped) * W_];
     for (int t = NextSet(b, W_, 0); t >= 0; t = NextSet(b, W_, t + 1)) {
       const int e = occ_[static_cast<size_t>(capped) * S_ + t];
