@@ -73,9 +73,8 @@ std::vector<std::string> NameGramTerms(const std::vector<std::string>& plain) {
 }
 
 // Adjacent word pairs of a text's plain tokens (stop words kept, but not a pair of two), a
-// number standing for its
-// shape ("n.5300008" -> "n #ddddddd"): how a text is written, not only what it names. Each
-// pair is given to `take` as a view, valid for the call.
+// number standing for its shape ("n.5300008" -> "n #ddddddd"): how a text is written, not
+// only what it names. Each pair is given to `take` as a view, valid for the call.
 template <typename Take>
 void ForEachPhrase(std::vector<std::string> plain, Take take) {
   for (std::string& w : plain) {

@@ -197,7 +197,7 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
     return ErrorResponse(Status::InvalidArgument(
         "schedule.running", "a schedule of this event is being made; wait for its answer"));
   }
-  struct Done {  // on every way out, an exception from the solver included, under the lock
+  struct Done {  // on every way out, under the lock (held again before each return)
     std::unique_lock<std::mutex>& lock;
     Api::Cache& cache;
     const std::string& event;

@@ -651,25 +651,20 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& data_dir)
     return Status::InvalidArgument("storage.restore_target",
                                    data_dir + ": must not be inside the backup " + backup_dir);
   }
-  // Copied beside the target, then renamed into place: a failed or killed restore leaves no
-  // half database where the data folder should be.
-  const fs::path staging = to.string() + ".restoring-" + std::to_string(::getpid());
-  fs::remove_all(staging, ec);
-  ec.clear();
-  fs::copy(backup_dir, staging, fs::copy_options::recursive, ec);
-  if (!ec) {
-    auto copied = Store::Open(staging.string(), {.sync = true, .create_if_missing = false});
-    if (!copied.ok()) {
-      fs::remove_all(staging, ec);
-      return copied.status();
-    }
+  // Copied into the target itself (it may be a mount point, or its parents may not exist
+  // yet); what a failed copy left there is removed, so the folder is empty again.
+  fs::create_directories(data_dir, ec);
+  if (!ec) fs::copy(backup_dir, data_dir, fs::copy_options::recursive, ec);
+  Status status = ec ? Status::IoError("storage.io", data_dir + ": " + ec.message()) : Status::Ok();
+  if (status.ok()) {
+    auto reopened = Store::Open(data_dir, {.sync = true, .create_if_missing = false});
+    if (!reopened.ok()) status = reopened.status();
   }
-  if (!ec && fs::exists(to)) fs::remove(to, ec);  // empty, checked above
-  if (!ec) fs::rename(staging, to, ec);
-  if (ec) {
+  if (!status.ok()) {
     std::error_code ignored;
-    fs::remove_all(staging, ignored);
-    return Status::IoError("storage.io", data_dir + ": " + ec.message());
+    for (const auto& entry : fs::directory_iterator(data_dir, ignored))
+      fs::remove_all(entry, ignored);
+    return status;
   }
   return Status::Ok();
 }

@@ -692,6 +692,7 @@ int Search::CascadeRank(int m) const {
   // The most important priority rank among m and the scheduled meetings that must follow it,
   // directly or not: removing m removes them all.
   int rank = p_.priority_rank[m];
+  if (p_.succs[m].empty()) return rank;  // most meetings: nothing to walk
   std::vector<int> stack{m};
   std::vector<char> seen(static_cast<size_t>(p_.meetings), 0);
   seen[static_cast<size_t>(m)] = 1;

@@ -163,7 +163,7 @@ TEST_CASE("cpv labels malformed: a duplicate code names the line of the second o
 }
 
 TEST_CASE(
-    "cpv labels malformed: a label that is not UTF-8 names its line; a byte order mark is fine") {
+    "cpv labels malformed: a label that is not UTF-8 names its line, a byte order mark is fine") {
   // Regression: such a label crashed `cpv suggest` when it was written out as JSON.
   CHECK(Malformed(std::string(kHeader) + kRows +
                   "72212000-4\t72212000\t\t5\t3\tSoftware\tSoft\xffware\n") ==

@@ -216,7 +216,7 @@ TEST_CASE("api schedule: fill adds mutual suggestions, kept by later runs withou
         "400 schedule.invalid_value");
 }
 
-TEST_CASE("api events: a broken day or zone is refused when written; no slots, no schedule") {
+TEST_CASE("api events: a broken day or zone is refused when written, no slots, no schedule") {
   ScheduleFixture f;
   REQUIRE(f.Call("PUT", "/v1/events/e2", "admin", R"({"name": "market"})").status == 200);
   CHECK(Outcome(f.Call("POST", "/v1/events/e2/schedule", "admin")) == "400 schedule.no_slots");
@@ -457,7 +457,7 @@ TEST_CASE("api requests: accepting counts the receiver's meetings, not its pendi
   CHECK(json::parse(f.Stored(RecordKind::kRequest, "e1", ids[1]))["state"] == "pending");
 }
 
-TEST_CASE("api rate limit: a key past its burst gets 429 with Retry-After; the admin does not") {
+TEST_CASE("api rate limit: a key past its burst gets 429 with Retry-After, the admin does not") {
   ApiFixture f;
   Api limited(*f.store, ApiOptions{kAdminKey, 20, 2});
   auto call = [&](const char* key) {
@@ -592,7 +592,7 @@ TEST_CASE("api review: a participant's own edit keeps what the organisers set on
   CHECK(f.Call("GET", "/v1/events/e1/needs/n1", "token-p1").body.find("internal_note") != std::string::npos);
 }
 
-TEST_CASE("api review: CSV that is not UTF-8 is refused by row; zone names are not paths") {
+TEST_CASE("api review: CSV that is not UTF-8 is refused by row, zone names are not paths") {
   ApiFixture f;
   HttpRequest request{"POST", "/v1/events/e1/participants:import", {}, "id,kind,name\r\nc1,company,Caff\xE8\r\n"};
   request.headers["authorization"] = std::string("Bearer ") + kOrganiserKey;
@@ -606,7 +606,7 @@ TEST_CASE("api review: CSV that is not UTF-8 is refused by row; zone names are n
         "400 event.invalid_value");
 }
 
-TEST_CASE("api review: WebSocket query values are percent-decoded; odd methods are one series") {
+TEST_CASE("api review: WebSocket query values are percent-decoded, odd methods are one series") {
   ApiFixture f;
   CHECK(Outcome(f.Call("GET", "/v1/ws?event=e%31", "organiser")) == "426 api.upgrade_required");
   CHECK(Outcome(f.Call("GET", "/v1/ws?event=e%3", "organiser")) == "400 api.invalid_query");

@@ -283,7 +283,8 @@ TEST_CASE("api DELETE of a participant answers 204, then it is gone") {
   CHECK(f.Stored(RecordKind::kParticipant, "e1", "p1") == "-");
 }
 
-TEST_CASE("api DELETE of a participant takes its requests; its meetings stay cancelled, without it") {
+TEST_CASE(
+    "api DELETE of a participant takes its requests, its meetings stay cancelled, without it") {
   ApiFixture f;
   for (const char* id : {"p1", "p2", "p3"}) {
     REQUIRE(f.Call("PUT", std::string("/v1/events/e1/participants/") + id, "admin",

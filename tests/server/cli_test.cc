@@ -366,7 +366,7 @@ TEST_CASE("cli match refuses bad options with exit 2") {
   }
 }
 
-TEST_CASE("cli match refuses a folder as input; a file named like its temporary one is kept") {
+TEST_CASE("cli match refuses a folder as input, a file named like its temporary one is kept") {
   TempDir dir;
   WriteFile(dir / "p.jsonl", kParticipants);
   WriteFile(dir / "n.jsonl", kNeeds);

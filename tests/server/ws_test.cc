@@ -228,7 +228,7 @@ TEST_CASE("websocket: a participant token gets only the pushes that concern its 
 }
 
 TEST_CASE(
-    "websocket: erasing a participant closes its token's WebSocket; a new one of its id gets "
+    "websocket: erasing a participant closes its token's WebSocket, a new one of its id gets "
     "nothing old") {
   Fixture f;
   const std::string gamma =
