@@ -106,18 +106,28 @@ bool IsSpecialFile(const std::string& path) {
 }
 
 // A new empty file beside `path` (path.tmp-PID-N), made with O_EXCL: never a file someone
-// keeps there, nor another run's. The caller removes or renames it.
-Result<std::string> NewFileBeside(const std::string& path) {
+// keeps there, nor another run's. Returns its name and its open descriptor, which the caller
+// writes through (never reopening the name, which someone could have replaced meanwhile),
+// closes, and removes or renames.
+Result<std::pair<std::string, int>> NewFileBeside(const std::string& path) {
   for (int attempt = 0; attempt < 100; ++attempt) {
     std::string name = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(attempt);
     const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0) {
-      ::close(fd);
-      return name;
-    }
+    if (fd >= 0) return std::pair(std::move(name), fd);
     if (errno != EEXIST) break;
   }
   return Status::IoError("output.unwritable", path + ": cannot be written");
+}
+
+// Writes all of `data` to `fd`, through short writes and interruptions.
+bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
 }
 
 // Writes the pieces, in order, through a temporary file and a rename, so a reader never sees
@@ -133,31 +143,28 @@ Status WriteOutput(const std::string& path, const std::vector<std::string>& piec
     write(out);
     return Status::Ok();
   }
-  // A device or a FIFO is written in place; a regular file through its temporary file.
-  const bool in_place = IsSpecialFile(path);
-  std::string tmp = path;
-  if (!in_place) {
-    auto made = NewFileBeside(path);
-    if (!made.ok()) return made.status();
-    tmp = std::move(*made);
-  }
-  {
-    // Opened as it is (made empty just now), not truncated: ext4 flushes a file truncated
-    // over an existing one when it is closed (auto_da_alloc), which cost 50 ms here.
-    std::ofstream file(tmp, std::ios::binary | (in_place ? std::ios::trunc : std::ios::in));
+  // A device or a FIFO is written in place.
+  if (IsSpecialFile(path)) {
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
     write(file);
     file.flush();
-    if (!file) {
-      if (!in_place) std::remove(tmp.c_str());
-      return Status::IoError("output.unwritable", path + ": cannot be written");
-    }
+    if (!file) return Status::IoError("output.unwritable", path + ": cannot be written");
+    return Status::Ok();
   }
-  if (in_place) return Status::Ok();
+  // A regular file through its temporary file, written through the descriptor that made it
+  // (not reopened: truncating it again would also make ext4 flush it on close, 50 ms here).
+  auto made = NewFileBeside(path);
+  if (!made.ok()) return made.status();
+  const auto& [tmp, fd] = *made;
+  bool written = true;
+  for (const std::string& piece : pieces) written = written && WriteAll(fd, piece);
+  written = (::close(fd) == 0) && written;
   std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
+  if (written) std::filesystem::rename(tmp, path, ec);
+  if (!written || ec) {
     std::remove(tmp.c_str());
-    return Status::IoError("output.unwritable", path + ": " + ec.message());
+    return Status::IoError("output.unwritable",
+                           path + ": " + (ec ? ec.message() : std::string("cannot be written")));
   }
   return Status::Ok();
 }
@@ -180,7 +187,8 @@ Status CheckWritable(const std::string& output) {
   }
   auto probe = NewFileBeside(output);
   if (!probe.ok()) return probe.status();
-  std::remove(probe->c_str());
+  ::close(probe->second);
+  std::remove(probe->first.c_str());
   return Status::Ok();
 }
 
