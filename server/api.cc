@@ -851,15 +851,17 @@ HttpResponse Api::Records(const Caller& caller, const HttpRequest& request,
     // Needs are a PA's (FORMATS.md). Organisers may name an owner not registered yet (needs
     // often come before their buyers' profiles); one that is registered must be a PA, and a
     // participant token's own record must be there.
-    auto owner = n->owner.empty() ? Result<json>(Status::NotFound("storage.not_found", "no owner"))
-                                  : store_.Get(RecordKind::kParticipant, event, n->owner);
-    if (!owner.ok() && (!caller.Organises() || owner.status().kind() != Status::Kind::kNotFound)) {
-      return ErrorResponse(owner.status());
-    }
-    if (owner.ok() && owner->value("kind", "") != "pa") {
-      return ErrorResponse(Status::InvalidArgument(
-          "need.owner_not_pa", "owner: '" + n->owner + "' is a " + owner->value("kind", "") +
-                                   " participant; needs belong to a pa"));
+    if (!n->owner.empty()) {  // a participant token's is its own (checked above)
+      auto owner = store_.Get(RecordKind::kParticipant, event, n->owner);
+      if (!owner.ok()) {
+        if (!caller.Organises() || owner.status().kind() != Status::Kind::kNotFound) {
+          return ErrorResponse(owner.status());
+        }
+      } else if (owner->value("kind", "") != "pa") {
+        return ErrorResponse(Status::InvalidArgument(
+            "need.owner_not_pa", "owner: '" + n->owner + "' is a " + owner->value("kind", "") +
+                                     " participant; needs belong to a pa"));
+      }
     }
   }
   if (Status s = store_.Put(kind, event, stored); !s.ok()) return ErrorResponse(s);
