@@ -46,6 +46,13 @@ struct Meeting {
   int priority = 0;                       // higher is kept first when not everything fits
 };
 
+// The longest time limit accepted (about 35 years: in effect none), far from overflowing a
+// clock's time point.
+inline constexpr int64_t kMaxTimeLimitMs = int64_t{1} << 40;
+// The most tables a count may give, as for an event on the API: a count of ten million once
+// cost a minute and a gigabyte before the search began.
+inline constexpr int64_t kMaxTables = 100'000;
+
 struct ScheduleProblem {
   std::vector<Slot> slots;  // ordered in time
   // Table ids; a count n in the file becomes T1..Tn. `tables_as_count` remembers the form.

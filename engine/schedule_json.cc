@@ -113,7 +113,7 @@ Result<ScheduleProblem> ScheduleProblemFromJson(const json& j) {
     if (Status s = r.IdList(*tables, "tables", &p.table_ids); !s.ok()) return s;
   } else if (tables->is_number()) {
     int64_t n = 0;
-    if (Status s = r.Int(*tables, "tables", 1, 10'000'000, &n); !s.ok()) return s;
+    if (Status s = r.Int(*tables, "tables", 1, kMaxTables, &n); !s.ok()) return s;
     p.tables_as_count = true;
     for (int64_t i = 1; i <= n; ++i) p.table_ids.push_back("T" + std::to_string(i));
   } else {
@@ -137,7 +137,7 @@ Result<ScheduleProblem> ScheduleProblemFromJson(const json& j) {
   }
   if (const json* limit = Reader::Member(j, "time_limit_ms")) {
     int64_t n = 0;
-    if (Status s = r.Int(*limit, "time_limit_ms", 0, int64_t{1} << 40, &n); !s.ok()) return s;
+    if (Status s = r.Int(*limit, "time_limit_ms", 0, kMaxTimeLimitMs, &n); !s.ok()) return s;
     p.time_limit_ms = n;
   }
   return p;

@@ -252,9 +252,11 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
   int64_t limit_ms = options.time_limit_ms > 0
                          ? options.time_limit_ms
                          : problem.time_limit_ms.value_or(kDefaultTimeLimitMs);
+  limit_ms = std::min(limit_ms, kMaxTimeLimitMs);  // options are not checked like a file
   // Leave a tenth of the time (at most two seconds) to pick the winner and write the result.
   const auto deadline =
       start + std::chrono::milliseconds(limit_ms - std::min<int64_t>(limit_ms / 10, 2000));
+  const auto finish = start + std::chrono::milliseconds(limit_ms);
   // Annealing moves: a floor that tiny problems do not need in full, plus effort per meeting.
   const int64_t budget = std::min<int64_t>(2'000'000, 20'000LL * c.meetings) +
                          static_cast<int64_t>(options.effort) * c.meetings;
@@ -264,7 +266,8 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
   auto run_round = [&](int round) {
     std::vector<SearchOutcome> outcomes(threads);
     auto work = [&](int worker) {
-      internal::Search search(c, SeedFor(options.seed, round * threads + worker), deadline, budget);
+      internal::Search search(c, SeedFor(options.seed, round * threads + worker), deadline, finish,
+                              budget);
       outcomes[worker] = search.Run();
     };
     std::vector<std::thread> pool;

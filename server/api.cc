@@ -3,19 +3,20 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <chrono>
-#include <initializer_list>
-#include <set>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <vector>
 
 #include "engine/matching.h"
 #include "engine/profile_json.h"
+#include "engine/schedule.h"
 #include "scoring/text.h"
 #include "server/calendar.h"
 #include "server/internal/api_common.h"
@@ -149,8 +150,9 @@ Status ValidateEvent(const json& event) {
   }
   if (auto t = event.find("tables"); t != event.end()) {
     std::set<std::string> ids;
-    bool valid = t->is_number_integer() ? t->get<int64_t>() >= 1 && t->get<int64_t>() <= 100000
-                                        : t->is_array() && !t->empty();
+    bool valid = t->is_number_integer()
+                     ? t->get<int64_t>() >= 1 && t->get<int64_t>() <= engine::kMaxTables
+                     : t->is_array() && !t->empty();
     if (t->is_array()) {
       for (const json& id : *t) {
         valid = valid && id.is_string() && !id.get_ref<const std::string&>().empty() &&
@@ -158,8 +160,9 @@ Status ValidateEvent(const json& event) {
       }
     }
     if (!valid) {
-      return Status::InvalidArgument("event.invalid_value",
-                                     "tables: a count from 1 to 100000 or a list of distinct ids");
+      return Status::InvalidArgument("event.invalid_value", "tables: a count from 1 to " +
+                                                                std::to_string(engine::kMaxTables) +
+                                                                " or a list of distinct ids");
     }
   }
   // Days, sessions, slots and the time zone are checked now, not when a schedule is asked for.

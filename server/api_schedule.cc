@@ -60,7 +60,8 @@ std::vector<std::string> TableIds(const json& event, size_t participants) {
   // Without a count, tables are not what limits the event: one per possible pair.
   const int64_t n = tables.is_number_integer() ? tables.get<int64_t>()
                                                 : static_cast<int64_t>(participants / 2 + 1);
-  for (int64_t i = 1; i <= std::min<int64_t>(n, 100000); ++i) out.push_back("T" + std::to_string(i));
+  for (int64_t i = 1; i <= std::min(n, engine::kMaxTables); ++i)
+    out.push_back("T" + std::to_string(i));
   return out;
 }
 

@@ -177,6 +177,10 @@ Status WriteOutput(const std::string& path, std::string text, std::ostream& out)
 
 Status CheckWritable(const std::string& output) {
   if (output.empty() || output == "-") return Status::Ok();
+  std::error_code ec;
+  if (std::filesystem::is_directory(output, ec)) {
+    return Status::IoError("output.unwritable", output + ": is a directory, not a file");
+  }
   // Opening a FIFO would wait for its reader, and a probe file beside a device would land in
   // /dev: only ask whether it may be written.
   if (IsSpecialFile(output)) {
@@ -255,8 +259,10 @@ int Schedule(int argc, const char* const* argv, std::ostream& out, std::ostream&
     return Fail(
         err, Status::InvalidArgument("cli.bad_option", "--threads and --effort: must be positive"));
   }
-  if (time_limit_ms < 0) {
-    return Fail(err, Status::InvalidArgument("cli.bad_option", "--time-limit-ms: must be >= 0"));
+  if (time_limit_ms < 0 || time_limit_ms > engine::kMaxTimeLimitMs) {
+    return Fail(err, Status::InvalidArgument(
+                         "cli.bad_option",
+                         "--time-limit-ms: 0 to " + std::to_string(engine::kMaxTimeLimitMs)));
   }
 
   auto text = ReadInput(input);

@@ -29,9 +29,11 @@ class Search {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // `move_budget`: annealing moves at most; `deadline`: when to stop whatever is left.
+  // `move_budget`: annealing moves at most; `deadline`: when to stop whatever is left;
+  // `finish`: the time limit itself (after `deadline`), past which the fairness pass makes
+  // quicker, cruder choices to end in time.
   Search(const CompiledProblem& problem, uint64_t seed, Clock::time_point deadline,
-         int64_t move_budget);
+         Clock::time_point finish, int64_t move_budget);
 
   SearchOutcome Run();
 
@@ -89,7 +91,7 @@ class Search {
 
   const CompiledProblem& p_;
   Rng rng_;
-  Clock::time_point deadline_;
+  Clock::time_point deadline_, finish_;
   int64_t move_budget_;
   int lower_bound_ = 0;  // of the meetings scheduled after repair: annealing stops there
   int64_t clock_checks_ = 0;
@@ -113,6 +115,7 @@ class Search {
   std::vector<uint32_t> participant_mark_;  // per participant, same stamp
   uint32_t stamp_ = 0;
   std::unordered_map<int, std::string> removed_for_fairness_;
+  std::vector<int> excess_who_, excess_after_;  // ExcessIfMoved's scratch
 };
 
 }  // namespace incontra::engine::internal

@@ -351,6 +351,9 @@ TEST_CASE("codec refuses out-of-range numbers as invalid values") {
   const Case cases[] = {
       {"/participants/0/max_meetings", -1, "participants[0].max_meetings"},
       {"/tables", -2, "tables"},
+      // Ten million tables once took a minute and a gigabyte to set up (regression).
+      {"/tables", 100001, "tables"},
+      {"/time_limit_ms", int64_t{1} << 41, "time_limit_ms"},
       {"/fairness", json{{"max_break_spread", -1}}, "fairness.max_break_spread"},
       {"/time_limit_ms", -5, "time_limit_ms"},
       {"/meetings/0/priority", 1e20, "meetings[0].priority"},

@@ -170,14 +170,28 @@ TEST_CASE("cli schedule exits 1 when the output cannot be written") {
   CHECK(Contains(run.err, "no-such-dir/result.json"));
 }
 
+TEST_CASE("cli schedule refuses an output folder before the search (regression)") {
+  // It was found out only when the result was written, after the whole time limit.
+  TempDir dir;
+  WriteFile(dir / "problem.json", kProblem);
+  std::filesystem::create_directory(dir / "out");
+  Run run = Incontra(dir, "schedule " + Quote(dir / "problem.json") + " --time-limit-ms 60000 -o " +
+                              Quote(dir / "out"));
+  CHECK(run.code == 1);
+  CHECK(Contains(run.err, "is a directory"));
+  CHECK(std::filesystem::is_empty(dir / "out"));
+}
+
 TEST_CASE("cli schedule refuses bad options with exit 2") {
   TempDir dir;
   WriteFile(dir / "problem.json", kProblem);
   const std::string problem = Quote(dir / "problem.json");
-  const std::vector<std::string> bad = {"schedule " + problem + " --no-such-option",
-                                        "schedule " + problem + " --time-limit-ms -5",
-                                        "schedule " + problem + " --time-limit-ms soon",
-                                        "schedule " + problem + " --seed x", "schedule"};
+  const std::vector<std::string> bad = {
+      "schedule " + problem + " --no-such-option", "schedule " + problem + " --time-limit-ms -5",
+      "schedule " + problem + " --time-limit-ms soon",
+      // once overflowed into an agenda never searched
+      "schedule " + problem + " --time-limit-ms 9223372036854775807",
+      "schedule " + problem + " --seed x", "schedule"};
   for (const std::string& args : bad) {
     CAPTURE(args);
     Run run = Incontra(dir, args);
