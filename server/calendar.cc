@@ -2,6 +2,7 @@
 
 #include <libical/ical.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <set>
 
+#include "engine/rfc3339.h"
 #include "engine/schedule_json.h"
 
 namespace incontra::server {
@@ -37,22 +39,6 @@ icaltimezone* Zone(const std::string& name) {
 
 Status Invalid(const std::string& where, const std::string& rule) {
   return Status::InvalidArgument("event.invalid_value", where + ": " + rule);
-}
-
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {  // days since 1970-01-01
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-bool ValidDate(int y, int m, int d) {
-  static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > kDays[m - 1]) return false;
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m != 2 || d <= 28 || leap;
 }
 
 bool Digits(const std::string& s, size_t from, size_t count) {
@@ -95,37 +81,6 @@ std::string LocalRfc3339(int64_t seconds, icaltimezone* zone) {
 
 }  // namespace
 
-Result<int64_t> ParseRfc3339(const std::string& text) {
-  auto bad = [&](const char* rule) {
-    return Status::InvalidArgument("event.invalid_value", "'" + text + "': " + rule);
-  };
-  if (text.size() < 20 || !Digits(text, 0, 4) || text[4] != '-' || !Digits(text, 5, 2) ||
-      text[7] != '-' || !Digits(text, 8, 2) || (text[10] != 'T' && text[10] != 't') ||
-      !Digits(text, 11, 2) || text[13] != ':' || !Digits(text, 14, 2) || text[16] != ':' ||
-      !Digits(text, 17, 2)) {
-    return bad("not an RFC 3339 time (YYYY-MM-DDTHH:MM:SS with an offset)");
-  }
-  const int y = Number(text, 0, 4), mo = Number(text, 5, 2), d = Number(text, 8, 2);
-  const int h = Number(text, 11, 2), mi = Number(text, 14, 2), sec = Number(text, 17, 2);
-  if (!ValidDate(y, mo, d) || h > 23 || mi > 59 || sec > 60) return bad("no such date or time");
-  size_t i = 19;
-  if (i < text.size() && text[i] == '.') {
-    const size_t first = ++i;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
-    if (i == first) return bad("a fraction of a second needs digits");
-  }
-  int offset = 0;
-  const std::string zone = text.substr(i);
-  if (zone != "Z" && zone != "z") {
-    if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') || !Digits(zone, 1, 2) ||
-        zone[3] != ':' || !Digits(zone, 4, 2) || Number(zone, 1, 2) > 23 || Number(zone, 4, 2) > 59) {
-      return bad("an RFC 3339 time needs an offset, Z or +HH:MM");
-    }
-    offset = (Number(zone, 1, 2) * 60 + Number(zone, 4, 2)) * 60 * (zone[0] == '-' ? -1 : 1);
-  }
-  return DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
-}
-
 Result<std::vector<engine::Slot>> EventSlots(const json& event) {
   // The zone is checked whatever makes the slots: agendas are written in it.
   if (auto tz = event.find("timezone"); tz != event.end() && tz->is_string()) {
@@ -144,10 +99,9 @@ Result<std::vector<engine::Slot>> EventSlots(const json& event) {
       const engine::Slot& slot = parsed->slots[i];
       const std::string at = "slots[" + std::to_string(i) + "]";
       if (!ids.insert(slot.id).second) return Invalid(at + ".id", "'" + slot.id + "' is used twice");
-      for (const auto& [name, value] : {std::pair{".start", slot.start}, std::pair{".end", slot.end}}) {
-        if (value.empty()) continue;
-        if (auto t = ParseRfc3339(value); !t.ok()) return Invalid(at + name, t.status().message());
-      }
+    }
+    if (Status s = engine::CheckSlotTimes(parsed->slots); !s.ok()) {
+      return Status::InvalidArgument("event.invalid_value", s.message());
     }
     return parsed->slots;
   }
@@ -167,13 +121,14 @@ Result<std::vector<engine::Slot>> EventSlots(const json& event) {
   icaltimezone* zone = Zone(tz);
   if (zone == nullptr) return Invalid("timezone", "'" + tz + "' is not a known time zone");
   std::set<std::string> ids;
+  std::vector<std::pair<int64_t, engine::Slot>> timed;  // by its start, seconds since the epoch
   for (size_t i = 0; i < days.size(); ++i) {
     const std::string where = "days[" + std::to_string(i) + "]";
     const json& day = days[i];
     int y = 0, mo = 0, d = 0, consumed = 0;
     const std::string date = day.is_object() ? day.value("date", json()).is_string() ? day["date"].get<std::string>() : "" : "";
     if (std::sscanf(date.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) != 3 || consumed != 10 ||
-        date.size() != 10 || !ValidDate(y, mo, d)) {
+        date.size() != 10 || !engine::ValidDate(y, mo, d)) {
       return Invalid(where + ".date", "a date YYYY-MM-DD");
     }
     const json sessions = day.value("sessions", json());
@@ -195,7 +150,7 @@ Result<std::vector<engine::Slot>> EventSlots(const json& event) {
         local.year = y, local.month = mo, local.day = d;
         local.hour = t / 60, local.minute = t % 60;
         int daylight = 0;
-        const int64_t begin = DaysFromCivil(y, mo, d) * 86400 + t * 60 -
+        const int64_t begin = engine::DaysFromCivil(y, mo, d) * 86400 + t * 60 -
                               icaltimezone_get_utc_offset(zone, &local, &daylight);
         engine::Slot slot;
         char id[24];
@@ -209,9 +164,20 @@ Result<std::vector<engine::Slot>> EventSlots(const json& event) {
         }
         slot.end = LocalRfc3339(begin + step * 60, zone);
         slot.session = name.is_string() ? name.get<std::string>() : "";
-        slots.push_back(std::move(slot));
+        timed.push_back({begin, std::move(slot)});
       }
     }
+  }
+  // Days and sessions may be listed in any order; the scheduler counts breaks in slot order,
+  // so the slots are put in time order, where sessions that overlap show.
+  std::stable_sort(timed.begin(), timed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 0; i < timed.size(); ++i) {
+    if (i > 0 && timed[i].first < timed[i - 1].first + step * 60) {
+      return Invalid("days", "slot " + timed[i].second.id + " starts before slot " +
+                                 slots.back().id + " ends: sessions overlap");
+    }
+    slots.push_back(std::move(timed[i].second));
   }
   return slots;
 }
@@ -250,10 +216,10 @@ Result<std::string> WriteICalendar(const std::string& timezone,
   const icaltimetype stamp = icaltime_from_timet_with_zone(std::time(nullptr), 0,
                                                            icaltimezone_get_utc_timezone());
   for (const CalendarEntry& e : entries) {
-    auto start = ParseRfc3339(e.start);
-    if (!start.ok()) return start.status();
-    auto end = ParseRfc3339(e.end);
-    if (!end.ok()) return end.status();
+    auto start = engine::ParseRfc3339(e.start), end = engine::ParseRfc3339(e.end);
+    for (const auto* t : {&start, &end}) {
+      if (!t->ok()) return Status::InvalidArgument("event.invalid_value", t->status().message());
+    }
     icalcomponent* vevent = icalcomponent_new_vevent();
     icalcomponent_add_property(vevent, icalproperty_new_uid(e.uid.c_str()));
     icalcomponent_add_property(vevent, icalproperty_new_dtstamp(stamp));

@@ -28,9 +28,6 @@ namespace incontra::server {
 // An event with neither has no slots (a marketplace).
 Result<std::vector<engine::Slot>> EventSlots(const nlohmann::json& event);
 
-// Seconds since the epoch of an RFC 3339 time with offset; InvalidArgument otherwise.
-Result<int64_t> ParseRfc3339(const std::string& text);
-
 struct CalendarEntry {
   std::string uid;          // stable across versions
   std::string start, end;   // RFC 3339

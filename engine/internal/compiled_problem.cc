@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "engine/internal/slot_set.h"
+#include "engine/rfc3339.h"
 
 namespace incontra::engine::internal {
 namespace {
@@ -80,6 +81,7 @@ Result<CompiledProblem> Compile(const ScheduleProblem& p) {
     return Status::InvalidArgument("schedule.invalid_value",
                                    "slots: at most " + std::to_string(kMaxSlots) + " slots");
   }
+  if (Status s = CheckSlotTimes(p.slots); !s.ok()) return s;
   if (p.table_ids.empty()) {
     return Status::InvalidArgument("schedule.invalid_value", "tables: at least one table");
   }

@@ -179,6 +179,16 @@ TEST_CASE("ValidateProblem refuses a negative max_break_spread built in code") {
   CheckError(ValidateProblem(*parsed), "schedule.invalid_value", "fairness.max_break_spread");
 }
 
+TEST_CASE("ValidateProblem refuses slot times out of order or not RFC 3339 (regression)") {
+  // Any text was taken as a time, in any order, though breaks are counted in slot order.
+  json p = ValidBase();
+  p["slots"][0]["start"] = "2027-02-25T10:00:00+01:00";
+  p["slots"][1]["start"] = "2027-02-25T09:00:00+01:00";
+  CheckError(LoadError(p), "schedule.invalid_value", "slots[1].start: ");
+  p["slots"][1]["start"] = "after lunch";
+  CheckError(LoadError(p), "schedule.invalid_value", "slots[1].start: 'after lunch'");
+}
+
 TEST_CASE("ValidateProblem refuses zero tables") {
   json j = ValidBase();
   j["tables"] = 0;
