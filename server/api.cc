@@ -516,15 +516,19 @@ void Api::Tell(const std::string& event, const char* type, json data,
 }
 
 Result<Subscription> Api::Subscribe(const HttpRequest& request) const {
+  const uint64_t checked_at = hub_->drops();  // before the checks, so no erasure slips between
   auto caller = Authenticate(request, store_, options_);
   if (!caller.ok()) return caller.status();
   if (caller->role != Role::kAdmin && limiter_->Take(caller->key_id) > 0) {
     return Status::InvalidArgument("api.rate_limited", "this key is over its request rate; retry later");
   }
   const size_t question = request.target.find('?');
-  return SubscriptionFor(*caller, question == std::string::npos
-                                      ? std::string_view()
-                                      : std::string_view(request.target).substr(question + 1));
+  auto subscription =
+      SubscriptionFor(*caller, question == std::string::npos
+                                   ? std::string_view()
+                                   : std::string_view(request.target).substr(question + 1));
+  if (subscription.ok()) subscription->checked_at = checked_at;
+  return subscription;
 }
 
 Result<Subscription> Api::SubscriptionFor(const Caller& caller, std::string_view query) const {

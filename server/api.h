@@ -72,6 +72,7 @@ struct Subscription {
   std::string event;
   std::string participant;  // empty: the whole event (organisers)
   std::string key_id;
+  uint64_t checked_at = 0;  // Hub::drops() before the key and participant were checked
 };
 
 struct ApiOptions {

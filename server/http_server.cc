@@ -193,8 +193,12 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
             }
             self->Queue(std::move(text));
           });
-        });
+        },
+        subscription_.checked_at);
     DoRead();
+    if (subscription_id_ == 0) {  // erased during the handshake
+      return Close(websocket::close_code::policy_error, "participant erased");
+    }
     if (stop_requested_) Close(websocket::close_code::going_away, "server shutting down");
   }
 

@@ -4,8 +4,13 @@
 
 namespace incontra::server {
 
-uint64_t Hub::Subscribe(std::string event, std::string participant, Sink sink) {
+uint64_t Hub::Subscribe(std::string event, std::string participant, Sink sink,
+                        std::optional<uint64_t> checked_at) {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (checked_at && !participant.empty()) {
+    auto it = dropped_at_.find({event, participant});
+    if (it != dropped_at_.end() && it->second > *checked_at) return 0;
+  }
   const uint64_t id = next_id_++;
   subscribers_.emplace(id, Subscriber{std::move(event), std::move(participant), std::move(sink)});
   return id;
@@ -18,6 +23,7 @@ void Hub::Unsubscribe(uint64_t id) {
 
 void Hub::Drop(const std::string& event, const std::string& participant) {
   std::lock_guard<std::mutex> lock(mutex_);
+  dropped_at_[{event, participant}] = ++drops_;
   for (auto it = subscribers_.begin(); it != subscribers_.end();) {
     if (it->second.event == event && it->second.participant == participant) {
       it->second.sink(nullptr);
@@ -43,6 +49,11 @@ void Hub::Publish(const Push& push) {
     }
     s.sink(text);
   }
+}
+
+uint64_t Hub::drops() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return drops_;
 }
 
 size_t Hub::subscribers() const {

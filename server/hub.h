@@ -22,7 +22,9 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace incontra::server {
@@ -41,11 +43,17 @@ class Hub {
   using Sink = std::function<void(std::shared_ptr<const std::string> text)>;
 
   // `participant` empty: every message of the event. Returns an id for Unsubscribe.
-  uint64_t Subscribe(std::string event, std::string participant, Sink sink);
+  // `checked_at`: drops() taken before the caller checked that the participant exists; when it
+  // was dropped since, nothing is subscribed and 0 is returned (a WebSocket handshake takes a
+  // while, and an erasure may fall in it).
+  uint64_t Subscribe(std::string event, std::string participant, Sink sink,
+                     std::optional<uint64_t> checked_at = std::nullopt);
   void Unsubscribe(uint64_t id);
   // Ends every subscription that follows this participant of this event (an erased
   // participant's): each sink is called once with nullptr, then forgotten.
   void Drop(const std::string& event, const std::string& participant);
+  // How many Drop calls there have been.
+  uint64_t drops() const;
   void Publish(const Push& push);
   size_t subscribers() const;
 
@@ -57,6 +65,9 @@ class Hub {
   mutable std::mutex mutex_;
   uint64_t next_id_ = 1;
   std::map<uint64_t, Subscriber> subscribers_;
+  uint64_t drops_ = 0;
+  // (event, participant) -> drops_ after its last Drop. One entry per participant ever erased.
+  std::map<std::pair<std::string, std::string>, uint64_t> dropped_at_;
 };
 
 }  // namespace incontra::server

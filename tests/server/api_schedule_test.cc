@@ -683,6 +683,33 @@ TEST_CASE(
         std::vector<std::string>{"request.cancelled", "meeting.cancelled", "meeting.cancelled"});
 }
 
+TEST_CASE("api review: a participant erased during its WebSocket handshake is not subscribed") {
+  // The token was checked before the erasure, the subscription made after it (in the handshake),
+  // and that subscription lived on: pushes for a new participant of the same id reached it.
+  ScheduleFixture f;
+  HttpRequest upgrade{"GET", "/v1/ws?event=e1", {}, ""};
+  upgrade.headers["authorization"] = *AuthorizationFor("token-p1");
+  auto checked = f.api->Subscribe(upgrade);
+  REQUIRE(checked.ok());
+  auto other = f.api->Subscribe([&] {
+    HttpRequest r = upgrade;
+    r.headers["authorization"] = *AuthorizationFor("token-p2");
+    return r;
+  }());
+  REQUIRE(other.ok());
+  REQUIRE(f.Call("DELETE", "/v1/events/e1/participants/p1", "organiser").status == 204);
+  int calls = 0;
+  auto sink = [&calls](std::shared_ptr<const std::string>) { ++calls; };
+  CHECK(f.api->hub().Subscribe(checked->event, checked->participant, sink, checked->checked_at) ==
+        0);
+  // Someone else's handshake, across the same erasure, goes ahead.
+  const uint64_t kept =
+      f.api->hub().Subscribe(other->event, other->participant, sink, other->checked_at);
+  CHECK(kept != 0);
+  CHECK(f.api->hub().subscribers() == 1);
+  CHECK(calls == 0);
+}
+
 TEST_CASE("api review: erasing a participant takes its needs and its tokens with it") {
   ScheduleFixture f;
   REQUIRE(f.Call("PUT", "/v1/events/e1/needs/n1", "admin", R"({"title": "Verde", "owner": "p1"})").status == 200);
