@@ -81,6 +81,10 @@ struct ApiOptions {
   // 429 api.rate_limited with Retry-After. 0: no limit.
   double rate_per_second = 100;
   double rate_burst = 200;
+  // Schedule runs under way at once, across events; beyond, 503 schedule.busy with
+  // Retry-After. Each holds a request worker for up to its time limit, so this stays below the
+  // server's workers for the other routes to keep answering.
+  int max_schedule_runs = 2;
 };
 
 class Api {

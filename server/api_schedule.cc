@@ -194,10 +194,17 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
   // written under it; the solver runs between, unlocked, so requests and other routes go on
   // meanwhile. A run whose inputs changed in between is refused, not published stale.
   std::unique_lock<std::mutex> lock(cache_->requests_mutex);
-  if (!cache_->scheduling.insert(event).second) {
+  if (cache_->scheduling.count(event)) {
     return ErrorResponse(Status::InvalidArgument(
         "schedule.running", "a schedule of this event is being made; wait for its answer"));
   }
+  if (cache_->scheduling.size() >= static_cast<size_t>(std::max(1, options_.max_schedule_runs))) {
+    HttpResponse busy = ErrorResponse(
+        Status::IoError("schedule.busy", "the server is making other events' schedules; retry"));
+    busy.headers.push_back({"Retry-After", "5"});
+    return busy;
+  }
+  cache_->scheduling.insert(event);
   struct Done {  // on every way out, under the lock (held again before each return)
     std::unique_lock<std::mutex>& lock;
     Api::Cache& cache;

@@ -713,7 +713,8 @@ int Serve(int argc, const char* const* argv, std::ostream& out, std::ostream& er
       "bind", po::value(&bind)->default_value("127.0.0.1"), "address to listen on")(
       "threads", po::value(&threads)->default_value(2), "I/O threads: connections, reads, writes")(
       "workers", po::value(&workers)->default_value(4),
-      "threads that run requests: a long one (a schedule run) holds one of these, not the I/O")(
+      "threads that run requests: a long one (a schedule run) holds one of these, not the I/O; "
+      "half of them at most run schedules at once")(
       "log-file", po::value(&log_file), "append the access and error log here, not to stderr")(
       "quiet", po::bool_switch(&quiet), "log only warnings and errors, not every request")(
       "rate-limit", po::value(&rate)->default_value(100),
@@ -741,7 +742,11 @@ int Serve(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   auto store = storage::Store::Open(data);
   if (!store.ok()) return Fail(err, store.status());
   if (rate < 0) return Fail(err, Status::InvalidArgument("cli.bad_option", "--rate-limit: 0 or more"));
-  Api api(**store, {.admin_key = admin_key, .rate_per_second = rate, .rate_burst = 2 * rate});
+  // Half the workers at most make schedules, so the other half always answers the rest.
+  Api api(**store, {.admin_key = admin_key,
+                    .rate_per_second = rate,
+                    .rate_burst = 2 * rate,
+                    .max_schedule_runs = std::max(1, workers / 2)});
   ServerOptions server_options;
   server_options.bind = bind;
   server_options.port = static_cast<uint16_t>(port);

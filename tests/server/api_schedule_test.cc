@@ -624,18 +624,31 @@ TEST_CASE("api review: WebSocket query values are percent-decoded, odd methods a
 namespace incontra::server {
 namespace {
 
+// 40 companies in `event` and 80 accepted requests among them: a run that lasts (about 0.7 s).
+void Crowd(const ScheduleFixture& f, const std::string& event) {
+  const std::string base = "/v1/events/" + event;
+  for (int i = 10; i < 50; ++i) {
+    HttpResponse r = f.Call("PUT", base + "/participants/c" + std::to_string(i), "admin",
+                            json{{"kind", "company"}, {"max_meetings", 4}}.dump());
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+  }
+  for (int i = 10; i < 50; ++i) {
+    for (int d : {1, 3}) {
+      const json request = {{"from", "c" + std::to_string(i)},
+                            {"to", "c" + std::to_string(10 + (i - 10 + d) % 40)}};
+      HttpResponse r = f.Call("POST", base + "/requests", "admin", request.dump());
+      REQUIRE_MESSAGE(r.status == 201, r.body);
+      const std::string id = json::parse(r.body)["id"];
+      REQUIRE(f.Call("POST", base + "/requests/" + id + "/accept", "admin").status == 200);
+    }
+  }
+}
+
 TEST_CASE("api schedule: while a run of an event is under way, another run of it is refused") {
   // Before, both ran to their end, each holding a thread for its whole time limit, and the
   // second was then refused as a conflict.
   ScheduleFixture f;
-  for (int i = 10; i < 50; ++i) {
-    f.Participant("c" + std::to_string(i), {{"kind", "company"}, {"max_meetings", 4}});
-  }
-  for (int i = 10; i < 50; ++i) {
-    for (int d : {1, 3}) {
-      f.Accepted("c" + std::to_string(i), "c" + std::to_string(10 + (i - 10 + d) % 40));
-    }
-  }
+  Crowd(f, "e1");
   // Two runs at once: one is refused at once, whichever comes second.
   std::vector<std::string> outcomes(2);
   std::latch start(2);
@@ -653,6 +666,43 @@ TEST_CASE("api schedule: while a run of an event is under way, another run of it
   // Once it is over, the next run goes ahead.
   CHECK(Outcome(f.Call("POST", "/v1/events/e1/schedule", "organiser",
                        R"({"time_limit_ms": 50})")) == "201");
+}
+
+TEST_CASE("api schedule: runs of other events beyond the server's share answer 503 schedule.busy") {
+  // Before, every event could run a schedule at once, each holding a request worker for its
+  // whole time limit: four events scheduling took all four workers from every other route.
+  ScheduleFixture f;
+  json e2 = json::parse(f.StoredEvent("e1"));
+  e2["id"] = "e2";
+  REQUIRE(f.Call("PUT", "/v1/events/e2", "admin", e2.dump()).status == 200);
+  Crowd(f, "e1");
+  Crowd(f, "e2");
+  f.api.emplace(*f.store, ApiOptions{kAdminKey, 0, 0, /*max_schedule_runs=*/1});
+  std::vector<HttpResponse> answers(2);
+  std::latch start(2);
+  std::vector<std::thread> runs;
+  for (int t = 0; t < 2; ++t) {
+    runs.emplace_back([&, t] {
+      start.arrive_and_wait();
+      answers[t] = f.Call("POST", t == 0 ? "/v1/events/e1/schedule" : "/v1/events/e2/schedule",
+                          t == 0 ? "organiser" : "other", R"({"time_limit_ms": 3000})");
+    });
+  }
+  for (auto& r : runs) r.join();
+  std::vector<std::string> outcomes = {Outcome(answers[0]), Outcome(answers[1])};
+  std::sort(outcomes.begin(), outcomes.end());
+  CHECK(outcomes == std::vector<std::string>{"201", "503 schedule.busy"});
+  for (const HttpResponse& r : answers) {
+    if (r.status != 503) continue;
+    bool retry_after = false;
+    for (const auto& [name, value] : r.headers)
+      retry_after |= name == "Retry-After" && value == "5";
+    CHECK(retry_after);
+  }
+  // Once the first is over, the other goes ahead.
+  const bool e1_waited = answers[0].status == 503;
+  CHECK(Outcome(f.Call("POST", e1_waited ? "/v1/events/e1/schedule" : "/v1/events/e2/schedule",
+                       e1_waited ? "organiser" : "other", R"({"time_limit_ms": 50})")) == "201");
 }
 
 TEST_CASE(
