@@ -1,5 +1,6 @@
 #include "storage/store.h"
 
+#include <fcntl.h>
 #include <openssl/sha.h>
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/checkpoint.h>
@@ -630,6 +631,25 @@ Status Store::Backup(const std::string& dir) const {
   return FromRocks(checkpoint->CreateCheckpoint(fs::absolute(dir).string()), dir);
 }
 
+namespace {
+
+// Whether another process holds `dir`'s RocksDB lock: a live database, whose files change under
+// a copy. RocksDB locks its LOCK file with fcntl; closing any descriptor of that file drops
+// this process's own fcntl locks on it, so this is only asked of a folder this process has not
+// opened as a Store.
+bool HeldByAnotherProcess(const std::string& dir) {
+  const int fd = ::open((fs::path(dir) / "LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock lock = {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  const bool held = ::fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
+  ::close(fd);
+  return held;
+}
+
+}  // namespace
+
 Status RestoreBackup(const std::string& backup_dir, const std::string& data_dir) {
   std::error_code ec;
   if (fs::exists(data_dir, ec) && !fs::is_empty(data_dir, ec)) {
@@ -643,6 +663,12 @@ Status RestoreBackup(const std::string& backup_dir, const std::string& data_dir)
                                    backup_dir + ": not an Incontra backup (no RocksDB files here)");
   }
   if (Status s = CheckFormat(backup_dir); !s.ok()) return s;
+  if (HeldByAnotherProcess(backup_dir)) {
+    return Status::IoError("storage.locked",
+                           backup_dir +
+                               ": a live database (another process holds it), not a "
+                               "backup; make one with backup and restore that");
+  }
   // A target inside the backup would copy the backup into itself, deeper at every level.
   const fs::path from = fs::weakly_canonical(backup_dir, ec);
   const fs::path to = fs::weakly_canonical(data_dir, ec);

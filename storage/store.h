@@ -112,6 +112,8 @@ class Store {
 };
 
 // Copies a backup into `data_dir`, which must not exist or be empty, and checks that it opens.
+// storage.locked when `backup_dir` is a database another process has open (a live one); the
+// backup must not be open as a Store in this process either.
 Status RestoreBackup(const std::string& backup_dir, const std::string& data_dir);
 
 }  // namespace incontra::storage

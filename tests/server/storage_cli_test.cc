@@ -482,6 +482,42 @@ TEST_CASE("cli storage commands refuse a data folder another process holds as st
   CHECK(Canonical(run.out) == Canonical(kNeedsStored));
 }
 
+TEST_CASE("cli restore refuses a live database as its source (regression)") {
+  // A running server's folder was copied as if it were a backup, its files changing under
+  // the copy.
+  TempDir dir;
+  const std::string data = dir / "data";
+  ImportOk(dir, "p.jsonl", kParticipants, kEvent);
+  const std::string bin = INCONTRA_BIN, err = dir / "serve.err";
+  std::vector<std::string> args = {bin, "serve", "--data", data, "--port", "0", "--quiet"};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, bin.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE(spawned == 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (LockHolder(data) != pid && std::chrono::steady_clock::now() < deadline) usleep(1000);
+  const bool held = LockHolder(data) == pid;
+  Run run = Incontra(dir, "restore " + Quote(data) + DataOption(dir, "restored"));
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  REQUIRE_MESSAGE(held, ReadFile(err));
+  CHECK(run.code != 0);
+  CHECK(StartsWith(run.err, "error: storage.locked: "));
+  CHECK(Contains(run.err, "live database"));
+  CHECK_FALSE(std::filesystem::exists(dir / "restored"));
+  // Once the server is gone, the folder may be restored from like any backup.
+  run = Incontra(dir, "restore " + Quote(data) + DataOption(dir, "restored"));
+  CHECK_MESSAGE(run.code == 0, run.err);
+}
+
 TEST_CASE("cli import export backup and restore --help exit 0 and mention --data") {
   TempDir dir;
   for (const char* name : {"import", "export", "backup", "restore"}) {
