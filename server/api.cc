@@ -170,6 +170,33 @@ Status ValidateEvent(const json& event) {
   return Status::Ok();
 }
 
+// An id in the query, percent-decoded like a path segment ("p%201" is "p 1"); empty when absent.
+Result<std::string> IdParam(std::string_view query, const char* name) {
+  auto value = api::QueryParam(query, name);
+  if (!value) return std::string();
+  auto segments = Segments("/" + *value);
+  if (!segments.ok() || segments->size() != 1) {
+    return Status::InvalidArgument("api.invalid_query",
+                                   std::string(name) + ": 1 to 128 bytes of UTF-8, %XX-escaped");
+  }
+  return (*segments)[0];
+}
+
+// What `caller` may see of a stored participant or need: organisers everything; a participant
+// its own record and its own needs whole; everyone else a participant's public profile and a
+// need's known fields (what organisers add to them is theirs).
+Result<json> VisiblePart(const Caller& caller, bool participant, const json& record) {
+  if (caller.Organises()) return record;
+  const std::string id = record.value("id", "");
+  if (participant) return caller.ActsFor(id) ? record : api::PublicProfile(record);
+  auto need = engine::NeedFromJson(record);
+  if (!need.ok()) return need.status();
+  if (caller.role == Role::kParticipant && need->owner == caller.participant) return record;
+  engine::Need known = *need;
+  known.extra = json::object();
+  return engine::NeedToJson(known);
+}
+
 // The route a target matches, as a pattern with no ids in it, for logs and metrics.
 std::string RoutePattern(std::string_view target) {
   target = target.substr(0, target.find('?'));
@@ -532,17 +559,7 @@ Result<Subscription> Api::Subscribe(const HttpRequest& request) const {
 }
 
 Result<Subscription> Api::SubscriptionFor(const Caller& caller, std::string_view query) const {
-  // The values are percent-decoded like path segments ("p%201" is "p 1").
-  auto decoded = [&](const char* name) -> Result<std::string> {
-    auto value = api::QueryParam(query, name);
-    if (!value) return std::string();
-    auto segments = Segments("/" + *value);
-    if (!segments.ok() || segments->size() != 1) {
-      return Status::InvalidArgument("api.invalid_query",
-                                     std::string(name) + ": 1 to 128 bytes of UTF-8, %XX-escaped");
-    }
-    return (*segments)[0];
-  };
+  auto decoded = [&](const char* name) { return IdParam(query, name); };
   auto event = decoded("event");
   if (!event.ok()) return event.status();
   if (event->empty()) return Status::InvalidArgument("api.invalid_query", "event: required");
@@ -727,6 +744,10 @@ HttpResponse Api::Route(const HttpRequest& request, std::string* key_id) const {
     if (method != "GET") return not_allowed();
     return Suggestions(*caller, event, seg[3] == "participants", seg[4], query);
   }
+  if (seg.size() == 4 && (seg[3] == "participants" || seg[3] == "needs")) {
+    if (method != "GET") return not_allowed();
+    return List(*caller, event, seg[3] == "participants", query);
+  }
   if (seg.size() == 5 && (seg[3] == "participants" || seg[3] == "needs")) {
     return Records(*caller, request, event, seg);
   }
@@ -783,6 +804,32 @@ HttpResponse Api::Suggestions(const Caller& caller, const std::string& event,
       "storage.not_found", (for_participant ? "participant '" : "need '") + id + "': not found"));
 }
 
+HttpResponse Api::List(const Caller& caller, const std::string& event, bool participants,
+                       std::string_view query) const {
+  auto limit = api::ParseCount(api::QueryParam(query, "limit"), 100, "limit");
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  if (*limit == 0 || *limit > 1000) {
+    return ErrorResponse(Status::InvalidArgument("api.invalid_query", "limit: 1 to 1000"));
+  }
+  auto after = IdParam(query, "after");
+  if (!after.ok()) return ErrorResponse(after.status());
+  auto records = store_.List(participants ? RecordKind::kParticipant : RecordKind::kNeed, event);
+  if (!records.ok()) return ErrorResponse(records.status());
+  // The store lists in id order (bytes, as std::string compares): a page starts after `after`.
+  auto it = std::upper_bound(
+      records->begin(), records->end(), *after,
+      [](const std::string& id, const json& r) { return id < r.value("id", std::string()); });
+  json page = json::array();
+  for (; it != records->end() && page.size() < *limit; ++it) {
+    auto visible = VisiblePart(caller, participants, *it);
+    if (!visible.ok()) return ErrorResponse(visible.status());
+    page.push_back(std::move(*visible));
+  }
+  // `next`: the `after` of the following page, null on the last one.
+  const json next = it == records->end() ? json() : json(page.back()["id"]);
+  return api::Json(200, {{participants ? "participants" : "needs", page}, {"next", next}});
+}
+
 HttpResponse Api::Records(const Caller& caller, const HttpRequest& request,
                           const std::string& event, const std::vector<std::string>& seg) const {
   const std::string& method = request.method;
@@ -792,22 +839,25 @@ HttpResponse Api::Records(const Caller& caller, const HttpRequest& request,
   if (method == "GET") {
     auto r = store_.Get(kind, event, id);
     if (!r.ok()) return ErrorResponse(r.status());
-    if (caller.Organises()) return api::Json(200, *r);
-    if (participant) return api::Json(200, caller.ActsFor(id) ? *r : api::PublicProfile(*r));
-    // Needs are public in their known fields; what organisers add to them is theirs.
-    auto need = engine::NeedFromJson(*r);
-    if (!need.ok()) return ErrorResponse(need.status());
-    if (caller.role == Role::kParticipant && need->owner == caller.participant) {
-      return api::Json(200, *r);
-    }
-    engine::Need known = *need;
-    known.extra = json::object();
-    return api::Json(200, engine::NeedToJson(known));
+    auto visible = VisiblePart(caller, participant, *r);
+    return visible.ok() ? api::Json(200, *visible) : ErrorResponse(visible.status());
   }
   if (caller.role == Role::kFrontend) return ErrorResponse(api::Forbidden("frontend keys only read"));
   if (method == "DELETE" && participant) {
     if (!caller.ActsFor(id)) return ErrorResponse(api::Forbidden("not this participant's key"));
     return Erase(event, id);
+  }
+  if (method == "DELETE") {  // a need withdrawn: by its owner or the organisers
+    std::lock_guard<std::mutex> lock(cache_->requests_mutex);
+    auto before = store_.Get(kind, event, id);
+    if (!before.ok()) return ErrorResponse(before.status());
+    if (!caller.Organises() &&
+        !(caller.role == Role::kParticipant && before->value("owner", "") == caller.participant)) {
+      return ErrorResponse(api::Forbidden("a participant withdraws only needs it owns"));
+    }
+    if (Status s = store_.Delete(kind, event, id); !s.ok()) return ErrorResponse(s);
+    cache_->Invalidate(event);
+    return {204, "application/json", ""};
   }
   if (method != "PUT") {
     return ErrorResponse(Status::InvalidArgument("api.method_not_allowed", method + ": not allowed"));

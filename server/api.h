@@ -116,6 +116,9 @@ class Api {
   // Route groups, each in its own file; `caller` is already checked to be in the event.
   HttpResponse Records(const Caller& caller, const HttpRequest& request, const std::string& event,
                        const std::vector<std::string>& seg) const;  // api.cc
+  // GET /participants and /needs: what `caller` may see of each, in id order, a page at a time.
+  HttpResponse List(const Caller& caller, const std::string& event, bool participants,
+                    std::string_view query) const;  // api.cc
   HttpResponse Suggestions(const Caller& caller, const std::string& event, bool for_participant,
                            const std::string& id, std::string_view query) const;  // api.cc
   // Deletes a participant and what it is in; its counterparts' meetings stay, cancelled and

@@ -41,6 +41,9 @@ TEST_CASE("api every route answers each kind of caller as its scope allows") {
       {"DELETE", "/v1/events/e1/participants/p1", ""},
       {"PUT", "/v1/events/e1/needs/n1", R"({"title": "Verde urbano"})"},
       {"GET", "/v1/events/e1/needs/n1", ""},
+      {"DELETE", "/v1/events/e1/needs/n1", ""},
+      {"GET", "/v1/events/e1/participants?limit=5", ""},
+      {"GET", "/v1/events/e1/needs", ""},
       {"GET", "/v1/events/e1/changes?since=0", ""},
       {"GET", "/v1/events/e1/participants/p1/suggestions", ""},
       {"GET", "/v1/events/e1/needs/n1/suggestions?top=5", ""},
@@ -81,6 +84,9 @@ TEST_CASE("api every route answers each kind of caller as its scope allows") {
   scoped("DELETE /v1/events/e1/participants/p1", "204");
   scoped("PUT /v1/events/e1/needs/n1", "200");
   scoped("GET /v1/events/e1/needs/n1", "200");
+  scoped("DELETE /v1/events/e1/needs/n1", "204");
+  scoped("GET /v1/events/e1/participants?limit=5", "200");
+  scoped("GET /v1/events/e1/needs", "200");
   scoped("GET /v1/events/e1/changes?since=0", "200");
   scoped("GET /v1/events/e1/participants/p1/suggestions", "200");
   scoped("GET /v1/events/e1/needs/n1/suggestions?top=5", "200");
@@ -283,6 +289,105 @@ TEST_CASE("api DELETE of a participant answers 204, then it is gone") {
   CHECK(f.Stored(RecordKind::kParticipant, "e1", "p1") == "-");
 }
 
+// Each listed record as the caller sees it, its keys in order: "p1{id,kind,max_meetings}".
+std::string Listed(const HttpResponse& r, const char* key) {
+  if (r.status != 200) return Outcome(r);
+  const json page = json::parse(r.body);
+  std::string out;
+  for (const json& record : page[key]) {
+    out += record["id"].get<std::string>() + "{";
+    for (auto it = record.begin(); it != record.end(); ++it) {
+      out += (it == record.begin() ? "" : ",") + it.key();
+    }
+    out += "} ";
+  }
+  return out + "next " + page["next"].dump();
+}
+
+TEST_CASE("api participants are listed a page at a time, each as the caller may see it") {
+  // There was no list: an organiser could not see who had registered but through the feed.
+  ApiFixture f;
+  for (const char* id : {"p1", "p2", "c/3", "c1"}) {
+    REQUIRE(f.Call("PUT",
+                   std::string("/v1/events/e1/participants/") +
+                       (std::string(id) == "c/3" ? "c%2F3" : id),
+                   "admin", R"({"kind": "company", "name": "N", "max_meetings": 4, "note": "vip"})")
+                .status == 200);
+  }
+  REQUIRE(f.Call("PUT", "/v1/events/e2/participants/x1", "admin", R"({"kind": "pa"})").status ==
+          200);
+  const std::string all = "/v1/events/e1/participants";
+  CHECK(Listed(f.Call("GET", all, "organiser"), "participants") ==
+        "c/3{id,kind,max_meetings,name,note} c1{id,kind,max_meetings,name,note} "
+        "p1{id,kind,max_meetings,name,note} p2{id,kind,max_meetings,name,note} next null");
+  // A token sees its own record whole and the others' public profiles; so does a frontend.
+  CHECK(Listed(f.Call("GET", all, "token-p1"), "participants") ==
+        "c/3{id,kind,name} c1{id,kind,name} p1{id,kind,max_meetings,name,note} p2{id,kind,name} "
+        "next null");
+  CHECK(Listed(f.Call("GET", all, "frontend"), "participants") ==
+        "c/3{id,kind,name} c1{id,kind,name} p1{id,kind,name} p2{id,kind,name} next null");
+  CHECK(Outcome(f.Call("GET", all, "other")) == "403 api.forbidden");
+  // Pages: `next` is the `after` of the following one (percent-encoded like a path segment).
+  CHECK(Listed(f.Call("GET", all + "?limit=2", "organiser"), "participants") ==
+        "c/3{id,kind,max_meetings,name,note} c1{id,kind,max_meetings,name,note} next \"c1\"");
+  CHECK(Listed(f.Call("GET", all + "?limit=1&after=c%2F3", "frontend"), "participants") ==
+        "c1{id,kind,name} next \"c1\"");
+  CHECK(Listed(f.Call("GET", all + "?limit=2&after=c1", "frontend"), "participants") ==
+        "p1{id,kind,name} p2{id,kind,name} next null");
+  CHECK(Listed(f.Call("GET", all + "?after=zzz", "frontend"), "participants") == "next null");
+  for (const char* bad : {"?limit=0", "?limit=1001", "?limit=x", "?after=%ZZ"}) {
+    CAPTURE(bad);
+    CHECK(Outcome(f.Call("GET", all + bad, "organiser")) == "400 api.invalid_query");
+  }
+}
+
+TEST_CASE("api needs are listed with their known fields, whole for their owner and organisers") {
+  ApiFixture f;
+  REQUIRE(f.Call("PUT", "/v1/events/e1/participants/p1", "admin", R"({"kind": "pa"})").status ==
+          200);
+  REQUIRE(f.Call("PUT", "/v1/events/e1/needs/n1", "admin",
+                 R"({"title": "Verde", "owner": "p1", "internal": "budget line 7"})")
+              .status == 200);
+  REQUIRE(f.Call("PUT", "/v1/events/e1/needs/n2", "admin",
+                 R"({"title": "Pulizie", "owner": "p9", "internal": "x"})")
+              .status == 200);
+  const std::string all = "/v1/events/e1/needs";
+  CHECK(Listed(f.Call("GET", all, "organiser"), "needs") ==
+        "n1{id,internal,owner,title} n2{id,internal,owner,title} next null");
+  CHECK(Listed(f.Call("GET", all, "token-p1"), "needs") ==
+        "n1{id,internal,owner,title} n2{id,owner,title} next null");
+  CHECK(Listed(f.Call("GET", all, "frontend"), "needs") ==
+        "n1{id,owner,title} n2{id,owner,title} next null");
+}
+
+TEST_CASE("api a need is withdrawn by its owner's token or the organisers, by nobody else") {
+  // There was no way to withdraw a need: DELETE answered 405.
+  ApiFixture f;
+  for (const char* id : {"p1", "p2"}) {
+    REQUIRE(
+        f.Call("PUT", std::string("/v1/events/e1/participants/") + id, "admin", R"({"kind": "pa"})")
+            .status == 200);
+  }
+  for (const char* id : {"n1", "n2"}) {
+    REQUIRE(f.Call("PUT", std::string("/v1/events/e1/needs/") + id, "admin",
+                   R"({"title": "Verde urbano", "owner": "p1"})")
+                .status == 200);
+  }
+  CHECK(Outcome(f.Call("DELETE", "/v1/events/e1/needs/n1", "token-p2")) == "403 api.forbidden");
+  CHECK(Outcome(f.Call("DELETE", "/v1/events/e1/needs/n1", "frontend")) == "403 api.forbidden");
+  CHECK(Outcome(f.Call("DELETE", "/v1/events/e1/needs/n1", "other")) == "403 api.forbidden");
+  CHECK(f.Stored(RecordKind::kNeed, "e1", "n1") != "-");
+  CHECK(Outcome(f.Call("GET", "/v1/events/e1/needs/n1/suggestions", "organiser")) == "200");
+  CHECK(Outcome(f.Call("DELETE", "/v1/events/e1/needs/n1", "token-p1")) == "204");
+  CHECK(f.Stored(RecordKind::kNeed, "e1", "n1") == "-");
+  CHECK(Outcome(f.Call("GET", "/v1/events/e1/needs/n1/suggestions", "organiser")) ==
+        "404 storage.not_found");
+  CHECK(Outcome(f.Call("DELETE", "/v1/events/e1/needs/n1", "organiser")) ==
+        "404 storage.not_found");
+  CHECK(Outcome(f.Call("DELETE", "/v1/events/e1/needs/n2", "organiser")) == "204");
+  CHECK(f.Ids(RecordKind::kParticipant, "e1") == "p1 p2");
+}
+
 TEST_CASE(
     "api DELETE of a participant takes its requests, its meetings stay cancelled, without it") {
   ApiFixture f;
@@ -346,7 +451,6 @@ TEST_CASE("api unknown events, unknown routes and wrong methods") {
       {"GET", "/v1/events/e1/participants/ghost", ""},
       {"GET", "/v1/events/e1/needs/ghost", ""},
       {"GET", "/v1/events/e1/things/x", ""},
-      {"GET", "/v1/events/e1/participants", ""},
       {"GET", "/v1/events/e1/participants/p1/more", ""},
       {"GET", "/v2/events", ""},
       {"GET", "/", ""},
@@ -356,7 +460,8 @@ TEST_CASE("api unknown events, unknown routes and wrong methods") {
       {"DELETE", "/v1/events/e1", ""},
       {"POST", "/v1/events/e1/participants/p1", R"({"kind": "pa"})"},
       {"PATCH", "/v1/events/e1/participants/p1", R"({"kind": "pa"})"},
-      {"DELETE", "/v1/events/e1/needs/n1", ""},
+      {"PATCH", "/v1/events/e1/needs/n1", R"({"title": "T"})"},
+      {"POST", "/v1/events/e1/participants", R"({"kind": "pa"})"},
       {"POST", "/v1/events/e1/changes", ""},
       {"POST", "/healthz", ""},
   };
@@ -375,7 +480,6 @@ TEST_CASE("api unknown events, unknown routes and wrong methods") {
         "GET /v1/events/e1/participants/ghost -> 404 storage.not_found\n"
         "GET /v1/events/e1/needs/ghost -> 404 storage.not_found\n"
         "GET /v1/events/e1/things/x -> 404 api.not_found\n"
-        "GET /v1/events/e1/participants -> 404 api.not_found\n"
         "GET /v1/events/e1/participants/p1/more -> 404 api.not_found\n"
         "GET /v2/events -> 404 api.not_found\n"
         "GET / -> 404 api.not_found\n"
@@ -385,7 +489,8 @@ TEST_CASE("api unknown events, unknown routes and wrong methods") {
         "DELETE /v1/events/e1 -> 405 api.method_not_allowed\n"
         "POST /v1/events/e1/participants/p1 -> 405 api.method_not_allowed\n"
         "PATCH /v1/events/e1/participants/p1 -> 405 api.method_not_allowed\n"
-        "DELETE /v1/events/e1/needs/n1 -> 405 api.method_not_allowed\n"
+        "PATCH /v1/events/e1/needs/n1 -> 405 api.method_not_allowed\n"
+        "POST /v1/events/e1/participants -> 405 api.method_not_allowed\n"
         "POST /v1/events/e1/changes -> 405 api.method_not_allowed\n"
         "POST /healthz -> 405 api.method_not_allowed\n");
   // Nothing was created or taken away.
