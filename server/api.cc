@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <initializer_list>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -213,7 +215,9 @@ std::string RoutePattern(std::string_view target) {
   };
   if (seg.size() == 1 && one_of(seg[0], {"healthz", "metrics"})) return "/" + std::string(seg[0]);
   if (seg.size() < 2 || seg[0] != "v1") return "(unknown)";
-  if (seg.size() == 2 && one_of(seg[1], {"openapi.json", "ws", "events"})) return "/v1/" + std::string(seg[1]);
+  if (seg.size() == 2 && one_of(seg[1], {"openapi.json", "ws", "events", "backups"})) {
+    return "/v1/" + std::string(seg[1]);
+  }
   if (seg[1] != "events") return "(unknown)";
   std::string out = "/v1/events/{event}";
   if (seg.size() == 3) return out;
@@ -609,7 +613,8 @@ HttpResponse Api::Route(const HttpRequest& request, std::string* key_id) const {
                            : not_allowed();
   }
   const bool metrics = seg.size() == 1 && seg[0] == "metrics";
-  if (!metrics && (seg.size() < 2 || seg[0] != "v1" || (seg[1] != "events" && seg[1] != "ws"))) {
+  if (!metrics && (seg.size() < 2 || seg[0] != "v1" ||
+                   (seg[1] != "events" && seg[1] != "ws" && seg[1] != "backups"))) {
     return ErrorResponse(Status::NotFound("api.not_found", path + ": no such route"));
   }
   auto caller = Authenticate(request, store_, options_);
@@ -637,6 +642,14 @@ HttpResponse Api::Route(const HttpRequest& request, std::string* key_id) const {
         "api.upgrade_required", "/v1/ws: a WebSocket upgrade request is required"));
   }
 
+  if (seg[1] == "backups") {
+    if (seg.size() != 2)
+      return ErrorResponse(Status::NotFound("api.not_found", path + ": no such route"));
+    if (method != "POST") return not_allowed();
+    if (caller->role != Role::kAdmin)
+      return ErrorResponse(api::Forbidden("backups are for the admin key"));
+    return Backup();
+  }
   if (seg.size() == 2) {  // /v1/events
     if (method != "POST") return not_allowed();
     if (caller->role != Role::kAdmin) {
@@ -802,6 +815,32 @@ HttpResponse Api::Suggestions(const Caller& caller, const std::string& event,
   }
   return ErrorResponse(Status::NotFound(
       "storage.not_found", (for_participant ? "participant '" : "need '") + id + "': not found"));
+}
+
+HttpResponse Api::Backup() const {
+  if (options_.backup_dir.empty()) {
+    return ErrorResponse(
+        Status::InvalidArgument("backup.disabled", "the server was started without --backup-dir"));
+  }
+  // Named by the time in UTC, so they sort; a second one in the same second gets a suffix.
+  // Backups are made one at a time: the name is chosen and taken under one lock.
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char name[40];
+  std::strftime(name, sizeof name, "incontra-%Y%m%dT%H%M%SZ", &tm);
+  std::error_code ec;
+  std::filesystem::create_directories(options_.backup_dir, ec);
+  std::string chosen = name;
+  for (int n = 2; std::filesystem::exists(std::filesystem::path(options_.backup_dir) / chosen, ec);
+       ++n) {
+    chosen = std::string(name) + "-" + std::to_string(n);
+  }
+  const std::string path = (std::filesystem::path(options_.backup_dir) / chosen).string();
+  if (Status s = store_.Backup(path); !s.ok()) return ErrorResponse(s);
+  return api::Json(201, {{"backup", chosen}, {"path", path}});
 }
 
 HttpResponse Api::List(const Caller& caller, const std::string& event, bool participants,

@@ -85,6 +85,9 @@ struct ApiOptions {
   // Retry-After. Each holds a request worker for up to its time limit, so this stays below the
   // server's workers for the other routes to keep answering.
   int max_schedule_runs = 2;
+  // Where POST /v1/backups writes (a checkpoint of the live database per call, in a folder
+  // named by the time); empty: backups over the API are off.
+  std::string backup_dir;
 };
 
 class Api {
@@ -116,6 +119,8 @@ class Api {
   // Route groups, each in its own file; `caller` is already checked to be in the event.
   HttpResponse Records(const Caller& caller, const HttpRequest& request, const std::string& event,
                        const std::vector<std::string>& seg) const;  // api.cc
+  // POST /v1/backups: a checkpoint of the live database in options_.backup_dir.
+  HttpResponse Backup() const;  // api.cc
   // GET /participants and /needs: what `caller` may see of each, in id order, a page at a time.
   HttpResponse List(const Caller& caller, const std::string& event, bool participants,
                     std::string_view query) const;  // api.cc

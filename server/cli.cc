@@ -702,7 +702,7 @@ int Keys(int argc, const char* const* argv, std::ostream& out, std::ostream& err
 }
 
 int Serve(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
-  std::string data = kDefaultData, bind = "127.0.0.1", log_file;
+  std::string data = kDefaultData, bind = "127.0.0.1", log_file, backup_dir;
   int port = 8080, threads = 2, workers = 4;
   double rate = 100;
   bool quiet = false;
@@ -718,13 +718,15 @@ int Serve(int argc, const char* const* argv, std::ostream& out, std::ostream& er
       "log-file", po::value(&log_file), "append the access and error log here, not to stderr")(
       "quiet", po::bool_switch(&quiet), "log only warnings and errors, not every request")(
       "rate-limit", po::value(&rate)->default_value(100),
-      "requests per second per key (the admin's excepted), bursts of twice that; 0: none");
+      "requests per second per key (the admin's excepted), bursts of twice that; 0: none")(
+      "backup-dir", po::value(&backup_dir),
+      "where POST /v1/backups (admin key) writes checkpoints of the live database");
   po::positional_options_description none;
   po::variables_map vm;
   int code = kExitOk;
   const char* usage =
       "Usage: incontra serve [--data DIR] [--port 8080] [--bind 127.0.0.1] [--threads 2]\n"
-      "                      [--workers 4] [--log-file F] [--quiet]\n\n"
+      "                      [--workers 4] [--log-file F] [--quiet] [--backup-dir DIR]\n\n"
       "Serves the API over HTTP. The admin key comes from the INCONTRA_ADMIN_KEY environment\n"
       "variable (at least 16 characters). SIGTERM or SIGINT stops it after answering the\n"
       "requests in flight.\n";
@@ -746,7 +748,8 @@ int Serve(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   Api api(**store, {.admin_key = admin_key,
                     .rate_per_second = rate,
                     .rate_burst = 2 * rate,
-                    .max_schedule_runs = std::max(1, workers / 2)});
+                    .max_schedule_runs = std::max(1, workers / 2),
+                    .backup_dir = backup_dir});
   ServerOptions server_options;
   server_options.bind = bind;
   server_options.port = static_cast<uint16_t>(port);

@@ -415,7 +415,10 @@ class World {
 
   void NewApi() {
     // No rate limit: a fuzzer calls far faster than any client may.
-    api_.emplace(*store_, ApiOptions{.admin_key = kAdminKey, .rate_per_second = 0, .rate_burst = 0});
+    ApiOptions options;
+    options.admin_key = kAdminKey;
+    options.rate_per_second = options.rate_burst = 0;
+    api_.emplace(*store_, options);
   }
 
   static constexpr int kMaxPublications = 200;

@@ -104,7 +104,10 @@ struct ApiFixture {
                              {{"role", "participant"}, {"event", "e1"}, {"participant", "p2"}})
                 .ok());
     // No rate limit: the suites send hundreds of calls a second; the limit has its own test.
-    api.emplace(*store, ApiOptions{kAdminKey, 0, 0});
+    ApiOptions options;
+    options.admin_key = kAdminKey;
+    options.rate_per_second = options.rate_burst = 0;
+    api.emplace(*store, options);
   }
 
   HttpResponse Call(const std::string& method, const std::string& target, const std::string& who,

@@ -459,7 +459,11 @@ TEST_CASE("api requests: accepting counts the receiver's meetings, not its pendi
 
 TEST_CASE("api rate limit: a key past its burst gets 429 with Retry-After, the admin does not") {
   ApiFixture f;
-  Api limited(*f.store, ApiOptions{kAdminKey, 20, 2});
+  ApiOptions options;
+  options.admin_key = kAdminKey;
+  options.rate_per_second = 20;
+  options.rate_burst = 2;
+  Api limited(*f.store, options);
   auto call = [&](const char* key) {
     HttpRequest request{"GET", "/v1/events/e1", {}, ""};
     request.headers["authorization"] = std::string("Bearer ") + key;
@@ -677,7 +681,11 @@ TEST_CASE("api schedule: runs of other events beyond the server's share answer 5
   REQUIRE(f.Call("PUT", "/v1/events/e2", "admin", e2.dump()).status == 200);
   Crowd(f, "e1");
   Crowd(f, "e2");
-  f.api.emplace(*f.store, ApiOptions{kAdminKey, 0, 0, /*max_schedule_runs=*/1});
+  ApiOptions options;
+  options.admin_key = kAdminKey;
+  options.rate_per_second = options.rate_burst = 0;
+  options.max_schedule_runs = 1;
+  f.api.emplace(*f.store, options);
   std::vector<HttpResponse> answers(2);
   std::latch start(2);
   std::vector<std::thread> runs;

@@ -6,10 +6,12 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <latch>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -117,11 +119,47 @@ TEST_CASE("api a refused caller changes nothing") {
   CHECK(f.Stored(RecordKind::kParticipant, "e1", "p9") == "-");
 }
 
+TEST_CASE("api POST /v1/backups checkpoints the live database for the admin key only") {
+  // A running server held the database's lock, so `incontra backup` could not run beside it.
+  ApiFixture f;
+  CHECK(Outcome(f.Call("POST", "/v1/backups", "admin")) == "400 backup.disabled");
+  ApiOptions options;
+  options.admin_key = kAdminKey;
+  options.rate_per_second = options.rate_burst = 0;
+  options.backup_dir = f.dir / "backups";
+  f.api.emplace(*f.store, options);
+  REQUIRE(f.Call("PUT", "/v1/events/e1/participants/p1", "admin", R"({"kind": "pa"})").status ==
+          200);
+  for (const char* who : {"organiser", "token-p1", "frontend"}) {
+    CAPTURE(who);
+    CHECK(Outcome(f.Call("POST", "/v1/backups", who)) == "403 api.forbidden");
+  }
+  CHECK(Outcome(f.Call("GET", "/v1/backups", "admin")) == "405 api.method_not_allowed");
+  CHECK_FALSE(std::filesystem::exists(f.dir / "backups"));
+  HttpResponse first = f.Call("POST", "/v1/backups", "admin");
+  REQUIRE_MESSAGE(first.status == 201, first.body);
+  HttpResponse second = f.Call("POST", "/v1/backups", "admin");
+  REQUIRE_MESSAGE(second.status == 201, second.body);
+  const json a = json::parse(first.body), b = json::parse(second.body);
+  CHECK(std::regex_match(a["backup"].get<std::string>(),
+                         std::regex("incontra-[0-9]{8}T[0-9]{6}Z(-[0-9]+)?")));
+  CHECK(a["backup"] != b["backup"]);  // within one second they still do not clash
+  CHECK(a["path"] == f.dir / ("backups/" + a["backup"].get<std::string>()));
+  // A change after the backup is not in it; the backup restores to what was there.
+  REQUIRE(f.Call("PUT", "/v1/events/e1/participants/p2", "admin", R"({"kind": "pa"})").status ==
+          200);
+  REQUIRE(storage::RestoreBackup(a["path"], f.dir / "restored").ok());
+  auto restored = storage::Store::Open(f.dir / "restored", {.sync = false});
+  REQUIRE(restored.ok());
+  CHECK((*restored)->Get(RecordKind::kParticipant, "e1", "p1").ok());
+  CHECK_FALSE((*restored)->Get(RecordKind::kParticipant, "e1", "p2").ok());
+}
+
 TEST_CASE("api without an admin key nobody is admin, not even with an empty bearer") {
   ApiTempDir dir;
   auto store = storage::Store::Open(dir / "data", {.sync = false});
   REQUIRE(store.ok());
-  Api api(**store, ApiOptions{""});
+  Api api(**store, ApiOptions{});
   std::string table;
   for (const char* auth : {"Bearer ", "Bearer  ", "Bearer"}) {
     HttpRequest request{"POST", "/v1/events", {{"authorization", auth}}, R"({"id": "e1"})"};

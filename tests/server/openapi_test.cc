@@ -37,6 +37,7 @@ const char* const kServedRoutes[] = {
     "GET /metrics",
     "GET /v1/openapi.json",
     "GET /v1/ws",
+    "POST /v1/backups",
     "POST /v1/events",
     "GET /v1/events/{event}",
     "PUT /v1/events/{event}",
