@@ -655,6 +655,12 @@ int BackupOrRestore(bool backup, int argc, const char* const* argv, std::ostream
     return kExitOk;
   }
   auto store = storage::Store::Open(data, {.sync = true, .create_if_missing = false});
+  if (!store.ok() && store.status().code() == "storage.locked") {
+    return Fail(err, Status::IoError("storage.locked",
+                                     store.status().message() +
+                                         "; while a server holds it, back up through the server: "
+                                         "serve --backup-dir DIR, then POST /v1/backups"));
+  }
   if (!store.ok()) return Fail(err, store.status());
   if (Status s = (*store)->Backup(dir); !s.ok()) return Fail(err, s);
   out << "backed up " << data << " (seq " << (*store)->last_sequence() << ") to " << dir << "\n";

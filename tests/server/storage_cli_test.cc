@@ -482,7 +482,7 @@ TEST_CASE("cli storage commands refuse a data folder another process holds as st
   CHECK(Canonical(run.out) == Canonical(kNeedsStored));
 }
 
-TEST_CASE("cli restore refuses a live database as its source (regression)") {
+TEST_CASE("cli restore refuses a live database as its source, backup says how to back it up") {
   // A running server's folder was copied as if it were a backup, its files changing under
   // the copy.
   TempDir dir;
@@ -505,6 +505,7 @@ TEST_CASE("cli restore refuses a live database as its source (regression)") {
   while (LockHolder(data) != pid && std::chrono::steady_clock::now() < deadline) usleep(1000);
   const bool held = LockHolder(data) == pid;
   Run run = Incontra(dir, "restore " + Quote(data) + DataOption(dir, "restored"));
+  Run backup = Incontra(dir, "backup " + Quote(dir / "b") + DataOption(dir));
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -513,6 +514,8 @@ TEST_CASE("cli restore refuses a live database as its source (regression)") {
   CHECK(StartsWith(run.err, "error: storage.locked: "));
   CHECK(Contains(run.err, "live database"));
   CHECK_FALSE(std::filesystem::exists(dir / "restored"));
+  CHECK(StartsWith(backup.err, "error: storage.locked: "));
+  CHECK(Contains(backup.err, "POST /v1/backups"));  // says how to back up a live database
   // Once the server is gone, the folder may be restored from like any backup.
   run = Incontra(dir, "restore " + Quote(data) + DataOption(dir, "restored"));
   CHECK_MESSAGE(run.code == 0, run.err);
