@@ -335,7 +335,7 @@ json PublicProfile(const json& participant) {
 void Api::Cache::Invalidate(const std::string& event) {
   std::lock_guard<std::mutex> lock(mutex_);
   Entry& e = entries_[event];
-  e = Entry{nullptr, nullptr, nullptr, {}, 0, e.generation + 1};
+  e = Entry{nullptr, nullptr, nullptr, {}, 0, e.generation + 1, std::move(e.building)};
 }
 
 uint64_t Api::Cache::Generation(const std::string& event) {
@@ -347,19 +347,32 @@ template <typename T, typename Build>
 Result<std::shared_ptr<const T>> Api::Cache::Get(const std::string& event,
                                                  std::shared_ptr<const T> Entry::*slot,
                                                  Build build) {
-  uint64_t seen = 0;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Entry& e = entries_[event];
-    if (e.*slot) return e.*slot;
-    seen = e.generation;
-  }
+  // One build per event and slot at a time: the others wait for it instead of building the
+  // same again (a matcher of 17,000 profiles is half a CPU second, and every write drops it).
+  std::unique_lock<std::mutex> lock(mutex_);
+  Entry* e = &entries_[event];
+  const void* key = &(e->*slot);  // entries_ is a map: an entry does not move
+  built_.wait(lock, [&] { return e->*slot || !e->building.count(key); });
+  if (e->*slot) return e->*slot;
+  const uint64_t seen = e->generation;
+  e->building.insert(key);
+  struct Done {  // also when build() throws, or the waiters would wait for ever
+    std::unique_lock<std::mutex>& lock;
+    Entry* e;
+    const void* key;
+    std::condition_variable& built;
+    ~Done() {
+      if (!lock.owns_lock()) lock.lock();
+      e->building.erase(key);
+      built.notify_all();
+    }
+  } done{lock, e, key, built_};
+  lock.unlock();
   Result<T> built = build();
+  lock.lock();
   if (!built.ok()) return built.status();
   auto shared = std::make_shared<const T>(std::move(*built));
-  std::lock_guard<std::mutex> lock(mutex_);
-  Entry& e = entries_[event];
-  if (e.generation == seen) e.*slot = shared;
+  if (e->generation == seen) e->*slot = shared;
   return shared;
 }
 
@@ -393,6 +406,7 @@ Result<std::shared_ptr<const engine::Matcher>> Api::Cache::Matcher(const storage
       if (!n.ok()) return n.status();
       ns.push_back(std::move(*n));
     }
+    if (metrics) metrics->MatcherBuilt();
     return engine::Matcher::Create(std::move(ps), std::move(ns), nullptr);
   });
 }
@@ -532,14 +546,15 @@ struct Api::Limiter {
   std::map<std::string, Bucket> buckets;  // one per key id: bounded by the keys stored
 };
 
-
 Api::Api(storage::Store& store, ApiOptions options)
     : store_(store),
       options_(std::move(options)),
       cache_(std::make_shared<Cache>()),
       hub_(std::make_shared<Hub>()),
       metrics_(std::make_shared<Metrics>()),
-      limiter_(std::make_shared<Limiter>(options_.rate_per_second, options_.rate_burst)) {}
+      limiter_(std::make_shared<Limiter>(options_.rate_per_second, options_.rate_burst)) {
+  cache_->metrics = metrics_;
+}
 
 void Api::Tell(const std::string& event, const char* type, json data,
                std::vector<std::string> participants) const {

@@ -83,6 +83,9 @@ std::string Metrics::Render() const {
   out += "# HELP incontra_websocket_pushes_dropped_total Clients closed for a full send queue.\n";
   out += "# TYPE incontra_websocket_pushes_dropped_total counter\n";
   out += "incontra_websocket_pushes_dropped_total " + std::to_string(pushes_dropped_.load()) + "\n";
+  out += "# HELP incontra_matcher_builds_total Matchers built from an event's profiles.\n";
+  out += "# TYPE incontra_matcher_builds_total counter\n";
+  out += "incontra_matcher_builds_total " + std::to_string(matcher_builds_.load()) + "\n";
   return out;
 }
 

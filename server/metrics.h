@@ -1,5 +1,6 @@
 // Server metrics in the Prometheus text format (GET /metrics): requests by route, method and
-// status, a latency histogram per route, open WebSocket connections and pushes sent.
+// status, a latency histogram per route, open WebSocket connections, pushes sent and matchers
+// built (one per event after each change that suggestions then need).
 //
 // Routes are patterns ("/v1/events/{event}/participants/{id}"), never raw paths, so the
 // number of series stays bounded whatever clients send.
@@ -28,6 +29,7 @@ class Metrics {
   void WebSocketClosed() { --websockets_; }
   void PushSent() { ++pushes_; }
   void PushDropped() { ++pushes_dropped_; }
+  void MatcherBuilt() { ++matcher_builds_; }
   std::string Render() const;
 
  private:
@@ -42,7 +44,7 @@ class Metrics {
   std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
   std::map<std::string, Latency> latency_;
   std::atomic<int64_t> websockets_{0};
-  std::atomic<uint64_t> pushes_{0}, pushes_dropped_{0};
+  std::atomic<uint64_t> pushes_{0}, pushes_dropped_{0}, matcher_builds_{0};
 };
 
 }  // namespace incontra::server

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 
 #include "engine/matching.h"
 #include "server/api.h"
+#include "server/metrics.h"
 
 namespace incontra::server {
 
@@ -57,6 +59,8 @@ struct Api::Cache {
   // a second could only be refused at its end, after holding a thread all its time limit.
   std::set<std::string> scheduling;
 
+  std::shared_ptr<Metrics> metrics;  // counts the matchers built
+
   void Invalidate(const std::string& event);
   // storage.unknown_event when there is no such event.
   Result<std::shared_ptr<const nlohmann::json>> Event(const storage::Store& store,
@@ -80,11 +84,14 @@ struct Api::Cache {
     std::map<std::string, std::string> answers;
     size_t answer_bytes = 0;
     uint64_t generation = 0;
+    // The slots (&entry.*slot) a request is building now; survives Invalidate.
+    std::set<const void*> building;
   };
   template <typename T, typename Build>
   Result<std::shared_ptr<const T>> Get(const std::string& event,
                                        std::shared_ptr<const T> Entry::*slot, Build build);
   std::mutex mutex_;
+  std::condition_variable built_;  // a build ended (its result kept or not)
   std::map<std::string, Entry> entries_;
 };
 
