@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/id.h"
 #include "engine/matching.h"
 #include "engine/profile_json.h"
 #include "engine/schedule.h"
@@ -58,10 +59,10 @@ Result<std::vector<std::string>> Segments(std::string_view path) {
         segment.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
       }
-      if (segment.empty() || segment.size() > 128 || scoring::ValidUtf8(segment) != segment ||
-          segment.find('\0') != std::string::npos) {
+      if (!engine::ValidId(segment) || scoring::ValidUtf8(segment) != segment) {
         return Status::InvalidArgument(
-            "api.invalid_path", "a path segment is 1 to 128 bytes of UTF-8 without NUL");
+            "api.invalid_path",
+            "a path segment is 1 to 128 bytes of UTF-8 without control characters");
       }
       out.push_back(std::move(segment));
     }
@@ -134,10 +135,9 @@ Result<json> RecordWithId(json body, const std::string& id) {
 Status ValidateEvent(const json& event) {
   if (!event.is_object()) return Status::InvalidArgument("event.wrong_type", "(body): expected an object");
   auto id = event.find("id");
-  if (id == event.end() || !id->is_string() || id->get_ref<const std::string&>().empty() ||
-      id->get_ref<const std::string&>().size() > 128) {
-    return Status::InvalidArgument("event.invalid_id",
-                                   "id: a non-empty string of at most 128 bytes");
+  if (id == event.end() || !id->is_string() ||
+      !engine::ValidId(id->get_ref<const std::string&>())) {
+    return Status::InvalidArgument("event.invalid_id", std::string("id: ") + engine::kIdRule);
   }
   for (const char* key : {"name", "timezone"}) {
     if (event.contains(key) && !event[key].is_string()) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/event_generator.h"
+#include "engine/id.h"
 #include "engine/matching.h"
 #include "engine/profile_json.h"
 #include "engine/schedule_json.h"
@@ -555,9 +556,9 @@ int Import(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (kind_name != "participant" && kind_name != "need") {
     return Fail(err, Status::InvalidArgument("cli.bad_option", "--kind: participant or need"));
   }
-  if (event.empty() || event.size() > 128) {
-    return Fail(err, Status::InvalidArgument("cli.bad_option",
-                                             "--event: a non-empty id of at most 128 bytes"));
+  if (!engine::ValidId(event)) {
+    return Fail(
+        err, Status::InvalidArgument("cli.bad_option", std::string("--event: ") + engine::kIdRule));
   }
   auto text = ReadInput(file);
   if (!text.ok()) return Fail(err, text.status());

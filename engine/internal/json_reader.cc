@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/id.h"
 #include "scoring/text.h"
 
 namespace incontra::engine::internal {
@@ -58,9 +59,7 @@ Status JsonReader::Invalid(const std::string& path, const std::string& rule) con
 Status JsonReader::Id(const json& j, const std::string& path, std::string* out) const {
   if (!j.is_string()) return WrongType(path, "a string id", j);
   const auto& s = j.get_ref<const std::string&>();
-  if (s.empty() || s.size() > kMaxIdBytes) {
-    return Code("invalid_id", path + ": an id is a non-empty string of at most 128 bytes");
-  }
+  if (!ValidId(s)) return Code("invalid_id", path + ": " + kIdRule);
   *out = s;
   return Status::Ok();
 }

@@ -17,7 +17,7 @@ class JsonReader {
  public:
   explicit JsonReader(std::string prefix) : prefix_(std::move(prefix)) {}
 
-  // A non-empty string of at most 128 bytes (FORMATS.md).
+  // A non-empty string of at most 128 bytes (FORMATS.md), without control characters (id.h).
   Status Id(const nlohmann::json& j, const std::string& path, std::string* out) const;
   // A string of at most `max_bytes`.
   Status Text(const nlohmann::json& j, const std::string& path, std::string* out,
@@ -40,7 +40,6 @@ class JsonReader {
   // An optional member; nullptr when absent or null.
   static const nlohmann::json* Member(const nlohmann::json& obj, const char* key);
 
-  static constexpr size_t kMaxIdBytes = 128;
   static constexpr size_t kMaxTextBytes = 64 * 1024;
   static constexpr size_t kMaxListItems = 10'000;
 

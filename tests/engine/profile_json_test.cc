@@ -363,8 +363,9 @@ TEST_CASE("profile errors: a missing id or title is refused with missing_field")
   CHECK(NeedError(n) == "need.missing_field: title: required");
 }
 
-TEST_CASE("profile errors: an id is a non-empty string of at most 128 bytes") {
-  const std::string rule = "an id is a non-empty string of at most 128 bytes";
+TEST_CASE("profile errors: an id is a non-empty string of at most 128 bytes, no control") {
+  const std::string rule =
+      "an id is a non-empty string of at most 128 bytes, without control characters";
   json p = MinimalParticipant();
   p["id"] = "";
   CHECK(ParticipantError(p) == "participant.invalid_id: id: " + rule);
@@ -383,6 +384,14 @@ TEST_CASE("profile errors: an id is a non-empty string of at most 128 bytes") {
   CHECK(NeedError(n) == "need.invalid_id: id: " + rule);
   n["id"] = "";
   CHECK(NeedError(n) == "need.invalid_id: id: " + rule);
+  // Regression: a NUL, a tab or a DEL was stored, and then no URL could address the record.
+  for (const std::string& bad :
+       {std::string("a\0b", 3), std::string("a\tb"), std::string("a\x7f")}) {
+    n["id"] = bad;
+    CHECK(NeedError(n) == "need.invalid_id: id: " + rule);
+  }
+  n["id"] = "Comune di Bari / Ufficio Tecnico";  // spaces and slashes are fine
+  CHECK(NeedFromJson(n).ok());
 }
 
 TEST_CASE("profile errors: an invalid CPV code is refused naming its index") {

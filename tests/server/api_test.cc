@@ -781,6 +781,8 @@ TEST_CASE("api path segments are percent-decoded, so any id can be addressed") {
       {"GET", "/v1/events/e1/participants/p%4", "organiser"},
       {"GET", "/v1/events/e1/participants/p%", "organiser"},
       {"GET", "/v1/events/e1/participants/p%00", "organiser"},
+      {"PUT", "/v1/events/e1/participants/p%09q", "organiser"},
+      {"PUT", "/v1/events/e1/participants/p%7F", "organiser"},
       {"GET", "/v1/events/e1/participants/p%ff", "organiser"},
       {"GET", "/v1/events/e1/participants/p%C3", "organiser"},
   };
@@ -810,6 +812,8 @@ TEST_CASE("api path segments are percent-decoded, so any id can be addressed") {
             "GET /v1/events/e1/participants/p%4 -> 400 api.invalid_path\n"
             "GET /v1/events/e1/participants/p% -> 400 api.invalid_path\n"
             "GET /v1/events/e1/participants/p%00 -> 400 api.invalid_path\n"
+            "PUT /v1/events/e1/participants/p%09q -> 400 api.invalid_path\n"
+            "PUT /v1/events/e1/participants/p%7F -> 400 api.invalid_path\n"
             "GET /v1/events/e1/participants/p%ff -> 400 api.invalid_path\n"
             "GET /v1/events/e1/participants/p%C3 -> 400 api.invalid_path\n");
   CHECK(f.Ids(RecordKind::kParticipant, "e1") ==
