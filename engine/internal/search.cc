@@ -345,7 +345,7 @@ void Search::Repair() {
       }
     }
     if (best_slot < 0) {
-      if (const int out = EjectForQuota(m); out >= 0) {
+      if (const int out = Displace(m, /*keep_fair=*/false); out >= 0) {
         drop(m);
         add(out);
         progress(it);
@@ -380,44 +380,80 @@ void Search::Repair() {
   }
 }
 
-int Search::EjectForQuota(int m) {
-  int best_s = -1, best_out = -1;
+int Search::Displace(int m, bool keep_fair) {
+  // The one participant of m at its maximum, if any (two: one removal is not enough).
+  int capped = -1;
+  for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+    const int r = p_.res[i];
+    if (!p_.IsParticipant(r) || count_[r] < p_.max_meetings[r]) continue;
+    if (capped >= 0) return -1;
+    capped = r;
+  }
+  if (capped < 0 && !keep_fair) return -1;
+  // Candidates (rank, slot, meeting): a meeting e of one of m's participants, less important
+  // than m with every scheduled meeting that must follow it (removing e removes them), and a
+  // slot of m where nothing but e is in the way: any slot when e's participant is at its
+  // maximum, else (for fairness) e's own slot. The least important first.
+  struct Candidate {
+    int rank, s, e;
+  };
+  std::vector<Candidate> candidates;
   const uint64_t* dom = p_.Domain(m);
-  for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) {
-    if (!OrderOk(m, s) || (p_.table_resource[m] < 0 && load_[s] >= p_.free_tables)) continue;
-    int capped = -1;
-    bool fits = true;
-    for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1] && fits; ++i) {
-      const int r = p_.res[i];
-      if (occ_[static_cast<size_t>(r) * S_ + s] >= 0) fits = false;
-      if (p_.IsParticipant(r) && count_[r] >= p_.max_meetings[r]) {
-        if (capped >= 0) fits = false;  // two at their maximum: one removal is not enough
-        capped = r;
+  auto consider = [&](int e, int s) {
+    if (!Test(dom, s) || !OrderOk(m, s)) return;
+    const bool frees_table = slot_of_[e] == s && p_.table_resource[e] < 0;
+    if (p_.table_resource[m] < 0 && load_[s] - (frees_table ? 1 : 0) >= p_.free_tables) return;
+    for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+      const int o = occ_[static_cast<size_t>(p_.res[i]) * S_ + s];
+      if (o >= 0 && o != e) return;
+    }
+    candidates.push_back({CascadeRank(e), s, e});
+  };
+  for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+    const int q = p_.res[i];
+    if (!p_.IsParticipant(q) || (capped >= 0 && q != capped)) continue;
+    const uint64_t* b = &busy_[static_cast<size_t>(q) * W_];
+    for (int t = NextSet(b, W_, 0); t >= 0; t = NextSet(b, W_, t + 1)) {
+      const int e = occ_[static_cast<size_t>(q) * S_ + t];
+      if (CascadeRank(e) <= p_.priority_rank[m]) continue;
+      if (std::find(p_.preds[m].begin(), p_.preds[m].end(), e) != p_.preds[m].end()) continue;
+      if (q == capped) {
+        for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) consider(e, s);
+      } else {
+        consider(e, t);
       }
     }
-    if (!fits || capped < 0) continue;
-    const uint64_t* b = &busy_[static_cast<size_t>(capped) * W_];
-    for (int t = NextSet(b, W_, 0); t >= 0; t = NextSet(b, W_, t + 1)) {
-      const int e = occ_[static_cast<size_t>(capped) * S_ + t];
-      if (p_.priority_rank[e] <= p_.priority_rank[m]) continue;  // not less important
-      if (best_out >= 0 && p_.priority_rank[e] <= p_.priority_rank[best_out]) continue;
-      bool followed = false;
-      for (int succ : p_.succs[e]) followed |= slot_of_[succ] >= 0;
-      if (followed) continue;
-      if (std::find(p_.preds[m].begin(), p_.preds[m].end(), e) != p_.preds[m].end()) continue;
-      best_s = s;
-      best_out = e;
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& x, const Candidate& y) { return x.rank > y.rank; });
+  // Without the fairness rule to keep, the first does; with it, the first that keeps it.
+  const size_t tries = keep_fair ? candidates.size() : std::min<size_t>(candidates.size(), 1);
+  for (size_t k = 0; k < tries; ++k) {
+    const auto [rank, s, e] = candidates[k];
+    // What Remove takes out (e and its scheduled followers), to put back if m still does not
+    // fit (a follower of e among m's predecessors) or the exchange is not fair.
+    std::vector<std::pair<int, int>> taken;  // (slot, meeting)
+    std::vector<int> stack{e};
+    while (!stack.empty()) {
+      const int x = stack.back();
+      stack.pop_back();
+      if (slot_of_[x] < 0 || std::find_if(taken.begin(), taken.end(),
+                                          [x](auto& y) { return y.second == x; }) != taken.end()) {
+        continue;
+      }
+      taken.push_back({slot_of_[x], x});
+      for (int succ : p_.succs[x]) stack.push_back(succ);
     }
+    Remove(e);
+    if (CanPlace(m, s)) {
+      Place(m, s);
+      if (!keep_fair || FairnessExcess() == 0) return e;
+      Remove(m);  // nothing follows m: it was out until now
+    }
+    std::sort(taken.begin(), taken.end());  // predecessors hold earlier slots
+    for (auto [slot, x] : taken) Place(x, slot);
   }
-  if (best_out < 0) return -1;
-  const int was = slot_of_[best_out];
-  Remove(best_out);
-  if (!CanPlace(m, best_s)) {  // cannot happen: the cap was the one obstacle
-    Place(best_out, was);
-    return -1;
-  }
-  Place(m, best_s);
-  return best_out;
+  return -1;
 }
 
 bool Search::MoveTwoAside(int m) {
@@ -748,6 +784,14 @@ int Search::ExcessIfMoved(int m, int from, int to) {
 
 void Search::RefillFairly() {
   // Removing meetings for fairness can leave room for others that keep it.
+  // Most important first, each may take a less important one's place (fairly), while the
+  // time limit allows.
+  for (int m : OutByPriority()) {
+    if (Clock::now() >= finish_) break;
+    if (slot_of_[m] < 0 && Displace(m, /*keep_fair=*/true) >= 0) {
+      removed_for_fairness_.erase(m);
+    }
+  }
   bool placed = true;
   for (int pass = 0; pass < 3 && placed; ++pass) {
     placed = false;
@@ -765,6 +809,16 @@ void Search::RefillFairly() {
   }
 }
 
+std::vector<int> Search::OutByPriority() const {
+  std::vector<int> out;
+  for (int m = 0; m < p_.meetings; ++m) {
+    if (slot_of_[m] < 0 && p_.static_reason[m].empty()) out.push_back(m);
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [&](int a, int b) { return p_.priority_rank[a] < p_.priority_rank[b]; });
+  return out;
+}
+
 SearchOutcome Search::Run() {
   Construct();
   Repair();
@@ -774,6 +828,11 @@ SearchOutcome Search::Run() {
   for (int m = 0; m < p_.meetings; ++m) {
     if (slot_of_[m] >= 0 || !p_.static_reason[m].empty()) continue;
     if (int s = BestSlot(m); s >= 0) Place(m, s);
+  }
+  // A meeting kept out only by a participant at its max_meetings takes that participant's less
+  // important meeting's place, most important first (Repair may have parked it, or stopped).
+  for (int m : OutByPriority()) {
+    if (slot_of_[m] < 0) Displace(m, /*keep_fair=*/false);
   }
   EnforceFairness();
   if (p_.source->max_break_spread) RefillFairly();

@@ -63,10 +63,14 @@ class Search {
   // Places m by moving the two meetings in its way to other slots; false (and no change) when
   // that does not work out.
   bool MoveTwoAside(int m);
-  // m fits a slot but for one participant at its max_meetings: that participant's least
-  // important meeting of lower priority than m (and nothing scheduled after it) is taken out
-  // and m put in. Returns the meeting taken out, or -1 when there is none to take.
-  int EjectForQuota(int m);
+  // Puts m in the place of a less important meeting (taken out with the scheduled meetings
+  // that must follow it, all less important than m too). Without `keep_fair`: only when m
+  // fits a slot but for one participant at its max_meetings, whose least important meeting
+  // goes. With it: also in the slot of a meeting of one of m's participants, and only when
+  // the fairness rule holds after. Returns the meeting taken out, or -1 (and no change).
+  int Displace(int m, bool keep_fair);
+  // The unscheduled meetings that could be scheduled at all, most important first.
+  std::vector<int> OutByPriority() const;
   void Anneal();
   // Collects into `chain` the Kempe chain that moves m to slot t: m and every meeting of m's
   // slot and t linked to it through a shared participant or host table. False when the chain

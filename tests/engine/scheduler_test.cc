@@ -668,6 +668,23 @@ TEST_CASE("fairness: the rule holds when the time limit is over before the fairn
   CHECK(Scheduled(r) > 0);
 }
 
+TEST_CASE("priority: a meeting takes a capped participant's place with what must follow it") {
+  // 130 slots: beyond the exact phase. a may meet once; L (priority 0, fixed to slot 1) holds
+  // that place and F (priority -1) must follow L. H (priority 1) needs a: L goes, F with it.
+  // Before, a meeting that something scheduled followed was never taken out, so H stayed out.
+  json p = {{"slots", Slots(130)},
+            {"tables", 4},
+            {"participants", json::parse(R"([{"id": "a", "max_meetings": 1}, {"id": "b"},
+                                              {"id": "c"}, {"id": "d"}])")},
+            {"meetings", json::parse(R"([
+              {"id": "L", "participants": ["a", "c"], "slot": "1"},
+              {"id": "F", "participants": ["c", "d"], "after": ["L"], "priority": -1},
+              {"id": "H", "participants": ["a", "b"], "priority": 1}])")}};
+  json r = SolveChecked(p);
+  CHECK(SlotOf(r, "H") != "-");
+  CHECK(SlotOf(r, "L") + SlotOf(r, "F") == "--");
+}
+
 TEST_CASE("fairness: a spread of 1 allows the break") {
   json r = SolveChecked(FairnessProblem(1));
   CHECK(Scheduled(r) == 2);
