@@ -578,11 +578,10 @@ Result<Subscription> Api::Subscribe(const HttpRequest& request) const {
 }
 
 Result<Subscription> Api::SubscriptionFor(const Caller& caller, std::string_view query) const {
-  auto decoded = [&](const char* name) { return IdParam(query, name); };
-  auto event = decoded("event");
+  auto event = IdParam(query, "event");
   if (!event.ok()) return event.status();
   if (event->empty()) return Status::InvalidArgument("api.invalid_query", "event: required");
-  auto participant = decoded("participant");
+  auto participant = IdParam(query, "participant");
   if (!participant.ok()) return participant.status();
   Subscription subscription{*event, *participant, caller.key_id};
   if (caller.role != Role::kAdmin && caller.event != subscription.event) {

@@ -399,7 +399,7 @@ int Search::Displace(int m, bool keep_fair) {
   };
   std::vector<Candidate> candidates;
   const uint64_t* dom = p_.Domain(m);
-  auto consider = [&](int e, int s) {
+  auto consider = [&](int rank, int e, int s) {
     if (!Test(dom, s) || !OrderOk(m, s)) return;
     const bool frees_table = slot_of_[e] == s && p_.table_resource[e] < 0;
     if (p_.table_resource[m] < 0 && load_[s] - (frees_table ? 1 : 0) >= p_.free_tables) return;
@@ -407,7 +407,7 @@ int Search::Displace(int m, bool keep_fair) {
       const int o = occ_[static_cast<size_t>(p_.res[i]) * S_ + s];
       if (o >= 0 && o != e) return;
     }
-    candidates.push_back({CascadeRank(e), s, e});
+    candidates.push_back({rank, s, e});
   };
   for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
     const int q = p_.res[i];
@@ -415,12 +415,15 @@ int Search::Displace(int m, bool keep_fair) {
     const uint64_t* b = &busy_[static_cast<size_t>(q) * W_];
     for (int t = NextSet(b, W_, 0); t >= 0; t = NextSet(b, W_, t + 1)) {
       const int e = occ_[static_cast<size_t>(q) * S_ + t];
-      if (CascadeRank(e) <= p_.priority_rank[m]) continue;
+      const int rank = CascadeRank(e);
+      if (rank <= p_.priority_rank[m]) continue;
       if (std::find(p_.preds[m].begin(), p_.preds[m].end(), e) != p_.preds[m].end()) continue;
       if (q == capped) {
-        for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) consider(e, s);
+        for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) {
+          consider(rank, e, s);
+        }
       } else {
-        consider(e, t);
+        consider(rank, e, t);
       }
     }
   }
@@ -433,17 +436,7 @@ int Search::Displace(int m, bool keep_fair) {
     // What Remove takes out (e and its scheduled followers), to put back if m still does not
     // fit (a follower of e among m's predecessors) or the exchange is not fair.
     std::vector<std::pair<int, int>> taken;  // (slot, meeting)
-    std::vector<int> stack{e};
-    while (!stack.empty()) {
-      const int x = stack.back();
-      stack.pop_back();
-      if (slot_of_[x] < 0 || std::find_if(taken.begin(), taken.end(),
-                                          [x](auto& y) { return y.second == x; }) != taken.end()) {
-        continue;
-      }
-      taken.push_back({slot_of_[x], x});
-      for (int succ : p_.succs[x]) stack.push_back(succ);
-    }
+    for (int x : Cascade(e)) taken.push_back({slot_of_[x], x});
     Remove(e);
     if (CanPlace(m, s)) {
       Place(m, s);
@@ -734,24 +727,25 @@ void Search::EnforceFairness() {
   }
 }
 
-int Search::CascadeRank(int m) const {
-  // The most important priority rank among m and the scheduled meetings that must follow it,
-  // directly or not: removing m removes them all.
-  int rank = p_.priority_rank[m];
-  if (p_.succs[m].empty()) return rank;  // most meetings: nothing to walk
-  std::vector<int> stack{m};
+std::vector<int> Search::Cascade(int m) const {
+  std::vector<int> out{m};
+  if (p_.succs[m].empty()) return out;
   std::vector<char> seen(static_cast<size_t>(p_.meetings), 0);
   seen[static_cast<size_t>(m)] = 1;
-  while (!stack.empty()) {
-    const int x = stack.back();
-    stack.pop_back();
-    for (int succ : p_.succs[x]) {
+  for (size_t k = 0; k < out.size(); ++k) {
+    for (int succ : p_.succs[out[k]]) {
       if (seen[static_cast<size_t>(succ)] || slot_of_[succ] < 0) continue;
       seen[static_cast<size_t>(succ)] = 1;
-      rank = std::min(rank, p_.priority_rank[succ]);
-      stack.push_back(succ);
+      out.push_back(succ);
     }
   }
+  return out;
+}
+
+int Search::CascadeRank(int m) const {
+  if (p_.succs[m].empty()) return p_.priority_rank[m];  // most meetings: nothing to walk
+  int rank = p_.priority_rank[m];
+  for (int x : Cascade(m)) rank = std::min(rank, p_.priority_rank[x]);
   return rank;
 }
 

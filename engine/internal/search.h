@@ -88,6 +88,8 @@ class Search {
   // The most important priority rank (lowest number) among m and the scheduled meetings that
   // must follow it, which removing m removes too.
   int CascadeRank(int m) const;
+  // m and the scheduled meetings that must follow it, directly or not: what Remove(m) takes.
+  std::vector<int> Cascade(int m) const;
 
   // Cost of the fairness rule: how far the spread of break counts exceeds the bound.
   int FairnessExcess() const;
