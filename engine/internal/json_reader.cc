@@ -1,6 +1,9 @@
 #include "engine/internal/json_reader.h"
 
+#include <algorithm>
 #include <cmath>
+#include <unordered_set>
+#include <vector>
 
 #include "engine/id.h"
 #include "scoring/text.h"
@@ -143,10 +146,67 @@ Status ParseJsonText(std::string_view text, const std::string& prefix, json* out
   // the 65th level starts at 64. Keys and values are one deeper than their container: counting
   // them would refuse 64 levels with something inside, and letting the depth of values alone
   // decide would pass 65 levels of empty containers.
-  auto limit_depth = [](int depth, json::parse_event_t event, json&) {
-    const bool starts = event == json::parse_event_t::object_start ||
-                        event == json::parse_event_t::array_start;
-    if (starts && depth >= kMaxJsonDepth) throw TooDeep{};
+  // A member named twice in one object: RFC 8259 leaves what it means to the reader (this
+  // parser would keep the last), so a file or request that says two things is refused instead.
+  struct Twice {
+    std::string path;
+  };
+  // One frame per open container, to name the place of a member given twice.
+  struct Frame {
+    bool object = false;
+    size_t index = 0;                      // an array's element being read
+    std::string key;                       // an object's member being read
+    std::unordered_set<std::string> keys;  // an object's members so far
+  };
+  std::vector<Frame> frames;
+  size_t open = 0;  // frames[0, open) are open; the rest are kept for their allocations
+  auto path = [&] {
+    std::string out;
+    for (size_t f = 0; f < open; ++f) {
+      if (!frames[f].object) {
+        out += "[" + std::to_string(frames[f].index) + "]";
+        continue;
+      }
+      // A key can be as long as the text: show its first 64 bytes, cut on a character.
+      std::string_view key = frames[f].key;
+      size_t cut = std::min<size_t>(key.size(), 64);
+      while (cut < key.size() && cut > 0 && (static_cast<unsigned char>(key[cut]) & 0xC0) == 0x80) {
+        --cut;
+      }
+      out += (out.empty() ? "" : ".") + std::string(key.substr(0, cut)) +
+             (cut < key.size() ? "..." : "");
+    }
+    return out;
+  };
+  auto next_element = [&] {
+    if (open > 0 && !frames[open - 1].object) ++frames[open - 1].index;
+  };
+  auto check = [&](int depth, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        if (depth >= kMaxJsonDepth) throw TooDeep{};
+        if (open == frames.size()) frames.emplace_back();
+        frames[open].object = event == json::parse_event_t::object_start;
+        frames[open].index = 0;
+        frames[open].keys.clear();
+        ++open;
+        break;
+      case json::parse_event_t::key: {
+        Frame& f = frames[open - 1];
+        f.key = parsed.get_ref<const std::string&>();
+        if (!f.keys.insert(f.key).second) throw Twice{path()};
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        --open;
+        next_element();
+        break;
+      case json::parse_event_t::value:
+        next_element();
+        break;
+    }
     return true;
   };
   // The parser would stop at a NUL byte and take what came before for the whole document.
@@ -155,7 +215,7 @@ Status ParseJsonText(std::string_view text, const std::string& prefix, json* out
                                    Position(text, nul) + ": a NUL byte is not JSON");
   }
   try {
-    *out = json::parse(text.begin(), text.end(), limit_depth);
+    *out = json::parse(text.begin(), text.end(), check);
   } catch (const json::parse_error& e) {
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ...";
     // keep its explanation and give the position as line and column. It may quote the bad
@@ -170,6 +230,9 @@ Status ParseJsonText(std::string_view text, const std::string& prefix, json* out
   } catch (const json::exception& e) {  // out_of_range.406: a number beyond a double
     return Status::InvalidArgument(prefix + ".malformed_json",
                                    "a number is out of range: " + scoring::ValidUtf8(e.what()));
+  } catch (const Twice& twice) {
+    return Status::InvalidArgument(prefix + ".duplicate_key",
+                                   twice.path + ": given twice in one object");
   } catch (const TooDeep&) {
     return Status::InvalidArgument(prefix + ".malformed_json",
                                    "nested deeper than " + std::to_string(kMaxJsonDepth) +

@@ -49,7 +49,9 @@ class JsonReader {
 
 constexpr int kMaxJsonDepth = 64;
 
-// Parses one JSON text, at most kMaxJsonDepth levels deep; on a syntax error, "<prefix>.malformed_json" with the line and column.
+// Parses one JSON text, at most kMaxJsonDepth levels deep. On a syntax error,
+// "<prefix>.malformed_json" with the line and column; on a member named twice in one object,
+// "<prefix>.duplicate_key" with its path ("meetings[3].slot: given twice in one object").
 Status ParseJsonText(std::string_view text, const std::string& prefix, nlohmann::json* out);
 
 }  // namespace incontra::engine::internal

@@ -640,5 +640,41 @@ TEST_CASE("profile json document: 64 nested levels are read, 65 are refused (fou
         "nested deeper than 64 levels");
 }
 
+TEST_CASE("json: a member given twice in one object is refused with its path") {
+  // nlohmann kept the last of the two, silently: {"kind": "pa", "kind": "company"} was a company.
+  auto outcome = [](std::string_view text) {
+    auto parsed = ParseJsonDocument(text, "api");
+    return parsed.ok() ? std::string("ok")
+                       : parsed.status().code() + " " + parsed.status().message();
+  };
+  std::string table;
+  for (std::string_view text :
+       {R"({"a": 1, "b": 2})", R"({"a": 1, "a": 1})", R"({"m": [{"s": 1}, {"s": 1, "s": 2}]})",
+        R"({"m": [[], 5, {"x": {"y": 1, "y": 1}}]})", R"([{"a": 1}, {"a": 2}])",
+        R"({"a": {"a": 1}, "b": {"a": 2}})", R"({"a": {}, "b": [], "a": 1})"}) {
+    table += outcome(text) + "\n";
+  }
+  CHECK(table ==
+        "ok\n"
+        "api.duplicate_key a: given twice in one object\n"
+        "api.duplicate_key m[1].s: given twice in one object\n"
+        "api.duplicate_key m[2].x.y: given twice in one object\n"
+        "ok\n"
+        "ok\n"
+        "api.duplicate_key a: given twice in one object\n");
+  // In a JSON Lines file the line is named, and a long key is cut on a character.
+  const std::string key = std::string(63, 'k') + "\u00e8" + std::string(100, 'z');
+  auto participants = ParseParticipantsJsonl(R"({"id": "a", "kind": "pa"})"
+                                             "\n"
+                                             R"({"id": "b", "kind": "pa", ")" +
+                                             key + R"(": 1, ")" + key +
+                                             R"(": 2})"
+                                             "\n");
+  REQUIRE_FALSE(participants.ok());
+  CHECK(participants.status().code() == "participant.duplicate_key");
+  CHECK(participants.status().message() ==
+        "line 2: " + std::string(63, 'k') + "...: given twice in one object");
+}
+
 }  // namespace
 }  // namespace incontra::engine

@@ -146,6 +146,7 @@ TEST_CASE("api requests: refusals answer their code and status and store nothing
       {"empty body", ""},
       {"malformed json", R"({"from": "pa1", "to": )"},
       {"trailing comma", R"({"from": "pa1", "to": "c1",})"},
+      {"to twice", R"({"from": "pa1", "to": "zz", "to": "c1"})"},
   };
   const uint64_t before = f.store->last_sequence();
   std::string table;
@@ -172,7 +173,8 @@ TEST_CASE("api requests: refusals answer their code and status and store nothing
         "body an array -> 400 request.wrong_type\n"
         "empty body -> 400 api.empty_body\n"
         "malformed json -> 400 api.malformed_json\n"
-        "trailing comma -> 400 api.malformed_json\n");
+        "trailing comma -> 400 api.malformed_json\n"
+        "to twice -> 400 api.duplicate_key\n");
   CHECK(f.store->last_sequence() == before);
   CHECK(f.RequestCount() == 1);
 
