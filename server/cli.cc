@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "engine/event_generator.h"
@@ -106,15 +107,43 @@ bool IsSpecialFile(const std::string& path) {
   return !ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status);
 }
 
-// A new empty file beside `path` (path.tmp-PID-N), made with O_EXCL: never a file someone
-// keeps there, nor another run's. Returns its name and its open descriptor, which the caller
-// writes through (never reopening the name, which someone could have replaced meanwhile),
-// closes, and removes or renames.
+// The name of `path`'s temporary file number `attempt`: path.tmp-PID-N.
+std::string TempName(const std::string& path, int attempt) {
+  return path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(attempt);
+}
+
+// A new empty file beside `path`, made with O_EXCL: never a file someone keeps there, nor
+// another run's. Returns its name and its open descriptor, which the caller writes through
+// (never reopening the name, which someone could have replaced meanwhile), closes, and
+// removes or renames.
 Result<std::pair<std::string, int>> NewFileBeside(const std::string& path) {
   for (int attempt = 0; attempt < 100; ++attempt) {
-    std::string name = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(attempt);
+    std::string name = TempName(path, attempt);
     const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0) return std::pair(std::move(name), fd);
+    if (errno != EEXIST) break;
+  }
+  return Status::IoError("output.unwritable", path + ": cannot be written");
+}
+
+// A new file without a name in `path`'s folder (O_TMPFILE): a run killed while writing it
+// leaves nothing behind. -1 where the file system has no such files or /proc is not there
+// to name it by.
+int NewUnnamedFileBeside(const std::string& path) {
+  if (::access("/proc/self/fd", X_OK) != 0) return -1;
+  std::string folder = std::filesystem::path(path).parent_path();
+  if (folder.empty()) folder = ".";
+  return ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+}
+
+// Gives the unnamed file `fd` a temporary name beside `path` (see TempName); returns it.
+Result<std::string> NameBeside(int fd, const std::string& path) {
+  const std::string self = "/proc/self/fd/" + std::to_string(fd);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string name = TempName(path, attempt);
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+      return name;
+    }
     if (errno != EEXIST) break;
   }
   return Status::IoError("output.unwritable", path + ": cannot be written");
@@ -152,18 +181,30 @@ Status WriteOutput(const std::string& path, const std::vector<std::string>& piec
     if (!file) return Status::IoError("output.unwritable", path + ": cannot be written");
     return Status::Ok();
   }
-  // A regular file through its temporary file, written through the descriptor that made it
+  // A regular file through a temporary file, written through the descriptor that made it
   // (not reopened: truncating it again would also make ext4 flush it on close, 50 ms here).
-  auto made = NewFileBeside(path);
-  if (!made.ok()) return made.status();
-  const auto& [tmp, fd] = *made;
+  // The file has no name until it is whole, where the file system allows, and then a
+  // temporary one, renamed over `path`.
+  std::string tmp;
+  int fd = NewUnnamedFileBeside(path);
+  const bool unnamed = fd >= 0;
+  if (!unnamed) {
+    auto made = NewFileBeside(path);
+    if (!made.ok()) return made.status();
+    std::tie(tmp, fd) = *made;
+  }
   bool written = true;
   for (const std::string& piece : pieces) written = written && WriteAll(fd, piece);
+  if (written && unnamed) {
+    auto named = NameBeside(fd, path);
+    written = named.ok();
+    if (written) tmp = *named;
+  }
   written = (::close(fd) == 0) && written;
   std::error_code ec;
   if (written) std::filesystem::rename(tmp, path, ec);
   if (!written || ec) {
-    std::remove(tmp.c_str());
+    if (!tmp.empty()) std::remove(tmp.c_str());
     return Status::IoError("output.unwritable",
                            path + ": " + (ec ? ec.message() : std::string("cannot be written")));
   }

@@ -1,18 +1,18 @@
 // The real `incontra` binary, run as a user runs it: `incontra schedule` on temp files, its exit
 // codes (0 done, 2 bad input, 1 anything else), stdout, stderr and the output file, and --help.
 #include <doctest/doctest.h>
-
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <filesystem>
 #include <future>
 #include <memory>
-#include <thread>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/engine/schedule_checker.h"
@@ -402,6 +402,40 @@ TEST_CASE("cli match refuses a folder as input, a file named like its temporary 
     if (name.find(".tmp") != std::string::npos) temporary += name + " ";
   }
   CHECK(temporary == "r.jsonl.tmp ");
+}
+
+TEST_CASE("cli match killed while writing its output leaves no file behind") {
+  // Regression: the result was written into r.jsonl.tmp-PID-0, which a run killed while
+  // writing left behind (as large as the result got). The file size limit kills the run with
+  // SIGXFSZ at its first write past 1 KB; core dumps off, or the core would be left instead.
+  TempDir dir;
+  WriteFile(dir / "p.jsonl", kParticipants);
+  WriteFile(dir / "n.jsonl", kNeeds);
+  std::string needs;  // enough needs that the result is past the limit
+  for (int k = 0; k < 200; ++k) {
+    needs += R"({"id": "n)" + std::to_string(k) +
+             R"(", "title": "manutenzione del verde"})"
+             "\n";
+  }
+  WriteFile(dir / "n.jsonl", needs);
+  const std::string command = "ulimit -c 0; ulimit -f 2; exec " + Quote(INCONTRA_BIN) +
+                              " match --participants " + Quote(dir / "p.jsonl") + " --needs " +
+                              Quote(dir / "n.jsonl") + " -o " + Quote(dir / "r.jsonl") +
+                              " 2>/dev/null";
+  const int status = std::system(("sh -c " + Quote(command)).c_str());
+  // The shell reports a child killed by a signal as exit code 128 + the signal.
+  CHECK_MESSAGE((WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGXFSZ), status);
+  std::string left;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    const std::string name = entry.path().filename().string();
+    if (name != "p.jsonl" && name != "n.jsonl") left += name + " ";
+  }
+  CHECK(left == "");
+  // Without the limit the same run writes the whole result.
+  Run run = Incontra(dir, "match --participants " + Quote(dir / "p.jsonl") + " --needs " +
+                              Quote(dir / "n.jsonl") + " -o " + Quote(dir / "r.jsonl"));
+  REQUIRE_MESSAGE(run.code == 0, run.err);
+  CHECK(Lines(ReadFile(dir / "r.jsonl")).size() == 200);
 }
 
 TEST_CASE("cli cpv suggest proposes codes for Italian and English texts") {
