@@ -501,6 +501,7 @@ std::vector<Match> Matcher::Impl::RankParticipant(size_t self, const MatchOption
   struct Parts {
     double score = 0, text = 0;
     std::optional<double> seeks_offers, offers_seeks;
+    std::optional<double> cpv;  // the code part of the directions that blended codes in
   };
   auto evaluate = [&](size_t i) {
     Parts m;
@@ -509,13 +510,22 @@ std::vector<Match> Matcher::Impl::RankParticipant(size_t self, const MatchOption
     if (options.kind && kind != *options.kind) return m;
     const bool forward = i_seek && has_supply[i];
     const bool backward = i_offer && has_demand[i];
+    std::optional<double> forward_codes, backward_codes;
     if (forward) {
       bool codes = !seeks.cpv.empty() && has_codes[i];
       m.seeks_offers = Blend(a[i], b[i], codes);
+      if (codes) forward_codes = b[i];
     }
     if (backward) {
       bool codes = !offers.cpv.empty() && has_demand_codes[i];
       m.offers_seeks = Blend(c[i], d[i], codes);
+      if (codes) backward_codes = d[i];
+    }
+    // Combined as the text is: both directions' by their geometric mean.
+    if (forward_codes && backward_codes) {
+      m.cpv = std::sqrt(*forward_codes * *backward_codes);
+    } else {
+      m.cpv = forward_codes ? forward_codes : backward_codes;
     }
     if (forward && backward) {
       m.score = std::sqrt(*m.seeks_offers * *m.offers_seeks);
@@ -550,6 +560,7 @@ std::vector<Match> Matcher::Impl::RankParticipant(size_t self, const MatchOption
     m.why.text = parts.text;
     m.why.seeks_offers = parts.seeks_offers;
     m.why.offers_seeks = parts.offers_seeks;
+    m.why.cpv = parts.cpv;
   }
   for (int t : s.touched) {
     const size_t i = static_cast<size_t>(t);
@@ -583,9 +594,6 @@ std::vector<Match> Matcher::Impl::RankParticipant(size_t self, const MatchOption
     const auto [query, side] = explained_by(m);
     const Query& q = *query;
     m.why.codes = CodeWords(scorer->DrivingCodes(side, q, m.participant, kWhyCodes));
-    if (!q.cpv.empty() && !m.why.codes.empty()) {
-      m.why.cpv = scorer->DrivingCodes(side, q, m.participant, 1)[0].similarity;
-    }
   }
   return matches;
 }

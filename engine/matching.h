@@ -62,7 +62,9 @@ struct ScoreWeights {
 
 struct Why {
   double text = 0;                // text similarity in [0, 1)
-  std::optional<double> cpv;      // code similarity in [0, 1], when both sides have codes
+  // Code similarity in [0, 1], the part blended into the score, when both sides have codes
+  // (participant queries: per direction, and for both the geometric mean, as the text).
+  std::optional<double> cpv;
   std::optional<double> context;  // need queries: the owner's context, <= 0
   // Participant queries: A's seeks vs B's offers, and A's offers vs B's seeks, when they exist.
   std::optional<double> seeks_offers, offers_seeks;

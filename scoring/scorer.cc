@@ -403,11 +403,13 @@ struct Scorer::Impl {
     return side == Side::kSupply ? supply_codes : demand_codes;
   }
 
-  std::vector<std::string> LabelTerms(Analyzer& analyzer, const std::vector<std::string>& codes) {
+  // The terms of the codes' labels; with `surface`, the word of each term is appended to it.
+  std::vector<std::string> LabelTerms(Analyzer& analyzer, const std::vector<std::string>& codes,
+                                      std::vector<std::string>* surface = nullptr) {
     std::vector<std::string> out;
     if (!labels) return out;
     for (const std::string& c : codes) {
-      auto terms = MatchTerms(analyzer, labels->LabelText(c));
+      auto terms = MatchTerms(analyzer, labels->LabelText(c), surface);
       out.insert(out.end(), terms.begin(), terms.end());
     }
     return out;
@@ -700,8 +702,14 @@ Query Scorer::Analyze(const std::vector<std::string>& texts,
     impl_->offers.TermIds(views, phrases.data());
     phrases.erase(std::remove(phrases.begin(), phrases.end(), -1), phrases.end());
   }
-  std::vector<std::string> labels = impl_->LabelTerms(analyzer, cpv);
-  terms.insert(terms.end(), labels.begin(), labels.end());
+  // A label's words are shown as the label writes them, where the text has not given the
+  // term a word of its own.
+  surface.clear();
+  std::vector<std::string> labels = impl_->LabelTerms(analyzer, cpv, &surface);
+  for (size_t k = 0; k < labels.size(); ++k) {
+    q.words.emplace(labels[k], std::move(surface[k]));
+    terms.push_back(std::move(labels[k]));
+  }
   q.terms = Counted(std::move(terms));
   {
     std::vector<std::string_view> views;

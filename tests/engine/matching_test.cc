@@ -133,6 +133,30 @@ TEST_CASE("matching kinds: a need goes to neither a pa nor its owner") {
   CHECK(IdSet(f.m, f.m.ForNeed(2, Top(20))) == "c1 c2 o1 r1");
 }
 
+TEST_CASE("matching: why.cpv is the code part of the score, for a need and for a participant") {
+  // Regression: a participant query's why.cpv was its best single code pair (1 here), a need's
+  // the average over the query's codes that the score blends in (0.5): one field, two meanings.
+  // A PA whose one need asks for a cleaning code and a building code; a cleaner has the first.
+  Matcher m =
+      Make({P("pa", Kind::kPa, {}), P("clean", Kind::kCompany, {"pulizia"}, {}, "", {"90919200"})},
+           {N("n1", "pa", "pulizia uffici", {"90919200", "45210000"})});
+  const std::vector<Match> by_need = m.ForNeed(0, Top(5));
+  const std::vector<Match> by_pa = m.ForParticipant(IndexOf(m, "pa"), Top(5));
+  REQUIRE(by_need.size() == 1);
+  REQUIRE(by_pa.size() == 1);
+  REQUIRE(by_need[0].why.cpv.has_value());
+  REQUIRE(by_pa[0].why.cpv.has_value());
+  CHECK(*by_need[0].why.cpv == doctest::Approx(0.5));
+  CHECK(*by_pa[0].why.cpv == doctest::Approx(0.5));
+  CHECK(by_pa[0].why.codes == std::vector<std::string>{"90919200"});
+  // The company's own query: its offers against the PA's demand, averaged over the company's
+  // one code, which the PA asks for.
+  const std::vector<Match> by_company = m.ForParticipant(IndexOf(m, "clean"), Top(5));
+  REQUIRE(by_company.size() == 1);
+  REQUIRE(by_company[0].why.cpv.has_value());
+  CHECK(*by_company[0].why.cpv == doctest::Approx(1.0));
+}
+
 TEST_CASE("matching regression: two texts sharing only function words do not match") {
   // A small event: no pair is frequent enough to count as common, and "per la" matched.
   Matcher m = Make({P("pa1", Kind::kPa, {}), P("casa", Kind::kCompany, {"pulizie per la casa"}),

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "scoring/cpv.h"
+#include "scoring/cpv_labels.h"
 #include "scoring/text.h"
 
 namespace incontra::scoring {
@@ -374,6 +375,21 @@ TEST_CASE("scorer explanations: DrivingTerms gives the query's own words, most w
   // "verde" against one "manutenzione" (k1 saturates tf). The word shown is the term's first.
   const Query twice = scorer.Analyze({"Manutenzioni del verde", "manutenzione"}, {});
   CHECK(Join(scorer.DrivingTerms(Side::kSupply, twice, {0}, 8)[0]) == "[manutenzioni|verde]");
+}
+
+TEST_CASE("scorer explanations: a code's label words are shown as words, not stems") {
+  // Regression: with a labels file, a term that came from a code's label alone had no word
+  // of its own, and `why.terms` showed its stem ("puliz", "uffic").
+  auto labels = CpvLabels::Parse(
+      "code\tcode8\tparent\tlevel\ttype\tlabel_en\tlabel_it\n"
+      "90919200-4\t90919200\t90919000-2\t5\t3\tOffice cleaning services\t"
+      "Servizi di pulizia di uffici\n");
+  REQUIRE(labels.ok());
+  const Scorer scorer(
+      {Offering("A", {"pulizia di uffici e condomini"}), Offering("B", {"asfalto"})}, &*labels);
+  // The text gives "pulizie" its word; "uffici" comes from the label only.
+  const Query q = scorer.Analyze({"pulizie"}, {"90919200"});
+  CHECK(Join(scorer.DrivingTerms(Side::kSupply, q, {0}, 8)[0]) == "[pulizie|uffici]");
 }
 
 TEST_CASE("scorer explanations: DrivingTerms for many candidates at once equals one at a time") {
