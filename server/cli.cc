@@ -655,7 +655,10 @@ int Export(int argc, const char* const* argv, std::ostream& out, std::ostream& e
              storage::RecordKind::kRequest, storage::RecordKind::kMeeting};
   }
   if (Status s = CheckWritable(output); !s.ok()) return Fail(err, s);
-  auto store = storage::Store::Open(data, {.sync = true, .create_if_missing = false});
+  // Read only: it may run beside a server that holds the folder, and never keeps one from
+  // starting.
+  auto store =
+      storage::Store::Open(data, {.sync = true, .create_if_missing = false, .read_only = true});
   if (!store.ok()) return Fail(err, store.status());
   if (auto e = (*store)->GetEvent(event); !e.ok()) {
     return Fail(err, Status::NotFound("storage.unknown_event", "no event '" + event + "'"));

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdarg>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <mutex>
@@ -153,6 +154,7 @@ std::string_view RecordKindName(RecordKind kind) {
 struct Store::Impl {
   StoreOptions options;
   std::string dir;
+  std::string secondary_dir;  // read_only: the secondary instance's own folder, removed at close
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> families;  // FamilyNames() order
   rocksdb::ColumnFamilyHandle* meta = nullptr;
@@ -187,6 +189,9 @@ struct Store::Impl {
   }
   // Call with write_mutex held.
   Status Commit(Change* c) {
+    if (options.read_only) {
+      return Status::InvalidArgument("storage.read_only", dir + ": opened to read only");
+    }
     uint64_t seq = last_seq;
     for (storage::Change& f : c->feed) {
       f.seq = ++seq;
@@ -234,12 +239,22 @@ struct Store::Impl {
 Store::Store() : impl_(std::make_unique<Impl>()) {}
 
 Store::~Store() {
-  if (!impl_->db) return;
-  // Acknowledged writes are in the WAL already; flushing makes the next open fast instead of
-  // replaying it. Errors on the way out have no one to report to, on purpose.
-  impl_->db->Flush(rocksdb::FlushOptions(), impl_->all_handles).PermitUncheckedError();
-  for (auto* h : impl_->all_handles) impl_->db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-  impl_->db->Close().PermitUncheckedError();
+  if (impl_->db) {
+    // Acknowledged writes are in the WAL already; flushing makes the next open fast instead of
+    // replaying it. Errors on the way out have no one to report to, on purpose.
+    if (!impl_->options.read_only) {
+      impl_->db->Flush(rocksdb::FlushOptions(), impl_->all_handles).PermitUncheckedError();
+    }
+    for (auto* h : impl_->all_handles) {
+      impl_->db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    }
+    impl_->db->Close().PermitUncheckedError();
+    impl_->db.reset();
+  }
+  if (!impl_->secondary_dir.empty()) {
+    std::error_code ec;
+    fs::remove_all(impl_->secondary_dir, ec);
+  }
 }
 
 namespace {
@@ -341,7 +356,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions 
   std::error_code ec;
   const bool fresh = !fs::exists(dir, ec) || fs::is_empty(dir, ec);
   if (fresh) {
-    if (!options.create_if_missing) {
+    if (!options.create_if_missing || options.read_only) {
       return Status::NotFound("storage.not_found", dir + ": no database here");
     }
     if (Status s = Create(dir); !s.ok()) return s;
@@ -363,7 +378,21 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions 
     if (!known) descriptors.push_back({name, rocksdb::ColumnFamilyOptions()});
   }
   rocksdb::DB* db = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, descriptors, &x.all_handles, &db);
+  rocksdb::Status s;
+  if (options.read_only) {
+    // A secondary keeps its info log in a folder of its own, and must keep every table file
+    // open: the primary may delete one (a compaction) while it reads.
+    std::string folder = (fs::temp_directory_path(ec) / "incontra-read-XXXXXX").string();
+    if (ec || ::mkdtemp(folder.data()) == nullptr) {
+      return Status::IoError("storage.io", "no temporary folder for a read-only open");
+    }
+    x.secondary_dir = folder;
+    db_options.max_open_files = -1;
+    db_options.create_missing_column_families = false;
+    s = rocksdb::DB::OpenAsSecondary(db_options, dir, folder, descriptors, &x.all_handles, &db);
+  } else {
+    s = rocksdb::DB::Open(db_options, dir, descriptors, &x.all_handles, &db);
+  }
   if (!s.ok()) return Translate(s, dir);
   x.db.reset(db);
   x.meta = x.all_handles[0];

@@ -13,7 +13,7 @@
 //
 // Errors: storage.locked (another process holds the folder), storage.not_incontra (the folder
 // holds something else), storage.newer_schema, storage.unknown_event, storage.not_found,
-// storage.invalid_record, storage.io.
+// storage.invalid_record, storage.io, storage.read_only (a write to a read-only Store).
 //
 // Thread-safety: a Store may be used from any number of threads; writes are serialised.
 //
@@ -49,6 +49,10 @@ struct Change {
 struct StoreOptions {
   bool sync = true;  // fsync the WAL before acknowledging a write
   bool create_if_missing = true;
+  // Reads only, beside a process (a server) that may hold the folder: a RocksDB secondary
+  // instance, which takes no lock and sees what was committed when it opened. Every write
+  // answers storage.read_only. The folder must hold a database already.
+  bool read_only = false;
 };
 
 class Store {

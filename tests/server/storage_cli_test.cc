@@ -405,7 +405,8 @@ pid_t LockHolder(const std::string& data) {
   return holder;
 }
 
-TEST_CASE("cli storage commands refuse a data folder another process holds as storage.locked") {
+TEST_CASE(
+    "cli storage commands that write refuse a folder another process holds, export reads it") {
   TempDir dir;
   const std::string data = dir / "data";
   // The folder exists before the big import starts, so that import only opens it.
@@ -436,10 +437,13 @@ TEST_CASE("cli storage commands refuse a data folder another process holds as st
   posix_spawn_file_actions_destroy(&actions);
   REQUIRE(spawned == 0);
 
-  // While the import holds the folder, a second command is refused; it is only started once the
-  // lock is seen held, so it never races the import's own open. It may still find the lock
-  // gone if the import let go in between: then it must simply succeed.
-  int attempts = 0, locked = 0, status = 0;
+  // While the import holds the folder, a second command that writes is refused; it is only
+  // started once the lock is seen held, so it never races the import's own open. It may still
+  // find the lock gone if the import let go in between: then it must simply succeed (it
+  // writes to another event). An export reads beside the holder: it always succeeds, with the
+  // needs stored before (it used to be refused as storage.locked too).
+  WriteFile(dir / "other.jsonl", kNeeds);
+  int attempts = 0, locked = 0, exported_while_held = 0, status = 0;
   std::string unexpected;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
   while (waitpid(pid, &status, WNOHANG) == 0) {
@@ -452,7 +456,7 @@ TEST_CASE("cli storage commands refuse a data folder another process holds as st
       usleep(1000);
       continue;
     }
-    Run run = Export(dir, kEvent, "need");
+    Run run = Import(dir, dir / "other.jsonl", "other", "need");
     ++attempts;
     if (Contains(run.err, "storage.locked")) {
       ++locked;
@@ -460,11 +464,18 @@ TEST_CASE("cli storage commands refuse a data folder another process holds as st
           !StartsWith(run.err, "error: storage.locked: ")) {
         unexpected += "locked but exit " + std::to_string(run.code) + ": " + run.err;
       }
-    } else if (run.code != 0 || Canonical(run.out) != Canonical(kNeedsStored)) {
-      unexpected += "exit " + std::to_string(run.code) + ": " + run.err;
+    } else if (run.code != 0) {
+      unexpected += "import: exit " + std::to_string(run.code) + ": " + run.err;
+    }
+    const bool held = LockHolder(data) == pid;
+    run = Export(dir, kEvent, "need");
+    exported_while_held += held && LockHolder(data) == pid;
+    if (run.code != 0 || Canonical(run.out) != Canonical(kNeedsStored)) {
+      unexpected += "export: exit " + std::to_string(run.code) + ": " + run.err;
     }
   }
   CHECK_MESSAGE(locked >= 1, "attempts while the lock was held: " << attempts);
+  CHECK_MESSAGE(exported_while_held >= 1, "attempts while the lock was held: " << attempts);
   CHECK_MESSAGE(unexpected.empty(), unexpected);
   REQUIRE(WIFEXITED(status));
   CHECK_MESSAGE(WEXITSTATUS(status) == 0, ReadFile(err));

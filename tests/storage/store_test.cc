@@ -620,6 +620,53 @@ TEST_CASE("store: a folder already open in this process is refused as storage.lo
   CHECK(third->ListEvents()->size() == 2);
 }
 
+TEST_CASE("store: read_only reads beside the process that holds the folder, and writes nothing") {
+  // `incontra export` used to open the folder for writing, so it was refused while a server
+  // held it (storage.locked), and while it ran a server could not start.
+  TempDir dir;
+  auto primary = OpenOrDie(dir / "db");
+  CreateEvent(*primary, "ev");
+  REQUIRE(primary->Put(RecordKind::kParticipant, "ev", {{"id", "p1"}, {"kind", "pa"}}).ok());
+  auto ids = [](const Store& store) {
+    auto records = store.List(RecordKind::kParticipant, "ev");
+    REQUIRE(records.ok());
+    std::string out;
+    for (const json& r : *records) out += r["id"].get<std::string>() + " ";
+    return out;
+  };
+  std::string secondary_dir;
+  {
+    auto reader =
+        OpenOrDie(dir / "db", {.sync = true, .create_if_missing = false, .read_only = true});
+    CHECK(ids(*reader) == "p1 ");
+    // What the primary commits later is not seen by this reader: it reads as of its open.
+    REQUIRE(primary->Put(RecordKind::kParticipant, "ev", {{"id", "p2"}, {"kind", "pa"}}).ok());
+    CHECK(ids(*reader) == "p1 ");
+    // Every write is refused and changes nothing.
+    CHECK(reader->Put(RecordKind::kParticipant, "ev", {{"id", "p3"}}).code() ==
+          "storage.read_only");
+    CHECK(reader->Delete(RecordKind::kParticipant, "ev", "p1").code() == "storage.read_only");
+    CHECK(reader->Import("ev", RecordKind::kNeed, {{{"id", "n1"}}}).code() == "storage.read_only");
+    // The secondary instance's own folder, in the temporary folder, goes when it closes.
+    for (const auto& e : fs::directory_iterator(fs::temp_directory_path())) {
+      if (e.path().filename().string().rfind("incontra-read-", 0) == 0) secondary_dir = e.path();
+    }
+  }
+  CHECK_FALSE(secondary_dir.empty());
+  CHECK_FALSE(fs::exists(secondary_dir));
+  // A new reader sees the primary's later write; the primary lost nothing and still writes.
+  auto reader =
+      OpenOrDie(dir / "db", {.sync = true, .create_if_missing = false, .read_only = true});
+  CHECK(ids(*reader) == "p1 p2 ");
+  REQUIRE(primary->Put(RecordKind::kParticipant, "ev", {{"id", "p4"}, {"kind", "pa"}}).ok());
+  CHECK(ids(*primary) == "p1 p2 p4 ");
+  // No database there: read_only never creates one.
+  auto missing =
+      Store::Open(dir / "none", {.sync = true, .create_if_missing = true, .read_only = true});
+  CHECK(missing.status().code() == "storage.not_found");
+  CHECK_FALSE(fs::exists(dir / "none"));
+}
+
 TEST_CASE("store: a folder holding other files is refused as storage.not_incontra, untouched") {
   TempDir dir;
   fs::create_directories(dir / "db");
