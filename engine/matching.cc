@@ -65,6 +65,11 @@ class BestK {
     all_.emplace_back(score, i);
     if (all_.size() >= 4 * k_ + 64) Cut();
   }
+  // The k best as (score, index), in no order; valid until the next Reset or Offer.
+  const std::vector<std::pair<double, size_t>>& Kept() {
+    Cut();
+    return all_;
+  }
   // Best first, as matches without a why yet.
   std::vector<Match> Take() {
     Cut();
@@ -163,6 +168,12 @@ struct Matcher::Impl {
     std::vector<int> named;  // the candidates the need names (Scorer::Named)
     scoring::Scorer::Reached reached;
     BestK best;
+    // Need ranking's feedback per candidate, apart from the cells (most get none, and a fifth
+    // float would make cells straddle cache lines): all zeros but for `raised`, the
+    // candidates it raised (and the best, cleared).
+    std::vector<float> feedback;
+    std::vector<int> raised;
+    std::vector<std::pair<double, size_t>> kept;  // the k best before feedback
   };
 
   std::vector<Match> RankNeed(size_t n, const MatchOptions& options, Scratch& s) const;
@@ -346,11 +357,14 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   auto is_named = [&](size_t i) {
     return std::binary_search(s.named.begin(), s.named.end(), static_cast<int>(i));
   };
-  // A candidate's text and score from its components.
-  auto text_of = [&](const Cell& c) {
+  // A candidate's own text score from its components, its text (with feedback) and score.
+  auto own_of = [&](const Cell& c) {
     return words < 1.0 ? static_cast<float>(words * c.words + weights.name_grams * c.grams +
                                             weights.phrases * c.phrases)
                        : c.words;
+  };
+  auto text_of = [&](float own, float feedback) {
+    return static_cast<float>((1.0 - weights.feedback) * own + weights.feedback * feedback);
   };
   auto score_of = [&](size_t i, float text) {
     const bool codes = any_codes && has_codes[i];
@@ -415,13 +429,60 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   }
   const std::span<const int> touched(s.listed.data(), reached);
   // Score every candidate reached into (score, index); Match objects only for the best. The
-  // text components are blended in place, for `why` afterwards.
-  s.best.Reset(options.top);
+  // text components are blended in place (`words` becomes the candidate's own text score),
+  // for feedback and `why` afterwards.
+  const bool feedback =
+      weights.feedback > 0 && weights.feedback_candidates > 0 && weights.feedback_words > 0;
+  s.best.Reset(feedback ? std::max(options.top, weights.feedback_candidates) : options.top);
   for (int t : touched) {
     const size_t i = static_cast<size_t>(t);
     Cell& c = s.cells[i];
-    c.words = text_of(c);
-    if (double score = score_of(i, c.words); score > 0) s.best.Offer(score, i);
+    c.words = own_of(c);
+    if (double score = score_of(i, text_of(c.words, 0.0f)); score > 0) s.best.Offer(score, i);
+  }
+  if (feedback) {
+    // What the best candidates supply, weighted by their scores, adds to the others reached.
+    // It brings in no new candidate: one that shares nothing with the need is not made a match
+    // by resembling its best matches (letting it in measured the same, at more cost). Feedback
+    // only raises a score, so the k best are among the k best before it and those it raised.
+    s.kept = s.best.Kept();
+    const auto m = std::min(s.kept.size(), static_cast<size_t>(weights.feedback_candidates));
+    // In order, so the model sums alike whatever k the first pass kept.
+    std::partial_sort(s.kept.begin(), s.kept.begin() + static_cast<long>(m), s.kept.end(),
+                      Better{});
+    std::vector<std::pair<int, float>> from;
+    for (size_t k = 0; k < m; ++k) {
+      from.emplace_back(static_cast<int>(s.kept[k].second), static_cast<float>(s.kept[k].first));
+    }
+    s.feedback.resize(size, 0.0f);
+    const auto wanted = static_cast<size_t>(weights.feedback_words);
+    // Branch-free, as the common words above: a candidate not reached adds 0 and is not
+    // listed; one reached is listed the first time.
+    size_t raised = 0;
+    for (const Scorer::TermList& l : scorer->FeedbackLists(q, from, wanted)) {
+      s.raised.resize(raised + static_cast<size_t>(l.size));
+      for (int p = 0; p < l.size; ++p) {
+        const size_t i = static_cast<size_t>(l.candidates[p]);
+        float& f = s.feedback[i];
+        s.raised[raised] = static_cast<int>(i);
+        raised += s.mark[i] & (f == 0.0f);
+        f += l.scale * l.weights[p] * static_cast<float>(s.mark[i]);
+      }
+    }
+    s.raised.resize(raised);
+    for (const auto& [i, score] : from) s.feedback[static_cast<size_t>(i)] = 0.0f;
+    s.best.Reset(options.top);
+    for (const auto& [score, i] : s.kept) {
+      if (s.feedback[i] == 0.0f) s.best.Offer(score, i);
+    }
+    for (int t : s.raised) {
+      const size_t i = static_cast<size_t>(t);
+      const float f = s.feedback[i];
+      if (f == 0.0f) continue;  // one of the best
+      if (double score = score_of(i, text_of(s.cells[i].words, f)); score > 0) {
+        s.best.Offer(score, i);
+      }
+    }
   }
   std::vector<Match> matches = s.best.Take();
   std::vector<size_t> chosen;
@@ -432,7 +493,7 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     Match& m = matches[k];
     const size_t i = m.participant;
     m.why.terms = std::move(terms[k]);
-    m.why.text = s.cells[i].words;
+    m.why.text = text_of(s.cells[i].words, feedback ? s.feedback[i] : 0.0f);
     if (any_codes && has_codes[i]) m.why.cpv = s.cells[i].cpv;
     // Only a context that was applied is shown (a need naming its supplier skips it).
     if (with_context && !is_named(i)) m.why.context = s.context[i];
@@ -443,6 +504,8 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     s.cells[i] = Cell{};
     s.mark[i] = 0;
   }
+  for (int t : s.raised) s.feedback[static_cast<size_t>(t)] = 0.0f;
+  s.raised.clear();
   return matches;
 }
 

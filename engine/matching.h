@@ -4,7 +4,9 @@
 //
 // For a need: the need's title, description and codes against each participant's supply
 // (name, description, offers, codes), times the owner's context: suppliers whose texts read
-// like this buyer's own needs (local firms, the buyer's kind of work) rank higher.
+// like this buyer's own needs (local firms, the buyer's kind of work) rank higher; a share of
+// the text comes from how much a candidate's texts read like the need's best matches'
+// (pseudo-relevance feedback).
 // For a participant A and a counterpart B, two directions: A's seeks (for a PA, also its
 // needs) against B's offers, and B's seeks against A's offers. When both exist the score is
 // their geometric mean, so a match must make sense for both sides; when only one exists (the
@@ -57,6 +59,15 @@ struct ScoreWeights {
   // context already rewards a supplier who writes them, and counting them again in the text
   // counts the owner twice.
   double owner_local = 1;
+  // Pseudo-relevance feedback: what a need's `feedback_candidates` best candidates supply
+  // (`feedback_words` words that tell it, not the need's own) counts for the other candidates
+  // it reached, as this share of their text. A title is a dozen words, and a supplier words
+  // its trade its own way: one whose texts read like the best matches' ("posta ibrida" beside
+  // a need's "postalizzazione") is likely in the trade. The best candidates themselves get
+  // none: a model made of their own texts would score them against themselves.
+  double feedback = 0.1;
+  int feedback_candidates = 5;
+  int feedback_words = 10;
   scoring::ScorerOptions scorer;  // text weighting; its `threads` is replaced by Create's
 };
 

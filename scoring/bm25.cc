@@ -265,6 +265,8 @@ int Bm25Index::DocumentFrequency(int term_id) const {
   return impl_->weights.outerIndexPtr()[term_id + 1] - impl_->weights.outerIndexPtr()[term_id];
 }
 
+float Bm25Index::Idf(int term_id) const { return impl_->idf[static_cast<size_t>(term_id)]; }
+
 Bm25Index::Postings Bm25Index::Posting(int term_id) const {
   const Impl& x = *impl_;
   const int begin = x.weights.outerIndexPtr()[term_id], end = x.weights.outerIndexPtr()[term_id + 1];

@@ -71,6 +71,7 @@ class Bm25Index {
   // In how many documents a term occurs (0 when the index does not have it).
   int DocumentFrequency(const std::string& term) const;
   int DocumentFrequency(int term_id) const;  // term_id must be valid
+  float Idf(int term_id) const;              // term_id must be valid
   int terms() const;
   // A term's posting list: the documents holding it, ascending, with its weight in each.
   // The pointers stay valid as long as the index.

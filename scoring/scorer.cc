@@ -227,6 +227,15 @@ std::vector<CpvCode> ParseCodes(const std::vector<std::string>& codes) {
   return out;
 }
 
+// How many of its words tell what a candidate supplies, for feedback: enough for the few
+// that a query's best candidates share, few enough to keep for every candidate.
+constexpr size_t kTellingWords = 32;
+
+// Heavier first, ties to the lower id: a choice that does not depend on the order of a list.
+bool Heavier(const std::pair<int, float>& a, const std::pair<int, float>& b) {
+  return a.second != b.second ? a.second > b.second : a.first < b.first;
+}
+
 // Prior mass (in occurrences) of the mean adaptation in a word's estimate: a word in a few
 // offers says little about how it recurs.
 constexpr double kAdaptationPrior = 20;
@@ -337,6 +346,12 @@ struct Scorer::Impl {
   std::vector<float> row_values;
   std::vector<double> background;
   internal::Vocabulary context_words;
+  // Per candidate, the words that tell what it supplies (FeedbackLists): its own words, in
+  // two candidates at least and at most `common_share` of them, each as (supply id, its share
+  // of the candidate's context words x its idf), the kTellingWords heaviest; compressed,
+  // candidate i's are telling[telling_start[i], telling_start[i + 1]).
+  std::vector<int> telling_start{0};
+  std::vector<std::pair<int, float>> telling;
   // Names' distinctive words: per candidate how many its name has; per supply term id, the
   // candidates whose name has it (compressed: named_start[id] to named_start[id + 1]).
   std::vector<int> name_words, named_start, named;
@@ -598,19 +613,25 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   // per candidate, built directly as compressed row-major arrays.
   std::vector<double> word_totals;
   double total = 0;
+  std::vector<int> context_terms;  // the context ids of words, not pairs
   std::vector<int>& row_start = x.row_start;
   std::vector<int>& row_words = x.row_words;
   std::vector<float>& row_values = x.row_values;
   auto context = [&] {
     Translation to_words(workers), to_pairs(workers);
     auto context_id = [&](std::string_view t) { return x.context_words.Add(t).first; };
+    auto context_word_id = [&](std::string_view t) {
+      const auto [id, fresh] = x.context_words.Add(t);
+      if (fresh) context_terms.push_back(id);
+      return id;
+    };
     std::vector<int> ids;
     for (size_t i = 0; i < x.n; ++i) {
       const Analysed& a = analysed[i];
       const Numbering& number = numbering[a.worker];
       ids.clear();
-      to_words.Append(number.terms, a.worker, a.offers, context_id, &ids);
-      to_words.Append(number.terms, a.worker, a.description, context_id, &ids);
+      to_words.Append(number.terms, a.worker, a.offers, context_word_id, &ids);
+      to_words.Append(number.terms, a.worker, a.description, context_word_id, &ids);
       to_pairs.Append(number.pairs, a.worker, a.pairs, context_id, &ids);
       word_totals.resize(static_cast<size_t>(x.context_words.size()), 0);
       for (const int id : ids) word_totals[static_cast<size_t>(id)] += 1;
@@ -662,6 +683,41 @@ Scorer::Scorer(const std::vector<Profile>& candidates, const CpvLabels* labels,
   analysed.clear();
   analysed.shrink_to_fit();
   numbering.clear();
+  // Each candidate's telling words, from its context row (its own words, counted) by supply
+  // id; the pairs, most of the context words, have none.
+  {
+    std::vector<std::string_view> views(context_terms.size());
+    for (size_t k = 0; k < context_terms.size(); ++k) {
+      views[k] = x.context_words.word(context_terms[k]);
+    }
+    std::vector<int> ids(context_terms.size());
+    x.supply.TermIds(views, ids.data());
+    std::vector<int> supply_id(static_cast<size_t>(x.context_words.size()), -1);
+    for (size_t k = 0; k < context_terms.size(); ++k) {
+      supply_id[static_cast<size_t>(context_terms[k])] = ids[k];
+    }
+    const double limit = CommonLimit(x.supply, options.common_share);
+    std::vector<std::vector<std::pair<int, float>>> words(x.n);
+    ParallelChunks(x.n, options.threads, 256, [&](size_t i, size_t) {
+      std::vector<std::pair<int, float>>& mine = words[i];
+      for (int k = x.row_start[i]; k < x.row_start[i + 1]; ++k) {
+        const int id = supply_id[static_cast<size_t>(x.row_words[static_cast<size_t>(k)])];
+        if (id < 0) continue;
+        const int df = x.supply.DocumentFrequency(id);
+        if (df < 2 || df > limit) continue;
+        mine.emplace_back(id, x.row_values[static_cast<size_t>(k)] * x.supply.Idf(id));
+      }
+      if (mine.size() > kTellingWords) {
+        std::nth_element(mine.begin(), mine.begin() + static_cast<long>(kTellingWords), mine.end(),
+                         Heavier);
+        mine.resize(kTellingWords);
+      }
+    });
+    for (const auto& mine : words) {
+      x.telling.insert(x.telling.end(), mine.begin(), mine.end());
+      x.telling_start.push_back(static_cast<int>(x.telling.size()));
+    }
+  }
   x.background.resize(word_totals.size());
   for (size_t w = 0; w < word_totals.size(); ++w) x.background[w] = word_totals[w] / total;
 }
@@ -857,6 +913,35 @@ void Scorer::Named(const Query& query, std::vector<int>* out) const {
     k = end;
   }
   out->resize(kept);
+}
+
+std::vector<Scorer::TermList> Scorer::FeedbackLists(const Query& query,
+                                                    const std::vector<std::pair<int, float>>& from,
+                                                    size_t n) const {
+  const Impl& x = *impl_;
+  thread_local Sparse sum;  // per supply term
+  float* weight = sum.Reset(static_cast<size_t>(x.supply.terms()));
+  for (const auto& [candidate, w] : from) {
+    const auto i = static_cast<size_t>(candidate);
+    for (int k = x.telling_start[i]; k < x.telling_start[i + 1]; ++k) {
+      const auto [id, value] = x.telling[static_cast<size_t>(k)];
+      sum.reached.push_back(id);
+      weight[id] += w * value;
+    }
+  }
+  thread_local Reached words;
+  sum.Emit(&words);
+  const Known asked = KnownTerms(x.supply, query.terms, query.term_ids);
+  std::erase_if(words, [&](const std::pair<int, float>& word) {
+    return std::any_of(asked.begin(), asked.end(),
+                       [&](const std::pair<int, float>& t) { return t.first == word.first; });
+  });
+  if (words.size() > n) {
+    std::nth_element(words.begin(), words.begin() + static_cast<long>(n), words.end(), Heavier);
+    words.resize(n);
+  }
+  std::sort(words.begin(), words.end(), Heavier);
+  return Lists(x.supply, words, x.supply.UpperBound(words));
 }
 
 std::vector<Scorer::TermList> Scorer::GramLists(const Query& query) const {

@@ -133,6 +133,17 @@ class Scorer {
   };
   std::vector<TermList> WordLists(const Query& query, bool common) const;
   std::vector<TermList> GramLists(const Query& query) const;
+  // Pseudo-relevance feedback: what some candidates (a query's best, say) supply, as posting
+  // lists over all. A word weighs its share of each candidate's own texts (offers and
+  // description, as the context reads them) times the candidate's weight, times its idf; the
+  // n heaviest count, the query's own left out, among the words that tell a supplier: in at
+  // most `common_share` of the candidates (or 100), as name grams and word pairs, and in two
+  // at least (a word of one candidate alone moves nobody else). Each candidate offers its 32
+  // heaviest. `from` is (candidate, weight > 0). Summed over the lists, scale x weight per
+  // candidate is in [0, 1). The lists point into the Scorer and live as long as it.
+  std::vector<TermList> FeedbackLists(const Query& query,
+                                      const std::vector<std::pair<int, float>>& from,
+                                      size_t n) const;
   // The candidates a query's own text names, ascending: their name has identifying words
   // (each in the texts of at most `common_share` of the candidates, or of one alone: not "srl",
   // not "manutenzione") and the text has them all. A code's label words name nobody.

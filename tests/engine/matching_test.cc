@@ -528,6 +528,50 @@ TEST_CASE("matching owner: a word local to the need's owner weighs less than wha
   CHECK(on < off * 0.9);
 }
 
+// ---- Feedback: what a need's best candidates supply ----
+
+TEST_CASE("matching feedback: a candidate that supplies what the best one does rises") {
+  // Toner is all the need says. Beta's offer names it among the cartridges and printers that
+  // the best match, Alfa, supplies too; Gamma's short offer names it beside cleaning.
+  std::vector<Participant> ps{
+      P("pa1", Kind::kPa, {}),
+      P("alfa", Kind::kCompany,
+        {"fornitura toner", "toner e cartucce inkjet", "cartucce per stampanti"}),
+      P("beta", Kind::kCompany, {"cartucce inkjet e toner per stampanti"}),
+      P("gamma", Kind::kCompany, {"toner e pulizie"})};
+  std::vector<Need> ns{N("q", "pa1", "Fornitura toner")};
+  auto ranked = [&](double feedback) {
+    ScoreWeights weights;
+    weights.feedback = feedback;
+    weights.feedback_candidates = 1;
+    auto m = Matcher::Create(ps, ns, nullptr, weights);
+    REQUIRE(m.ok());
+    return Ids(*m, m->ForNeed(0, Top(5)));
+  };
+  CHECK(ranked(0) == "alfa gamma beta");
+  CHECK(ranked(ScoreWeights{}.feedback) == "alfa beta gamma");
+}
+
+TEST_CASE("matching feedback: the best candidates keep their own evidence") {
+  // Alfa, the best, is the model: scored against it, it would gain most. It keeps its text,
+  // scaled as everyone's by the share feedback takes.
+  std::vector<Participant> ps{P("pa1", Kind::kPa, {}),
+                              P("alfa", Kind::kCompany, {"fornitura toner", "cartucce inkjet"}),
+                              P("beta", Kind::kCompany, {"cartucce inkjet e toner"})};
+  std::vector<Need> ns{N("q", "pa1", "Fornitura toner")};
+  auto alfa = [&](double feedback) {
+    ScoreWeights weights;
+    weights.feedback = feedback;
+    weights.feedback_candidates = 1;
+    auto m = Matcher::Create(ps, ns, nullptr, weights);
+    REQUIRE(m.ok());
+    const std::vector<Match> ranked = m->ForNeed(0, Top(5));
+    REQUIRE(Ids(*m, ranked) == "alfa beta");
+    return ranked[0].score;
+  };
+  CHECK(alfa(0.1) == doctest::Approx(0.9 * alfa(0)).epsilon(1e-6));
+}
+
 TEST_CASE("matching participants: every counterpart sharing words both ways is ranked, top k exact") {
   // Participant ranking only looks at candidates some component reaches. Checked against the
   // texts themselves and the rules of engine/matching.h: a counterpart that may meet, with

@@ -294,6 +294,46 @@ TEST_CASE("scorer names: a need names a candidate by the identifying words of it
   CHECK(named("Fontana del parco") == "");
 }
 
+TEST_CASE("scorer feedback: the telling words of the candidates given reach the others") {
+  const std::vector<Profile> candidates{
+      Offering("Alfa", {"toner e cartucce per stampanti laser", "cartucce inkjet"}),
+      Offering("Beta", {"cartucce inkjet per stampanti"}),
+      Offering("Gamma", {"riparazione stampanti"}), Offering("Delta", {"manutenzione caldaie"}),
+      Offering("Epsilon", {"toner"})};
+  Scorer scorer(candidates, nullptr);
+  // Per candidate, scale x weight summed over the lists; and the lists' sizes.
+  auto feedback = [&](const std::string& need, size_t n) {
+    std::vector<double> sum(candidates.size(), 0);
+    std::vector<int> sizes;
+    for (const Scorer::TermList& l :
+         scorer.FeedbackLists(scorer.Analyze({need}, {}), {{0, 1.0f}}, n)) {
+      sizes.push_back(l.size);
+      for (int p = 0; p < l.size; ++p)
+        sum[static_cast<size_t>(l.candidates[p])] += l.scale * l.weights[p];
+    }
+    return std::pair(sum, sizes);
+  };
+  const auto [sum, sizes] = feedback("fornitura di stampanti", 10);
+  // Alfa's toner, cartucce and inkjet, not the need's own stampanti; laser is Alfa's alone,
+  // and would reach nobody else.
+  CHECK(sizes.size() == 3);
+  for (int size : sizes) CHECK(size == 2);
+  CHECK(sum[1] > 0);   // cartucce inkjet
+  CHECK(sum[4] > 0);   // toner
+  CHECK(sum[2] == 0);  // stampanti only: the need's word
+  CHECK(sum[3] == 0);
+  CHECK(sum[0] > sum[1]);  // Alfa has them all
+  CHECK(sum[0] < 1);
+  // The heaviest word alone: cartucce, twice in Alfa's offers.
+  const auto [one, one_sizes] = feedback("fornitura di stampanti", 1);
+  CHECK(one_sizes.size() == 1);
+  CHECK(one[1] > 0);
+  CHECK(one[4] == 0);
+  // Asked for toner, the need's word brings nothing more: Epsilon only has it.
+  CHECK(feedback("fornitura di toner", 10).first[4] == 0);
+  CHECK(scorer.FeedbackLists(scorer.Analyze({"toner"}, {}), {}, 10).empty());
+}
+
 TEST_CASE("scorer cpv: a code scores by the hierarchy, averaged over the query's codes") {
   auto code = [](const char* c) { return *ParseCpv(c); };
   std::vector<Profile> candidates(5);
