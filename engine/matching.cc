@@ -339,8 +339,9 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   };
   // Per candidate, what this owner's needs multiply its score by: 0 when they may not rank it
   // (a PA, the owner itself, another kind than asked), else the owner's context as a factor (1
-  // without one). The context is a per-word log-likelihood ratio, so exp() maps it to (0, 1]:
-  // the score stays a share. Needs come grouped by owner: made once per owner.
+  // without one), times other_buyer for a candidate that reads more like another buyer. The
+  // context is a per-word log-likelihood ratio, so exp() maps it to (0, 1]: the score stays a
+  // share. Needs come grouped by owner: made once per owner.
   if (s.gate_owner != need.owner) {
     if (with_context) {
       s.context.resize(size);
@@ -348,9 +349,12 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     }
     s.gate.resize(size);
     for (size_t i = 0; i < size; ++i) {
-      s.gate[i] = !ranked(i)     ? 0.0f
-                  : with_context ? static_cast<float>(std::exp(weights.context * s.context[i]))
-                                 : 1.0f;
+      if (!ranked(i) || !with_context) {
+        s.gate[i] = ranked(i) ? 1.0f : 0.0f;
+        continue;
+      }
+      const double other = s.context[i] < 0 ? weights.other_buyer : 1.0;
+      s.gate[i] = static_cast<float>(std::exp(weights.context * s.context[i]) * other);
     }
     s.gate_owner = need.owner;
   }

@@ -46,6 +46,12 @@ struct MatchOptions {
 struct ScoreWeights {
   double cpv = 0.3;      // share of the codes in a direction's score when both sides have codes
   double context = 2.5;  // how strongly the owner's context scales a need's ranking
+  // A candidate that reads more like another buyer than like the need's owner (its context
+  // < 0) is more likely that buyer's supplier: its score is also x this. Which buyer a
+  // candidate reads most like is telling even when the per-word gap is small, as it mostly is
+  // with the context models' heavy smoothing (on the dev set the median such candidate in a
+  // top 100 had a gap worth x 0.96).
+  double other_buyer = 0.85;
   // A need's text score: words (BM25F) x (1 - name_grams - phrases) + name_grams x the name's
   // character grams + phrases x the best single offer's word pairs (scoring/scorer.h).
   double name_grams = 0.34, phrases = 0.15;

@@ -500,6 +500,28 @@ TEST_CASE("matching owner: a named supplier keeps its place when the context fac
   CHECK(Ids(*m, m->ForNeed(4, Top(1))) == "c1");
 }
 
+TEST_CASE("matching owner: a candidate that reads more like another buyer is held back more") {
+  // c1 reads like pa2's supplier, c2 like pa1's; the need is pa1's and names neither.
+  auto [participants, needs] = NamedSupplierEvent();
+  Matcher m = Make(std::move(participants), std::move(needs));
+  const std::vector<Match> ranked = m.ForNeed(5, Top(5));
+  const Match* c1 = Find(m, ranked, "c1");
+  const Match* c2 = Find(m, ranked, "c2");
+  REQUIRE(c1 != nullptr);
+  REQUIRE(c2 != nullptr);
+  REQUIRE(c1->why.context.has_value());
+  REQUIRE(c2->why.context.has_value());
+  CHECK(*c1->why.context < 0);
+  CHECK(*c2->why.context == 0);
+  const ScoreWeights weights;
+  CHECK(c2->score == doctest::Approx(c2->why.text).epsilon(1e-6));
+  // Its gap's factor, and other_buyer besides.
+  CHECK(c1->score == doctest::Approx(c1->why.text * std::exp(weights.context * *c1->why.context) *
+                                     weights.other_buyer)
+                         .epsilon(1e-6));
+  CHECK(weights.other_buyer < 1);
+}
+
 TEST_CASE("matching owner: a word local to the need's owner weighs less than what it buys") {
   // pa1's needs keep naming its district, Pirri; pa2's never do.
   std::vector<Participant> ps{P("pa1", Kind::kPa, {}), P("pa2", Kind::kPa, {}),

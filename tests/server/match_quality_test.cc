@@ -3,8 +3,8 @@
 // the company that actually won each. Scored here as ../shared/tools/score_ranking.py scores
 // it: recall@10 and MRR over the top 100, a need whose winner is not listed counts as a miss.
 //
-// The run is deterministic; the floors sit just under what this version measures (MRR 0.4407,
-// recall@10 0.5867), so a change that makes matching worse fails here. The targets (MRR
+// The run is deterministic; the floors sit just under what this version measures (MRR 0.4417,
+// recall@10 0.5906), so a change that makes matching worse fails here. The targets (MRR
 // 0.42, recall@10 0.58) are under them.
 #include <doctest/doctest.h>
 #include <sys/wait.h>
@@ -29,8 +29,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr double kMrrFloor = 0.440;
-constexpr double kRecall10Floor = 0.586;
+constexpr double kMrrFloor = 0.441;
+constexpr double kRecall10Floor = 0.590;
 
 TEST_CASE("match quality on the relevance dev set does not drop below the measured floor") {
   const fs::path data = fs::path(INCONTRA_DATA_DIR) / "relevance-dev";
