@@ -499,8 +499,13 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     m.why.terms = std::move(terms[k]);
     m.why.text = text_of(s.cells[i].words, feedback ? s.feedback[i] : 0.0f);
     if (any_codes && has_codes[i]) m.why.cpv = s.cells[i].cpv;
-    // Only a context that was applied is shown (a need naming its supplier skips it).
-    if (with_context && !is_named(i)) m.why.context = s.context[i];
+    // Only a context that was applied is shown (a need naming its supplier skips it), as
+    // applied: other_buyer included, so the score is the text's x exp(weight x context).
+    if (with_context && !is_named(i)) {
+      const double gap = s.context[i];
+      const bool other = gap < 0 && weights.context > 0;
+      m.why.context = other ? gap + std::log(weights.other_buyer) / weights.context : gap;
+    }
     m.why.codes = CodeWords(scorer->DrivingCodes(Side::kSupply, q, i, kWhyCodes));
   }
   for (int t : touched) {

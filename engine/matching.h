@@ -82,7 +82,9 @@ struct Why {
   // Code similarity in [0, 1], the part blended into the score, when both sides have codes
   // (participant queries: per direction, and for both the geometric mean, as the text).
   std::optional<double> cpv;
-  std::optional<double> context;  // need queries: the owner's context, <= 0
+  // Need queries: the owner's context as applied, <= 0: the score is the text's (and codes')
+  // x exp(ScoreWeights::context x this), other_buyer included.
+  std::optional<double> context;
   // Participant queries: A's seeks vs B's offers, and A's offers vs B's seeks, when they exist.
   std::optional<double> seeks_offers, offers_seeks;
   std::vector<std::string> terms;  // the query's words that drove the match

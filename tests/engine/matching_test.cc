@@ -515,10 +515,19 @@ TEST_CASE("matching owner: a candidate that reads more like another buyer is hel
   CHECK(*c2->why.context == 0);
   const ScoreWeights weights;
   CHECK(c2->score == doctest::Approx(c2->why.text).epsilon(1e-6));
-  // Its gap's factor, and other_buyer besides.
-  CHECK(c1->score == doctest::Approx(c1->why.text * std::exp(weights.context * *c1->why.context) *
-                                     weights.other_buyer)
-                         .epsilon(1e-6));
+  // Its gap's factor, and other_buyer besides; why.context shows both, so that the score can
+  // be read off the why (it showed the gap alone, and the x 0.85 could not be seen).
+  CHECK(c1->score ==
+        doctest::Approx(c1->why.text * std::exp(weights.context * *c1->why.context)).epsilon(1e-6));
+  ScoreWeights without = weights;
+  without.other_buyer = 1;
+  auto [ps, ns] = NamedSupplierEvent();
+  auto plain = Matcher::Create(std::move(ps), std::move(ns), nullptr, without);
+  REQUIRE(plain.ok());
+  const std::vector<Match> ranked_plain = plain->ForNeed(5, Top(5));
+  const Match* c1_plain = Find(*plain, ranked_plain, "c1");
+  REQUIRE(c1_plain != nullptr);
+  CHECK(c1->score == doctest::Approx(c1_plain->score * weights.other_buyer).epsilon(1e-6));
   CHECK(weights.other_buyer < 1);
 }
 
