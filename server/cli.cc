@@ -107,9 +107,16 @@ bool IsSpecialFile(const std::string& path) {
   return !ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status);
 }
 
-// The name of `path`'s temporary file number `attempt`: path.tmp-PID-N.
-std::string TempName(const std::string& path, int attempt) {
-  return path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(attempt);
+// Gives `take` the names path.tmp-PID-0, -1, ... until it takes one (returns true); a name
+// is passed over only when it exists (errno EEXIST). Returns the name taken.
+template <typename Take>
+Result<std::string> TakeTempName(const std::string& path, Take take) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string name = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(attempt);
+    if (take(name)) return name;
+    if (errno != EEXIST) break;
+  }
+  return Status::IoError("output.unwritable", path + ": cannot be written");
 }
 
 // A new empty file beside `path`, made with O_EXCL: never a file someone keeps there, nor
@@ -117,13 +124,13 @@ std::string TempName(const std::string& path, int attempt) {
 // (never reopening the name, which someone could have replaced meanwhile), closes, and
 // removes or renames.
 Result<std::pair<std::string, int>> NewFileBeside(const std::string& path) {
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    std::string name = TempName(path, attempt);
-    const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0) return std::pair(std::move(name), fd);
-    if (errno != EEXIST) break;
-  }
-  return Status::IoError("output.unwritable", path + ": cannot be written");
+  int fd = -1;
+  auto name = TakeTempName(path, [&](const std::string& name) {
+    fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    return fd >= 0;
+  });
+  if (!name.ok()) return name.status();
+  return std::pair(std::move(*name), fd);
 }
 
 // A new file without a name in `path`'s folder (O_TMPFILE): a run killed while writing it
@@ -136,17 +143,12 @@ int NewUnnamedFileBeside(const std::string& path) {
   return ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
 }
 
-// Gives the unnamed file `fd` a temporary name beside `path` (see TempName); returns it.
+// Gives the unnamed file `fd` a temporary name beside `path` (see TakeTempName); returns it.
 Result<std::string> NameBeside(int fd, const std::string& path) {
   const std::string self = "/proc/self/fd/" + std::to_string(fd);
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    std::string name = TempName(path, attempt);
-    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
-      return name;
-    }
-    if (errno != EEXIST) break;
-  }
-  return Status::IoError("output.unwritable", path + ": cannot be written");
+  return TakeTempName(path, [&](const std::string& name) {
+    return ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0;
+  });
 }
 
 // Writes all of `data` to `fd`, through short writes and interruptions.

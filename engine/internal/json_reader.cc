@@ -155,7 +155,7 @@ Status ParseJsonText(std::string_view text, const std::string& prefix, json* out
   struct Frame {
     bool object = false;
     size_t index = 0;                      // an array's element being read
-    std::string key;                       // an object's member being read
+    const std::string* key = nullptr;      // an object's member being read (in `keys`)
     std::unordered_set<std::string> keys;  // an object's members so far
   };
   std::vector<Frame> frames;
@@ -168,7 +168,8 @@ Status ParseJsonText(std::string_view text, const std::string& prefix, json* out
         continue;
       }
       // A key can be as long as the text: show its first 64 bytes, cut on a character.
-      std::string_view key = frames[f].key;
+      const std::string_view key =
+          frames[f].key ? std::string_view(*frames[f].key) : std::string_view();
       size_t cut = std::min<size_t>(key.size(), 64);
       while (cut < key.size() && cut > 0 && (static_cast<unsigned char>(key[cut]) & 0xC0) == 0x80) {
         --cut;
@@ -190,12 +191,14 @@ Status ParseJsonText(std::string_view text, const std::string& prefix, json* out
         frames[open].object = event == json::parse_event_t::object_start;
         frames[open].index = 0;
         frames[open].keys.clear();
+        frames[open].key = nullptr;
         ++open;
         break;
       case json::parse_event_t::key: {
         Frame& f = frames[open - 1];
-        f.key = parsed.get_ref<const std::string&>();
-        if (!f.keys.insert(f.key).second) throw Twice{path()};
+        const auto [at, fresh] = f.keys.insert(parsed.get_ref<const std::string&>());
+        f.key = &*at;  // a set's elements stay where they are until erased
+        if (!fresh) throw Twice{path()};
         break;
       }
       case json::parse_event_t::object_end:

@@ -561,6 +561,17 @@ TEST_CASE("matching owner: a word local to the need's owner weighs less than wha
 
 // ---- Feedback: what a need's best candidates supply ----
 
+// The event's matcher with feedback from a need's one best candidate, taking this share.
+Matcher WithFeedback(const std::vector<Participant>& ps, const std::vector<Need>& ns,
+                     double feedback) {
+  ScoreWeights weights;
+  weights.feedback = feedback;
+  weights.feedback_candidates = 1;
+  auto m = Matcher::Create(ps, ns, nullptr, weights);
+  REQUIRE(m.ok());
+  return std::move(*m);
+}
+
 TEST_CASE("matching feedback: a candidate that supplies what the best one does rises") {
   // Toner is all the need says. Beta's offer names it among the cartridges and printers that
   // the best match, Alfa, supplies too; Gamma's short offer names it beside cleaning.
@@ -572,12 +583,8 @@ TEST_CASE("matching feedback: a candidate that supplies what the best one does r
       P("gamma", Kind::kCompany, {"toner e pulizie"})};
   std::vector<Need> ns{N("q", "pa1", "Fornitura toner")};
   auto ranked = [&](double feedback) {
-    ScoreWeights weights;
-    weights.feedback = feedback;
-    weights.feedback_candidates = 1;
-    auto m = Matcher::Create(ps, ns, nullptr, weights);
-    REQUIRE(m.ok());
-    return Ids(*m, m->ForNeed(0, Top(5)));
+    const Matcher m = WithFeedback(ps, ns, feedback);
+    return Ids(m, m.ForNeed(0, Top(5)));
   };
   CHECK(ranked(0) == "alfa gamma beta");
   CHECK(ranked(ScoreWeights{}.feedback) == "alfa beta gamma");
@@ -591,13 +598,9 @@ TEST_CASE("matching feedback: the best candidates keep their own evidence") {
                               P("beta", Kind::kCompany, {"cartucce inkjet e toner"})};
   std::vector<Need> ns{N("q", "pa1", "Fornitura toner")};
   auto alfa = [&](double feedback) {
-    ScoreWeights weights;
-    weights.feedback = feedback;
-    weights.feedback_candidates = 1;
-    auto m = Matcher::Create(ps, ns, nullptr, weights);
-    REQUIRE(m.ok());
-    const std::vector<Match> ranked = m->ForNeed(0, Top(5));
-    REQUIRE(Ids(*m, ranked) == "alfa beta");
+    const Matcher m = WithFeedback(ps, ns, feedback);
+    const std::vector<Match> ranked = m.ForNeed(0, Top(5));
+    REQUIRE(Ids(m, ranked) == "alfa beta");
     return ranked[0].score;
   };
   CHECK(alfa(0.1) == doctest::Approx(0.9 * alfa(0)).epsilon(1e-6));
