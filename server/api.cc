@@ -600,7 +600,16 @@ Result<Subscription> Api::SubscriptionFor(const Caller& caller, std::string_view
 
 HttpResponse Api::Handle(const HttpRequest& request) const {
   std::string key_id;
-  HttpResponse response = Route(request, &key_id);
+  HttpResponse response;
+  try {
+    response = Route(request, &key_id);
+  } catch (const std::exception& e) {
+    // A slip in one route fails that request, not the server with every event and connection
+    // on it. What went wrong is for the log, not for the caller.
+    response = ErrorResponse(
+        Status::Internal("api.internal", "the server failed on this request (logged)"));
+    response.failure = e.what();
+  }
   response.route = RoutePattern(request.target);
   response.key_id = std::move(key_id);
   return response;
@@ -731,7 +740,9 @@ HttpResponse Api::Route(const HttpRequest& request, std::string* key_id) const {
     if (!caller->Organises()) return ErrorResponse(api::Forbidden("only organisers make keys"));
     auto body = api::Body(request);
     if (!body.ok()) return ErrorResponse(body.status());
-    const std::string role = body->is_object() ? body->value("role", "") : "";
+    const auto given = body->is_object() ? body->find("role") : body->end();
+    const std::string role =
+        given != body->end() && given->is_string() ? given->get<std::string>() : "";
     if (role != "frontend" && role != "organiser") {
       return ErrorResponse(
           Status::InvalidArgument("api.invalid_value", "role: \"frontend\" or \"organiser\""));

@@ -65,6 +65,8 @@ struct HttpResponse {
   // the id of the key that called (empty when none). Never the key itself.
   std::string route;
   std::string key_id;
+  // For the log only, when the route failed unexpectedly (500 api.internal): what failed.
+  std::string failure;
 };
 
 // What a WebSocket connection follows: an event, all of it or one participant's part.

@@ -384,6 +384,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         self->access_.route = response.route;
         self->access_.key_id = response.key_id;
         self->access_.status = response.status;
+        if (!response.failure.empty()) {
+          self->shared_.log.error("{} {}: {}", self->access_.method, response.route,
+                                  response.failure);
+        }
         const bool keep_alive = keep && !self->shared_.registry.Stopping();
         self->Reply(ToBeast(std::move(response), version, keep_alive, self->shared_.log),
                     keep_alive);

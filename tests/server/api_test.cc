@@ -702,6 +702,51 @@ TEST_CASE("api a malformed body is a 4xx with a code, never a 500, and stores no
   CHECK(f.Stored(RecordKind::kParticipant, "e1", "p1") == R"({"id":"p1","kind":"pa"})");
 }
 
+// A role given as a number, null, a list or an object was read as a string and threw out of
+// the route, which ended the server process (regression).
+TEST_CASE("api a key's role that is not a string is 400 api.invalid_value and makes no key") {
+  ApiFixture f;
+  const uint64_t before = f.store->last_sequence();
+  std::string table;
+  for (const char* body : {R"({"role": 1})", R"({"role": null})", R"({"role": []})",
+                           R"({"role": {"organiser": true}})", R"({"role": true})"}) {
+    for (const char* who : {"admin", "organiser"}) {
+      table += std::string(body) + " " + who + " -> " +
+               Outcome(f.Call("POST", "/v1/events/e1/keys", who, body)) + "\n";
+    }
+  }
+  CHECK(table ==
+        "{\"role\": 1} admin -> 400 api.invalid_value\n"
+        "{\"role\": 1} organiser -> 400 api.invalid_value\n"
+        "{\"role\": null} admin -> 400 api.invalid_value\n"
+        "{\"role\": null} organiser -> 400 api.invalid_value\n"
+        "{\"role\": []} admin -> 400 api.invalid_value\n"
+        "{\"role\": []} organiser -> 400 api.invalid_value\n"
+        "{\"role\": {\"organiser\": true}} admin -> 400 api.invalid_value\n"
+        "{\"role\": {\"organiser\": true}} organiser -> 400 api.invalid_value\n"
+        "{\"role\": true} admin -> 400 api.invalid_value\n"
+        "{\"role\": true} organiser -> 400 api.invalid_value\n");
+  CHECK(f.store->last_sequence() == before);
+  CHECK(Outcome(f.Call("POST", "/v1/events/e1/keys", "organiser", R"({"role": "frontend"})")) ==
+        "201");
+}
+
+// An exception out of a route fails that request with a 500 and what failed for the log; the
+// next request is served. A record written past the API's checks (a name that is a number)
+// makes the agenda route throw.
+TEST_CASE("api a route that throws answers 500 api.internal and the next request is served") {
+  ApiFixture f;
+  REQUIRE(f.store->Put(RecordKind::kParticipant, "e1", {{"id", "p1"}, {"kind", "pa"}, {"name", 5}})
+              .ok());
+  const HttpResponse r = f.Call("GET", "/v1/events/e1/participants/p1/agenda", "organiser");
+  CHECK(Outcome(r) == "500 api.internal");
+  CHECK(r.body.find("type_error") == std::string::npos);  // the caller is not told the inside
+  CHECK(r.failure.find("type must be string") != std::string::npos);
+  CHECK(r.route == "/v1/events/{event}/participants/{id}/agenda");
+  CHECK(r.key_id == "k-e1");
+  CHECK(Outcome(f.Call("GET", "/v1/events/e1/participants/p1", "organiser")) == "200");
+}
+
 // JSON text has no NUL: a body with one is malformed, not cut short at the NUL.
 TEST_CASE("api a body with a NUL byte is malformed, not read up to the NUL") {
   ApiFixture f;
