@@ -53,7 +53,7 @@ HttpResponse Api::Erase(const std::string& event, const std::string& participant
   auto requests = store_.List(RecordKind::kRequest, event);
   if (!requests.ok()) return ErrorResponse(requests.status());
   Status deleted = store_.Delete(RecordKind::kParticipant, event, participant, kept);
-  ++cache_->requests_version;
+  ++cache_->requests_version[event];
   if (!deleted.ok()) return ErrorResponse(deleted);
   cache_->Invalidate(event);
   // Its tokens are gone with it; so are the WebSockets they opened.
@@ -136,7 +136,7 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
     (*r)["state"] = move->second.second;
     (*r)["history"].push_back({{"state", move->second.second}, {"at", api::NowUtc()}});
     Status written = store_.Put(RecordKind::kRequest, event, *r);
-    ++cache_->requests_version;
+    ++cache_->requests_version[event];
     if (!written.ok()) return ErrorResponse(written);
     Tell(event, ("request." + move->second.second).c_str(), *r, {from, to});
     if (action == "cancel") {
@@ -201,7 +201,7 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
                  {"message", message},      {"state", "pending"},
                  {"created", now},          {"history", json::array({{{"state", "pending"}, {"at", now}}})}};
   Status written = store_.Put(RecordKind::kRequest, event, record);
-  ++cache_->requests_version;
+  ++cache_->requests_version[event];
   if (!written.ok()) return ErrorResponse(written);
   Tell(event, "request.created", record, {from, to});
   return api::Json(201, record);

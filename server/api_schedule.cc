@@ -215,7 +215,7 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
     }
   } done{lock, *cache_, event};
   const uint64_t seen_event = cache_->Generation(event);
-  const uint64_t seen_requests = cache_->requests_version.load();
+  const uint64_t seen_requests = cache_->requests_version[event];
   auto ev = store_.GetEvent(event);
   if (!ev.ok()) return ErrorResponse(ev.status());
   auto slots = EventSlots(*ev);
@@ -357,7 +357,7 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
     result.stats.solve_ms += spent;
   }
   lock.lock();
-  if (cache_->Generation(event) != seen_event || cache_->requests_version.load() != seen_requests) {
+  if (cache_->Generation(event) != seen_event || cache_->requests_version[event] != seen_requests) {
     return ErrorResponse(Status::InvalidArgument(
         "schedule.conflict", "the event changed while it was being scheduled; run it again"));
   }

@@ -713,6 +713,39 @@ TEST_CASE("api schedule: runs of other events beyond the server's share answer 5
                        e1_waited ? "organiser" : "other", R"({"time_limit_ms": 50})")) == "201");
 }
 
+// The check that refuses a run whose requests changed under it counted every event's request
+// changes: a request in one event refused every other event's run under way (regression).
+TEST_CASE("api schedule: a request in another event does not refuse a run, one in its own does") {
+  ScheduleFixture f;
+  json e2 = json::parse(f.StoredEvent("e1"));
+  e2["id"] = "e2";
+  REQUIRE(f.Call("PUT", "/v1/events/e2", "admin", e2.dump()).status == 200);
+  for (const char* id : {"x1", "x2"}) {
+    REQUIRE(f.Call("PUT", std::string("/v1/events/e2/participants/") + id, "admin",
+                   R"({"kind": "company"})")
+                .status == 200);
+  }
+  Crowd(f, "e1");  // too many meetings to place: a run takes its whole time limit
+  auto run_while = [&](const std::string& request_path, const std::string& who,
+                       const json& request) {
+    std::string outcome;
+    std::thread run([&] {
+      outcome = Outcome(
+          f.Call("POST", "/v1/events/e1/schedule", "organiser", R"({"time_limit_ms": 2000})"));
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(Outcome(f.Call("POST", request_path, who, request.dump())) == "201");
+    // The run was still under way after the change.
+    CHECK(Outcome(f.Call("POST", "/v1/events/e1/schedule", "organiser",
+                         R"({"time_limit_ms": 10})")) == "409 schedule.running");
+    run.join();
+    return outcome;
+  };
+  CHECK(run_while("/v1/events/e2/requests", "other", {{"from", "x1"}, {"to", "x2"}}) == "201");
+  CHECK(run_while("/v1/events/e1/requests", "organiser", {{"from", "p2"}, {"to", "c3"}}) ==
+        "409 schedule.conflict");
+}
+
 TEST_CASE(
     "api review: a meeting whose people are all erased goes, and only the organisers hear of it") {
   ScheduleFixture f;
