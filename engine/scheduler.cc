@@ -262,13 +262,14 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
                          static_cast<int64_t>(options.effort) * c.meetings;
   const int threads = std::clamp(options.threads, 1, 16);
 
-  // One round: `threads` independent searches side by side; the best agenda wins.
-  auto run_round = [&](int round) {
+  // One round: `threads` independent searches side by side, from scratch or from `start`; the
+  // best agenda wins.
+  auto run_round = [&](int round, const std::vector<int>* start) {
     std::vector<SearchOutcome> outcomes(threads);
     auto work = [&](int worker) {
       internal::Search search(c, SeedFor(options.seed, round * threads + worker), deadline, finish,
                               budget);
-      outcomes[worker] = search.Run();
+      outcomes[worker] = start ? search.Improve(*start) : search.Run();
     };
     std::vector<std::thread> pool;
     for (int w = 1; w < threads; ++w) pool.emplace_back(work, w);
@@ -281,7 +282,7 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
     return std::move(outcomes[best]);
   };
   auto round_start = Clock::now();
-  SearchOutcome winner = run_round(0);
+  SearchOutcome winner = run_round(0, nullptr);
   auto round_time = Clock::now() - round_start;
 
   // What the exact phase proved about the winner's numbers of meetings per priority.
@@ -291,15 +292,30 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
     return StatsOf(c, winner.slot_of, proven, scheduling_proven).proven_optimal;
   };
   const bool exact_fits = options.exact && internal::ExactFits(c);
-  // Small problems: CaDiCaL either finds a better agenda or proves there is none.
+  // Small problems: CaDiCaL either finds a better agenda or proves there is none. Its agenda
+  // answers the last question it was asked ("one more meeting of this priority"), which binds
+  // nothing less important: the meetings it left out that fit, and the breaks, are then the
+  // searches' to mend, from that agenda (`polish`: the round numbers after the restarts').
+  int polish = kMaxRounds;
   auto run_exact = [&](int64_t conflicts) {
     internal::ExactOutcome exact = internal::ImproveExactly(c, winner.slot_of, conflicts, deadline);
+    const bool changed = exact.slot_of != winner.slot_of;
     winner.slot_of = std::move(exact.slot_of);
     winner.breaks = exact.breaks;
     winner.unscheduled_by_rank = UnscheduledByRank(c, winner.slot_of);
     winner.removed_for_fairness.clear();  // the exact agenda's choices are its own
     proven = exact.lower_bound;
     scheduling_proven = exact.scheduling_proven;
+    // Past the deadline too: the searches' passes then stop at once but for the greedy refill,
+    // which is cheap at the exact phase's sizes and must not be skipped.
+    if (!changed || optimal()) return;
+    SearchOutcome mended = run_round(polish++, &winner.slot_of);
+    if (!Better(mended, winner)) return;
+    if (mended.unscheduled_by_rank != winner.unscheduled_by_rank) {
+      proven = 0;  // a bound for other numbers of meetings per priority does not carry over
+      scheduling_proven = false;
+    }
+    winner = std::move(mended);
   };
   // Budgets in conflicts and rounds, not time, so a seed reproduces its agenda; the time limit
   // only cuts them short on a slow machine.
@@ -311,7 +327,7 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
        ++round) {
     if (Clock::now() + round_time > deadline) break;
     round_start = Clock::now();
-    SearchOutcome next = run_round(round);
+    SearchOutcome next = run_round(round, nullptr);
     round_time = Clock::now() - round_start;
     if (Better(next, winner)) {
       // A bound proven for other numbers of meetings per priority does not carry over.

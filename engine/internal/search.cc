@@ -815,6 +815,15 @@ std::vector<int> Search::OutByPriority() const {
 
 SearchOutcome Search::Run() {
   Construct();
+  return Finish();
+}
+
+SearchOutcome Search::Improve(const std::vector<int>& slot_of) {
+  Rebuild(slot_of);
+  return Finish();
+}
+
+SearchOutcome Search::Finish() {
   Repair();
   lower_bound_ = LowerBoundBreaks(p_, slot_of_);
   Anneal();

@@ -36,8 +36,14 @@ class Search {
          Clock::time_point finish, int64_t move_budget);
 
   SearchOutcome Run();
+  // The same passes as Run after its construction (repair, annealing, refill, fairness), from
+  // `slot_of`, an agenda that keeps every hard rule: the exact phase's agendas answer one
+  // question each (one more meeting of a priority) and may leave out less important meetings
+  // that fit as they stand.
+  SearchOutcome Improve(const std::vector<int>& slot_of);
 
  private:
+  SearchOutcome Finish();
   // State changes; all keep every hard rule but fairness. Attach and Detach move a meeting
   // in and out of a slot; Place and Remove also count it as scheduled or not, and Remove takes
   // the meetings that must follow it along.
