@@ -52,6 +52,9 @@ inline constexpr int64_t kMaxTimeLimitMs = int64_t{1} << 40;
 // The most tables a count may give, as for an event on the API: a count of ten million once
 // cost a minute and a gigabyte before the search began.
 inline constexpr int64_t kMaxTables = 100'000;
+// The most slots a problem may have (agendas are bit sets of slots); an event on the API is
+// held to it when written.
+inline constexpr int kMaxSlots = 1024;
 
 struct ScheduleProblem {
   std::vector<Slot> slots;  // ordered in time

@@ -100,6 +100,9 @@ Result<std::vector<engine::Slot>> EventSlots(const json& event) {
       const std::string at = "slots[" + std::to_string(i) + "]";
       if (!ids.insert(slot.id).second) return Invalid(at + ".id", "'" + slot.id + "' is used twice");
     }
+    if (parsed->slots.size() > static_cast<size_t>(engine::kMaxSlots)) {
+      return Invalid("slots", "at most " + std::to_string(engine::kMaxSlots) + " slots");
+    }
     if (Status s = engine::CheckSlotTimes(parsed->slots); !s.ok()) {
       return Status::InvalidArgument("event.invalid_value", s.message());
     }
@@ -161,6 +164,12 @@ Result<std::vector<engine::Slot>> EventSlots(const json& event) {
         if (slot.start.compare(0, 16, slot.id) != 0) continue;
         if (!ids.insert(slot.id).second) {
           return Invalid(at, "slot " + slot.id + " again: sessions overlap or a date repeats");
+        }
+        // Checked as they are made: a day list of a few hundred kilobytes could otherwise
+        // make millions of slots, holding the calendar lock (every agenda.ics) meanwhile.
+        if (ids.size() > static_cast<size_t>(engine::kMaxSlots)) {
+          return Invalid("days", "at most " + std::to_string(engine::kMaxSlots) +
+                                     " slots over all days and sessions");
         }
         slot.end = LocalRfc3339(begin + step * 60, zone);
         slot.session = name.is_string() ? name.get<std::string>() : "";

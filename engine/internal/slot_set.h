@@ -8,9 +8,10 @@
 #include <bit>
 #include <cstdint>
 
+#include "engine/schedule.h"
+
 namespace incontra::engine::internal {
 
-constexpr int kMaxSlots = 1024;
 constexpr int kMaxWords = kMaxSlots / 64;
 
 inline int WordsFor(int slots) { return (slots + 63) / 64; }
