@@ -473,23 +473,42 @@ class Listener : public std::enable_shared_from_this<Listener> {
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
       beast::error_code ignored;
       self->acceptor_.close(ignored);
+      self->pause_.cancel();
     });
   }
 
  private:
+  // An accept that fails (out of file descriptors, mostly) fails again at once as long as the
+  // cause lasts: retried at once, it was a hot loop that logged millions of lines. It is
+  // retried after a pause, and logged when it starts failing and when it works again.
+  static constexpr std::chrono::milliseconds kAcceptPause{100};
+
   void OnAccept(beast::error_code ec, tcp::socket socket) {
     if (!acceptor_.is_open()) return;
     if (ec) {
-      shared_.log.warn("accept failed: {}", ec.message());
-    } else {
-      std::make_shared<HttpSession>(std::move(socket), shared_)->Start();
+      if (failures_++ == 0) {
+        shared_.log.warn("accept failed: {}; retrying every {} ms", ec.message(),
+                         kAcceptPause.count());
+      }
+      pause_.expires_after(kAcceptPause);
+      pause_.async_wait([self = shared_from_this()](beast::error_code e) {
+        if (!e && self->acceptor_.is_open()) self->DoAccept();
+      });
+      return;
     }
+    if (failures_ > 0) {
+      shared_.log.info("accept works again after {} failures", failures_);
+      failures_ = 0;
+    }
+    std::make_shared<HttpSession>(std::move(socket), shared_)->Start();
     DoAccept();
   }
 
   asio::io_context& io_;
   tcp::acceptor acceptor_;
   Shared& shared_;
+  asio::steady_timer pause_{acceptor_.get_executor()};
+  uint64_t failures_ = 0;  // accepts failed in a row
 };
 
 Result<std::shared_ptr<spdlog::logger>> MakeLog(const ServerOptions& options) {

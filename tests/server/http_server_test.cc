@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -133,6 +135,41 @@ TEST_CASE("api over HTTP: requests, keep-alive, limits, then SIGTERM drains and 
 
 // A request target is bytes from the network: one that is not UTF-8 must get an answer, and
 // must not take the server down for everybody else.
+// More idle connections than the server may open files: accept failed and was retried at once,
+// a hot loop that wrote millions of log lines a minute (regression). It now pauses between
+// tries and logs the start of the failures, then accepts again once connections close.
+TEST_CASE("api over HTTP: out of file descriptors, accept pauses, logs once, then recovers") {
+  ApiTempDir dir;
+  const std::string err = dir / "serve.err";
+  Server server(dir / "data", err, {}, /*max_open_files=*/64);
+  asio::io_context io;
+  std::vector<tcp::socket> idle;
+  for (int k = 0; k < 100; ++k) {
+    tcp::socket s(io);
+    beast::error_code ec;
+    s.connect({asio::ip::make_address("127.0.0.1"), server.port}, ec);
+    REQUIRE_MESSAGE(!ec, ec.message());  // the kernel completes the handshake
+    idle.push_back(std::move(s));
+  }
+  std::this_thread::sleep_for(milliseconds(1500));
+  auto count = [&](const std::string& what) {
+    std::ifstream in(err);
+    const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t n = 0;
+    for (size_t at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+    return n;
+  };
+  CHECK(count("accept failed") == 1);
+  CHECK(count("Too many open files") == 1);
+  idle.clear();  // closed: the server's sessions end and free their descriptors
+  Client client(server.port);
+  CHECK(Outcome(client.Request("GET", "/healthz")) == "200");
+  // The closed connections waiting in the backlog may run it out of descriptors again as they
+  // come in: each run of failures is logged once, and each ended.
+  CHECK(count("accept works again") >= 1);
+  CHECK(count("accept failed") == count("accept works again"));
+}
+
 TEST_CASE("api over HTTP: a target that is not UTF-8 is answered and the server stays up") {
   ApiTempDir dir;
   Server server(dir / "data", dir / "serve.err");

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,8 +48,9 @@ using std::chrono::milliseconds;
 // killed (SIGKILL, by its pid) and reaped if a test leaves it running.
 class Child {
  public:
+  // `max_open_files` > 0: the child's limit on open file descriptors (RLIMIT_NOFILE).
   Child(const std::vector<std::string>& args, const std::vector<std::string>& env,
-        const std::string& stderr_path) {
+        const std::string& stderr_path, int max_open_files = 0) {
     std::vector<std::string> argv_text = {INCONTRA_BIN};
     argv_text.insert(argv_text.end(), args.begin(), args.end());
     std::vector<std::string> env_text = env;
@@ -71,6 +73,10 @@ class Child {
     if (pid_ == 0) {
       dup2(fds[1], STDOUT_FILENO);
       dup2(err_fd, STDERR_FILENO);
+      if (max_open_files > 0) {
+        const rlimit limit{static_cast<rlim_t>(max_open_files), static_cast<rlim_t>(max_open_files)};
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(126);
+      }
       execve(argv[0], argv.data(), envp.data());
       _exit(127);
     }
@@ -278,8 +284,9 @@ struct ServeProcess {
   uint16_t port = 0;
 
   ServeProcess(const std::string& data, const std::string& stderr_path,
-               const std::vector<std::string>& extra = {})
-      : child(Args(data, extra), {std::string("INCONTRA_ADMIN_KEY=") + kAdminKey}, stderr_path) {
+               const std::vector<std::string>& extra = {}, int max_open_files = 0)
+      : child(Args(data, extra), {std::string("INCONTRA_ADMIN_KEY=") + kAdminKey}, stderr_path,
+              max_open_files) {
     auto line = child.ReadLine(milliseconds(3000));
     REQUIRE_MESSAGE(line.has_value(), "no 'listening' line from incontra serve");
     const std::string prefix = "incontra: listening on http://127.0.0.1:";
