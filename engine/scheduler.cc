@@ -14,6 +14,7 @@
 namespace incontra::engine {
 namespace {
 
+using internal::Better;
 using internal::CompiledProblem;
 using internal::SearchOutcome;
 using Clock = std::chrono::steady_clock;
@@ -38,14 +39,6 @@ std::vector<int> UnscheduledByRank(const CompiledProblem& c, const std::vector<i
     if (slot_of[m] < 0) ++counts[c.priority_rank[m]];
   }
   return counts;
-}
-
-// Lexicographic: fewer unscheduled at the highest priority first, then fewer breaks.
-bool Better(const SearchOutcome& a, const SearchOutcome& b) {
-  if (a.unscheduled_by_rank != b.unscheduled_by_rank) {
-    return a.unscheduled_by_rank < b.unscheduled_by_rank;
-  }
-  return a.breaks < b.breaks;
 }
 
 // Tables for the meetings of each slot: a host's meetings at its table; the others at the table

@@ -345,7 +345,7 @@ void Search::Repair() {
       }
     }
     if (best_slot < 0) {
-      if (const int out = Displace(m, /*keep_fair=*/false); out >= 0) {
+      if (const int out = Displace(m, Displacing::kCapped); out >= 0) {
         drop(m);
         add(out);
         progress(it);
@@ -380,7 +380,7 @@ void Search::Repair() {
   }
 }
 
-int Search::Displace(int m, bool keep_fair) {
+int Search::Displace(int m, Displacing how) {
   // The one participant of m at its maximum, if any (two: one removal is not enough).
   int capped = -1;
   for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
@@ -389,11 +389,12 @@ int Search::Displace(int m, bool keep_fair) {
     if (capped >= 0) return -1;
     capped = r;
   }
-  if (capped < 0 && !keep_fair) return -1;
-  // Candidates (rank, slot, meeting): a meeting e of one of m's participants, less important
-  // than m with every scheduled meeting that must follow it (removing e removes them), and a
-  // slot of m where nothing but e is in the way: any slot when e's participant is at its
-  // maximum, else (for fairness) e's own slot. The least important first.
+  if (capped < 0 && how == Displacing::kCapped) return -1;
+  // Candidates (rank, slot, meeting): a meeting e less important than m with every scheduled
+  // meeting that must follow it (removing e removes them), and a slot of m where nothing but e
+  // is in the way: e of m's participant at its maximum, in any slot; else e of one of m's
+  // participants in its own slot, or e at a table of a full slot where m's participants are
+  // free. The least important first.
   struct Candidate {
     int rank, s, e;
   };
@@ -427,10 +428,49 @@ int Search::Displace(int m, bool keep_fair) {
       }
     }
   }
+  // A slot where m's participants are free but every table is taken: a less important
+  // meeting at a table there may make room (which one, the fairness rule may decide).
+  if (how != Displacing::kCapped && p_.table_resource[m] < 0) {
+    for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) {
+      if (load_[s] < p_.free_tables) continue;
+      bool free = true;
+      for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1] && free; ++i) {
+        free = occ_[static_cast<size_t>(p_.res[i]) * S_ + s] < 0;
+      }
+      if (!free) continue;
+      for (int e : slot_members_[s]) {
+        const int rank = CascadeRank(e);
+        if (rank <= p_.priority_rank[m]) continue;
+        if (std::find(p_.preds[m].begin(), p_.preds[m].end(), e) != p_.preds[m].end()) continue;
+        consider(rank, e, s);
+      }
+    }
+  }
+  // A slot where m fits as things stand but for the fairness rule: a less important meeting of
+  // one of m's participants, wherever it is, may take the break that was in the way.
+  if (how == Displacing::kAnyFairly && p_.source->max_break_spread) {
+    for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) {
+      if (!CanPlace(m, s)) continue;
+      for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+        const int q = p_.res[i];
+        if (!p_.IsParticipant(q)) continue;
+        const uint64_t* b = &busy_[static_cast<size_t>(q) * W_];
+        for (int t = NextSet(b, W_, 0); t >= 0; t = NextSet(b, W_, t + 1)) {
+          const int e = occ_[static_cast<size_t>(q) * S_ + t];
+          const int rank = CascadeRank(e);
+          if (rank <= p_.priority_rank[m]) continue;
+          if (std::find(p_.preds[m].begin(), p_.preds[m].end(), e) != p_.preds[m].end()) continue;
+          candidates.push_back({rank, s, e});
+        }
+      }
+    }
+  }
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const Candidate& x, const Candidate& y) { return x.rank > y.rank; });
-  // Without the fairness rule to keep, the first does; with it, the first that keeps it.
-  const size_t tries = keep_fair ? candidates.size() : std::min<size_t>(candidates.size(), 1);
+  // For a capped participant the first does; else the first that fits (and keeps the fairness
+  // rule, when asked to).
+  const size_t tries =
+      how == Displacing::kCapped ? std::min<size_t>(candidates.size(), 1) : candidates.size();
   for (size_t k = 0; k < tries; ++k) {
     const auto [rank, s, e] = candidates[k];
     // What Remove takes out (e and its scheduled followers), to put back if m still does not
@@ -440,7 +480,7 @@ int Search::Displace(int m, bool keep_fair) {
     Remove(e);
     if (CanPlace(m, s)) {
       Place(m, s);
-      if (!keep_fair || FairnessExcess() == 0) return e;
+      if (how != Displacing::kAnyFairly || FairnessExcess() == 0) return e;
       Remove(m);  // nothing follows m: it was out until now
     }
     std::sort(taken.begin(), taken.end());  // predecessors hold earlier slots
@@ -776,31 +816,51 @@ int Search::ExcessIfMoved(int m, int from, int to) {
   return ExcessWith(who, breaks_after);
 }
 
-void Search::RefillFairly() {
-  // Removing meetings for fairness can leave room for others that keep it.
-  // Most important first, each may take a less important one's place (fairly), while the
-  // time limit allows.
-  for (int m : OutByPriority()) {
-    if (Clock::now() >= finish_) break;
-    if (slot_of_[m] < 0 && Displace(m, /*keep_fair=*/true) >= 0) {
-      removed_for_fairness_.erase(m);
-    }
-  }
-  bool placed = true;
-  for (int pass = 0; pass < 3 && placed; ++pass) {
-    placed = false;
-    for (int m = 0; m < p_.meetings; ++m) {
-      if (slot_of_[m] >= 0 || !p_.static_reason[m].empty()) continue;
-      const uint64_t* dom = p_.Domain(m);
-      for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) {
-        if (!CanPlace(m, s) || ExcessIfMoved(m, -1, s) > 0) continue;
-        Place(m, s);
+void Search::ExchangeAndRefill(bool fair) {
+  // Repair gives its time to the most important meetings first: in an over-full event the less
+  // important levels may never get their turn, and a meeting can stay out while a less
+  // important one holds a slot it could have. Removing meetings for fairness can leave room for
+  // others that keep it too. Most important first, each may take a less important one's place
+  // (fairly, under a fairness rule); then whatever fits (fairly) goes in. Each filling changes
+  // breaks, so an exchange refused before may keep the rule now: again while anything changes
+  // (every change holds more important meetings or more meetings, so it ends), and while the
+  // time limit allows; past it only the filling, which is cheap, still runs.
+  for (int round = 0; round < 8; ++round) {
+    bool changed = false;
+    for (int m : OutByPriority()) {
+      if (Clock::now() >= finish_) break;
+      if (slot_of_[m] < 0 && Displace(m, fair ? Displacing::kAnyFairly : Displacing::kAny) >= 0) {
         removed_for_fairness_.erase(m);
-        placed = true;
-        break;
+        changed = true;
       }
     }
+    changed |= FillWhereFits(fair);
+    if (!changed || Clock::now() >= finish_) return;
   }
+}
+
+bool Search::FillWhereFits(bool fair) {
+  bool any = false;
+  for (bool placed = true; placed;) {
+    placed = false;
+    for (int m : OutByPriority()) {
+      if (slot_of_[m] >= 0) continue;  // a predecessor placed in this pass brought it along
+      int best = -1;
+      if (!fair || !p_.source->max_break_spread) {
+        best = BestSlot(m);
+      } else {
+        const uint64_t* dom = p_.Domain(m);
+        for (int s = NextSet(dom, W_, 0); s >= 0 && best < 0; s = NextSet(dom, W_, s + 1)) {
+          if (CanPlace(m, s) && ExcessIfMoved(m, -1, s) == 0) best = s;
+        }
+      }
+      if (best < 0) continue;
+      Place(m, best);
+      removed_for_fairness_.erase(m);
+      placed = any = true;
+    }
+  }
+  return any;
 }
 
 std::vector<int> Search::OutByPriority() const {
@@ -820,25 +880,41 @@ SearchOutcome Search::Run() {
 
 SearchOutcome Search::Improve(const std::vector<int>& slot_of) {
   Rebuild(slot_of);
-  return Finish();
+  // Never worse than the agenda given: annealing may break the fairness rule, and restoring
+  // it may cost more meetings than it gave.
+  ExchangeAndRefill(/*fair=*/true);
+  SearchOutcome refilled{slot_of_, unscheduled_by_rank_, total_breaks_, removed_for_fairness_};
+  SearchOutcome searched = Finish();
+  return Better(searched, refilled) ? searched : refilled;
+}
+
+bool Better(const SearchOutcome& a, const SearchOutcome& b) {
+  if (a.unscheduled_by_rank != b.unscheduled_by_rank) {
+    return a.unscheduled_by_rank < b.unscheduled_by_rank;
+  }
+  return a.breaks < b.breaks;
 }
 
 SearchOutcome Search::Finish() {
   Repair();
+  // Before annealing, so that it mends the breaks the exchanges make; fairness is a penalty
+  // there, restored at the end.
+  ExchangeAndRefill(/*fair=*/false);
   lower_bound_ = LowerBoundBreaks(p_, slot_of_);
   Anneal();
   // When time cut Repair short, meetings that fit as things stand may still be out.
-  for (int m = 0; m < p_.meetings; ++m) {
-    if (slot_of_[m] >= 0 || !p_.static_reason[m].empty()) continue;
-    if (int s = BestSlot(m); s >= 0) Place(m, s);
-  }
+  FillWhereFits(/*fair=*/false);
   // A meeting kept out only by a participant at its max_meetings takes that participant's less
   // important meeting's place, most important first (Repair may have parked it, or stopped).
+  // What a displaced meeting takes out with it (the meetings that must follow it) leaves room
+  // in other slots: filled again.
+  bool displaced = false;
   for (int m : OutByPriority()) {
-    if (slot_of_[m] < 0) Displace(m, /*keep_fair=*/false);
+    if (slot_of_[m] < 0) displaced |= Displace(m, Displacing::kCapped) >= 0;
   }
+  if (displaced) FillWhereFits(/*fair=*/false);
   EnforceFairness();
-  if (p_.source->max_break_spread) RefillFairly();
+  ExchangeAndRefill(/*fair=*/true);
   return {slot_of_, unscheduled_by_rank_, total_breaks_, removed_for_fairness_};
 }
 

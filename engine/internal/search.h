@@ -25,6 +25,9 @@ struct SearchOutcome {
   std::unordered_map<int, std::string> removed_for_fairness;  // meeting -> reason
 };
 
+// Lexicographic: fewer unscheduled at the highest priority first, then fewer breaks.
+bool Better(const SearchOutcome& a, const SearchOutcome& b);
+
 class Search {
  public:
   using Clock = std::chrono::steady_clock;
@@ -36,10 +39,11 @@ class Search {
          Clock::time_point finish, int64_t move_budget);
 
   SearchOutcome Run();
-  // The same passes as Run after its construction (repair, annealing, refill, fairness), from
-  // `slot_of`, an agenda that keeps every hard rule: the exact phase's agendas answer one
-  // question each (one more meeting of a priority) and may leave out less important meetings
-  // that fit as they stand.
+  // From `slot_of`, an agenda that keeps every hard rule (fairness too): first the meetings
+  // that fit or outrank as things stand, then the same passes as Run after its construction
+  // (repair, annealing, refill, fairness); the better of the two. The exact phase's agendas
+  // answer one question each (one more meeting of a priority) and may leave out less important
+  // meetings that fit as they stand.
   SearchOutcome Improve(const std::vector<int>& slot_of);
 
  private:
@@ -70,11 +74,15 @@ class Search {
   // that does not work out.
   bool MoveTwoAside(int m);
   // Puts m in the place of a less important meeting (taken out with the scheduled meetings
-  // that must follow it, all less important than m too). Without `keep_fair`: only when m
-  // fits a slot but for one participant at its max_meetings, whose least important meeting
-  // goes. With it: also in the slot of a meeting of one of m's participants, and only when
-  // the fairness rule holds after. Returns the meeting taken out, or -1 (and no change).
-  int Displace(int m, bool keep_fair);
+  // that must follow it, all less important than m too). kCapped: only when m fits a slot but
+  // for one participant at its max_meetings, whose least important meeting goes. kAny: also in
+  // the slot of a meeting of one of m's participants where nothing else is in m's way, or of
+  // a less important meeting of a slot whose tables are all taken; kAnyFairly: the same,
+  // and any meeting of m's participants when m fits a slot but for the fairness rule, only
+  // when the fairness rule (if any) holds after. Returns the
+  // meeting taken out, or -1 (and no change).
+  enum class Displacing { kCapped, kAny, kAnyFairly };
+  int Displace(int m, Displacing how);
   // The unscheduled meetings that could be scheduled at all, most important first.
   std::vector<int> OutByPriority() const;
   void Anneal();
@@ -85,8 +93,13 @@ class Search {
   // A fresh stamp for mark_ and participant_mark_.
   void NextStamp();
   void EnforceFairness();
-  // Puts unscheduled meetings wherever they fit without breaking the fairness rule.
-  void RefillFairly();
+  // Puts unscheduled meetings, most important first, in the place of less important ones
+  // (Displace kAny, or kAnyFairly with `fair`) and wherever they fit (FillWhereFits).
+  void ExchangeAndRefill(bool fair);
+  // Places unscheduled meetings where they fit as things stand, most important first, until
+  // none does: in the slot adding the fewest breaks, or with `fair` under a fairness rule in
+  // the first slot that keeps it. True when it placed any.
+  bool FillWhereFits(bool fair);
   // The fairness excess if participants `who` had `breaks_after` breaks.
   int ExcessWith(const std::vector<int>& who, const std::vector<int>& breaks_after);
   // The fairness excess if m left slot `from` for slot `to` (either -1 for none).
