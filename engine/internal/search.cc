@@ -410,23 +410,29 @@ int Search::Displace(int m, Displacing how) {
     }
     candidates.push_back({rank, s, e});
   };
-  for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
-    const int q = p_.res[i];
-    if (!p_.IsParticipant(q) || (capped >= 0 && q != capped)) continue;
+  // e's rank with the meetings that must follow it when e may make way for m (less important,
+  // not one m must follow), else -1.
+  auto yields = [&](int e) {
+    const int rank = CascadeRank(e);
+    if (rank <= p_.priority_rank[m]) return -1;
+    if (std::find(p_.preds[m].begin(), p_.preds[m].end(), e) != p_.preds[m].end()) return -1;
+    return rank;
+  };
+  // take(e, rank, t) for each meeting e of participant q that may make way, at its slot t.
+  auto each_yielding = [&](int q, auto take) {
     const uint64_t* b = &busy_[static_cast<size_t>(q) * W_];
     for (int t = NextSet(b, W_, 0); t >= 0; t = NextSet(b, W_, t + 1)) {
       const int e = occ_[static_cast<size_t>(q) * S_ + t];
-      const int rank = CascadeRank(e);
-      if (rank <= p_.priority_rank[m]) continue;
-      if (std::find(p_.preds[m].begin(), p_.preds[m].end(), e) != p_.preds[m].end()) continue;
-      if (q == capped) {
-        for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) {
-          consider(rank, e, s);
-        }
-      } else {
-        consider(rank, e, t);
-      }
+      if (const int rank = yields(e); rank >= 0) take(e, rank, t);
     }
+  };
+  for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
+    const int q = p_.res[i];
+    if (!p_.IsParticipant(q) || (capped >= 0 && q != capped)) continue;
+    each_yielding(q, [&](int e, int rank, int t) {
+      if (q != capped) return consider(rank, e, t);
+      for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) consider(rank, e, s);
+    });
   }
   // A slot where m's participants are free but every table is taken: a less important
   // meeting at a table there may make room (which one, the fairness rule may decide).
@@ -439,10 +445,7 @@ int Search::Displace(int m, Displacing how) {
       }
       if (!free) continue;
       for (int e : slot_members_[s]) {
-        const int rank = CascadeRank(e);
-        if (rank <= p_.priority_rank[m]) continue;
-        if (std::find(p_.preds[m].begin(), p_.preds[m].end(), e) != p_.preds[m].end()) continue;
-        consider(rank, e, s);
+        if (const int rank = yields(e); rank >= 0) consider(rank, e, s);
       }
     }
   }
@@ -452,16 +455,8 @@ int Search::Displace(int m, Displacing how) {
     for (int s = NextSet(dom, W_, 0); s >= 0; s = NextSet(dom, W_, s + 1)) {
       if (!CanPlace(m, s)) continue;
       for (int i = p_.res_begin[m]; i < p_.res_begin[m + 1]; ++i) {
-        const int q = p_.res[i];
-        if (!p_.IsParticipant(q)) continue;
-        const uint64_t* b = &busy_[static_cast<size_t>(q) * W_];
-        for (int t = NextSet(b, W_, 0); t >= 0; t = NextSet(b, W_, t + 1)) {
-          const int e = occ_[static_cast<size_t>(q) * S_ + t];
-          const int rank = CascadeRank(e);
-          if (rank <= p_.priority_rank[m]) continue;
-          if (std::find(p_.preds[m].begin(), p_.preds[m].end(), e) != p_.preds[m].end()) continue;
-          candidates.push_back({rank, s, e});
-        }
+        if (!p_.IsParticipant(p_.res[i])) continue;
+        each_yielding(p_.res[i], [&](int e, int rank, int) { candidates.push_back({rank, s, e}); });
       }
     }
   }
