@@ -649,6 +649,9 @@ uint64_t Store::last_sequence() const {
 
 Status Store::Backup(const std::string& dir) const {
   std::error_code ec;
+  if (dir.empty()) return Status::InvalidArgument("storage.backup_dir", "the backup folder is empty");
+  const fs::path absolute = fs::absolute(dir, ec);  // the throwing overload ended the process
+  if (ec) return Status::IoError("storage.io", dir + ": " + ec.message());
   if (fs::exists(dir, ec)) {
     return Status::InvalidArgument("storage.backup_exists", dir + ": already exists");
   }
@@ -657,7 +660,7 @@ Status Store::Backup(const std::string& dir) const {
     return s;
   }
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
-  return FromRocks(checkpoint->CreateCheckpoint(fs::absolute(dir).string()), dir);
+  return FromRocks(checkpoint->CreateCheckpoint(absolute.string()), dir);
 }
 
 namespace {

@@ -16,6 +16,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -300,6 +301,23 @@ TEST_CASE("cli backup then restore into a new folder exports the same records") 
   // The restored database takes writes of its own.
   ImportOk(dir, "more.jsonl", "{\"id\": \"more\", \"kind\": \"research\"}\n", kEvent, "participant",
            "restored");
+}
+
+// An empty folder name threw out of std::filesystem::absolute and aborted the process with a
+// core dump (regression).
+TEST_CASE("cli backup to an empty folder name is refused with exit 2, nothing made") {
+  TempDir dir;
+  ImportOk(dir, "p.jsonl", kParticipants, kEvent);
+  auto names = [&] {  // what the folder holds beside the database
+    std::set<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir / "")) out.insert(e.path().filename());
+    return out;
+  };
+  const std::set<std::string> before = names();
+  Run run = Incontra(dir, "backup \"\"" + DataOption(dir));
+  CHECK(run.code == 2);
+  CHECK_MESSAGE(run.err == "error: storage.backup_dir: the backup folder is empty\n", run.err);
+  CHECK(names() == before);
 }
 
 TEST_CASE("cli backup and restore refuse a target that holds something and leave it alone") {
