@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "engine/internal/json_reader.h"
+#include "engine/rfc3339.h"
 #include "scoring/cpv.h"
 #include "scoring/parallel.h"
 
@@ -185,6 +186,12 @@ Result<Need> NeedFromJson(const json& j, const std::string& where) {
                            {});
       !s.ok()) {
     return s;
+  }
+  // FORMATS.md: times are RFC 3339 with an offset; "domani" or a date alone was stored as given
+  // and shown to every frontend as a deadline.
+  if (!n.deadline.empty() && !ParseRfc3339(n.deadline).ok()) {
+    return r.Invalid(At(where, "deadline"),
+                     "an RFC 3339 time with an offset, e.g. 2027-03-01T12:00:00+01:00");
   }
   if (const json* v = JsonReader::Member(j, "cpv")) {
     if (Status s = ReadCpv(r, *v, At(where, "cpv"), &n.cpv); !s.ok()) return s;

@@ -342,6 +342,26 @@ TEST_CASE("profile errors: a wrong need type or a negative budget is refused nam
   CHECK(NeedError(j, "line 9") == "need.wrong_type: line 9: cpv[1]: expected a string, got null");
 }
 
+// A deadline was any string: "domani" was stored and shown to frontends as a time.
+TEST_CASE("profile errors: a need's deadline must be an RFC 3339 time with an offset") {
+  json j = MinimalNeed();
+  std::string table;
+  for (const char* deadline : {"2027-03-01T12:00:00+01:00", "2027-03-01T11:00:00Z", "domani",
+                               "2027-03-01", "2027-03-01T12:00:00", "2027-02-30T12:00:00Z"}) {
+    j["deadline"] = deadline;
+    const std::string error = NeedError(j);
+    table += std::string(deadline) + " -> " + (error.rfind("accepted", 0) == 0 ? "ok" : error) + "\n";
+  }
+  const std::string rule =
+      "need.invalid_value: deadline: an RFC 3339 time with an offset, e.g. 2027-03-01T12:00:00+01:00";
+  CHECK(table == "2027-03-01T12:00:00+01:00 -> ok\n"
+                 "2027-03-01T11:00:00Z -> ok\n"
+                 "domani -> " + rule + "\n"
+                 "2027-03-01 -> " + rule + "\n"
+                 "2027-03-01T12:00:00 -> " + rule + "\n"
+                 "2027-02-30T12:00:00Z -> " + rule + "\n");
+}
+
 TEST_CASE("profile errors: a record that is not an object is refused with wrong_type") {
   CHECK(ParticipantError(json::array({"p1", "company"})) ==
         "participant.wrong_type: (record): expected an object, got array");
