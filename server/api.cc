@@ -557,8 +557,8 @@ Api::Api(storage::Store& store, ApiOptions options)
 }
 
 void Api::Tell(const std::string& event, const char* type, json data,
-               std::vector<std::string> participants) const {
-  hub_->Publish({event, type, store_.last_sequence(), std::move(data), std::move(participants)});
+               std::vector<std::string> participants, uint64_t seq) const {
+  hub_->Publish({event, type, seq, std::move(data), std::move(participants)});
 }
 
 Result<Subscription> Api::Subscribe(const HttpRequest& request) const {

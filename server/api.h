@@ -146,8 +146,9 @@ class Api {
                       const std::string& participant, bool ics) const;  // api_schedule.cc
   HttpResponse Import(const HttpRequest& request, const std::string& event) const;  // api_import.cc
   // Tells the event's subscribers; seq is the store's feed position after the change.
+  // `seq`: the change feed's sequence after the change told of (Store's `committed`).
   void Tell(const std::string& event, const char* type, nlohmann::json data,
-            std::vector<std::string> participants) const;
+            std::vector<std::string> participants, uint64_t seq) const;
 };
 
 // A new API key with `scope` ({"role": "organiser"|"frontend", "event": E} or a participant

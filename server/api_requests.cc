@@ -52,7 +52,8 @@ HttpResponse Api::Erase(const std::string& event, const std::string& participant
   }
   auto requests = store_.List(RecordKind::kRequest, event);
   if (!requests.ok()) return ErrorResponse(requests.status());
-  Status deleted = store_.Delete(RecordKind::kParticipant, event, participant, kept);
+  uint64_t seq = 0;
+  Status deleted = store_.Delete(RecordKind::kParticipant, event, participant, kept, &seq);
   ++cache_->requests_version[event];
   if (!deleted.ok()) return ErrorResponse(deleted);
   cache_->Invalidate(event);
@@ -64,12 +65,12 @@ HttpResponse Api::Erase(const std::string& event, const std::string& participant
     const std::string other = r.value("from", "") == participant ? r.value("to", "") : r.value("from", "");
     Tell(event, "request.cancelled",
          {{"id", r.value("id", "")}, {"state", "cancelled"}, {"reason", "participant erased"}},
-         {other});
+         {other}, seq);
   }
-  for (const json& m : kept) Tell(event, "meeting.cancelled", m, api::People(m));
+  for (const json& m : kept) Tell(event, "meeting.cancelled", m, api::People(m), seq);
   // Concerning nobody left, such a push reaches the organisers only (an empty list would mean
   // everyone in the event).
-  for (const json& m : gone) Tell(event, "meeting.cancelled", m, {participant});
+  for (const json& m : gone) Tell(event, "meeting.cancelled", m, {participant}, seq);
   return {204, "application/json", ""};
 }
 
@@ -135,20 +136,21 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
     }
     (*r)["state"] = move->second.second;
     (*r)["history"].push_back({{"state", move->second.second}, {"at", api::NowUtc()}});
-    Status written = store_.Put(RecordKind::kRequest, event, *r);
+    uint64_t seq = 0;
+    Status written = store_.Put(RecordKind::kRequest, event, *r, &seq);
     ++cache_->requests_version[event];
     if (!written.ok()) return ErrorResponse(written);
-    Tell(event, ("request." + move->second.second).c_str(), *r, {from, to});
+    Tell(event, ("request." + move->second.second).c_str(), *r, {from, to}, seq);
     if (action == "cancel") {
       // A scheduled meeting of this request is called off in every agenda at once.
       auto m = store_.Get(RecordKind::kMeeting, event, seg[4]);
       if (m.ok() && m->value("status", "") != "cancelled") {
         (*m)["status"] = "cancelled";
         (*m)["sequence"] = m->value("sequence", 0) + 1;
-        Status s = store_.Put(RecordKind::kMeeting, event, *m);
+        Status s = store_.Put(RecordKind::kMeeting, event, *m, &seq);
         cache_->Invalidate(event);
         if (!s.ok()) return ErrorResponse(s);
-        Tell(event, "meeting.cancelled", *m, api::People(*m));
+        Tell(event, "meeting.cancelled", *m, api::People(*m), seq);
       }
     }
     return api::Json(200, *r);
@@ -200,10 +202,11 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
   json record = {{"id", api::NewId("r-")}, {"from", from},      {"to", to},
                  {"message", message},      {"state", "pending"},
                  {"created", now},          {"history", json::array({{{"state", "pending"}, {"at", now}}})}};
-  Status written = store_.Put(RecordKind::kRequest, event, record);
+  uint64_t seq = 0;
+  Status written = store_.Put(RecordKind::kRequest, event, record, &seq);
   ++cache_->requests_version[event];
   if (!written.ok()) return ErrorResponse(written);
-  Tell(event, "request.created", record, {from, to});
+  Tell(event, "request.created", record, {from, to}, seq);
   return api::Json(201, record);
 }
 

@@ -430,13 +430,14 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
                    {"moved", moved},
                    {"added", added},
                    {"cancelled", cancelled}};
-  auto version = store_.PublishSchedule(event, schedule, records);
+  uint64_t seq = 0;
+  auto version = store_.PublishSchedule(event, schedule, records, &seq);
   cache_->Invalidate(event);
   if (!version.ok()) return ErrorResponse(version.status());
   schedule["version"] = *version;
-  for (auto& [type, record] : tell) Tell(event, type, record, api::People(record));
+  for (auto& [type, record] : tell) Tell(event, type, record, api::People(record), seq);
   Tell(event, "schedule.published",
-       {{"version", *version}, {"stats", schedule["stats"]}, {"moved", moved.size()}}, {});
+       {{"version", *version}, {"stats", schedule["stats"]}, {"moved", moved.size()}}, {}, seq);
   schedule["meetings"] = records;
   return api::Json(201, schedule);
 }

@@ -187,8 +187,8 @@ struct Store::Impl {
     c->batch.Delete(Family(kind), KeyBuilder().Str(event).Str(id).Take());
     c->feed.push_back({0, std::string(RecordKindName(kind)), std::string(event), id, "delete"});
   }
-  // Call with write_mutex held.
-  Status Commit(Change* c) {
+  // Call with write_mutex held. `committed`: the sequence after the change, when given.
+  Status Commit(Change* c, uint64_t* committed = nullptr) {
     if (options.read_only) {
       return Status::InvalidArgument("storage.read_only", dir + ": opened to read only");
     }
@@ -201,6 +201,7 @@ struct Store::Impl {
     write.sync = options.sync;
     if (Status s = FromRocks(db->Write(write, &c->batch), "write"); !s.ok()) return s;
     last_seq = seq;
+    if (committed) *committed = seq;
     return Status::Ok();
   }
 
@@ -444,7 +445,8 @@ Result<std::vector<std::string>> Store::ListEvents() const {
   return ids;
 }
 
-Status Store::Put(RecordKind kind, std::string_view event, const json& record) {
+Status Store::Put(RecordKind kind, std::string_view event, const json& record,
+                  uint64_t* committed) {
   std::lock_guard<std::mutex> lock(impl_->write_mutex);
   std::string id;
   if (Status s = RecordId(record, &id); !s.ok()) return s;
@@ -453,7 +455,7 @@ Status Store::Put(RecordKind kind, std::string_view event, const json& record) {
   }
   Impl::Change c;
   impl_->PutRecord(&c, kind, event, id, record);
-  return impl_->Commit(&c);
+  return impl_->Commit(&c, committed);
 }
 
 Result<json> Store::Get(RecordKind kind, std::string_view event, std::string_view id) const {
@@ -470,7 +472,7 @@ Result<std::vector<json>> Store::List(RecordKind kind, std::string_view event) c
 }
 
 Status Store::Delete(RecordKind kind, std::string_view event, std::string_view id,
-                     const std::vector<json>& kept_meetings) {
+                     const std::vector<json>& kept_meetings, uint64_t* committed) {
   std::lock_guard<std::mutex> lock(impl_->write_mutex);
   auto existing = Get(kind, event, id);
   if (!existing.ok()) return existing.status();
@@ -515,7 +517,7 @@ Status Store::Delete(RecordKind kind, std::string_view event, std::string_view i
       }
     }
   }
-  return impl_->Commit(&c);
+  return impl_->Commit(&c, committed);
 }
 
 Status Store::Import(std::string_view event, RecordKind kind, const std::vector<json>& records) {
@@ -562,7 +564,7 @@ Status Store::Import(std::string_view event, RecordKind kind, const std::vector<
 }
 
 Result<uint64_t> Store::PublishSchedule(std::string_view event, json schedule,
-                                        const std::vector<json>& meetings) {
+                                        const std::vector<json>& meetings, uint64_t* committed) {
   std::lock_guard<std::mutex> lock(impl_->write_mutex);
   if (!impl_->EventExists(event)) {
     return Status::NotFound("storage.unknown_event", "no event '" + std::string(event) + "'");
@@ -588,7 +590,7 @@ Result<uint64_t> Store::PublishSchedule(std::string_view event, json schedule,
   c.batch.Put(impl_->Family(RecordKind::kSchedule), KeyBuilder().Str(event).U64(version).Take(),
               Encode(schedule));
   c.feed.push_back({0, "schedule", std::string(event), std::to_string(version), "put"});
-  if (Status s = impl_->Commit(&c); !s.ok()) return s;
+  if (Status s = impl_->Commit(&c, committed); !s.ok()) return s;
   return version;
 }
 

@@ -72,7 +72,10 @@ class Store {
 
   // Records of an event (participant, need, request, meeting): JSON objects with a string "id".
   // The event must exist (storage.unknown_event).
-  Status Put(RecordKind kind, std::string_view event, const nlohmann::json& record);
+  // `committed`, when given, receives the change feed's sequence after this change (its last
+  // entry's), taken under the write lock: last_sequence() may already be a later change's.
+  Status Put(RecordKind kind, std::string_view event, const nlohmann::json& record,
+             uint64_t* committed = nullptr);
   Result<nlohmann::json> Get(RecordKind kind, std::string_view event, std::string_view id) const;
   // In id order.
   Result<std::vector<nlohmann::json>> List(RecordKind kind, std::string_view event) const;
@@ -83,7 +86,8 @@ class Store {
   // the same batch instead of deleted: the counterparts' side of a meeting, rewritten without
   // the participant; each needs a string "id".
   Status Delete(RecordKind kind, std::string_view event, std::string_view id,
-                const std::vector<nlohmann::json>& kept_meetings = {});
+                const std::vector<nlohmann::json>& kept_meetings = {},
+                uint64_t* committed = nullptr);
 
   // The bulk path: creates the event ({"id": event}) when missing and writes every record in
   // one batch: all or nothing. Records must have distinct string ids.
@@ -92,7 +96,8 @@ class Store {
   // Publishes a new schedule version of the event: the event's meetings are replaced by
   // `meetings`, the schedule (with "version" set) is stored, in one batch. Returns the version.
   Result<uint64_t> PublishSchedule(std::string_view event, nlohmann::json schedule,
-                                   const std::vector<nlohmann::json>& meetings);
+                                   const std::vector<nlohmann::json>& meetings,
+                                   uint64_t* committed = nullptr);
   // The latest published schedule; storage.not_found when none.
   Result<nlohmann::json> GetSchedule(std::string_view event) const;
 

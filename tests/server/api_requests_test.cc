@@ -6,6 +6,7 @@
 
 #include <latch>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
@@ -69,6 +70,40 @@ struct RequestsFixture : ApiFixture {
     return list->size();
   }
 };
+
+// A push carried the store's latest sequence when it was sent, not its change's: a write that
+// committed in between (an import, another event's PUT) made it later, and a client resuming
+// from it (changes?since=seq) never saw what lay between (regression). Here the organisers'
+// sink makes such a write while the first of an erasure's pushes is sent.
+TEST_CASE("api requests: every push carries its own change's sequence, whatever commits meanwhile") {
+  RequestsFixture f;
+  f.Participant("p1", {{"kind", "pa"}});
+  f.Participant("c1", {{"kind", "company"}});
+  f.Participant("c2", {{"kind", "company"}});
+  f.Created("c1", "p1");
+  f.Created("c2", "c1");
+  std::vector<uint64_t> seqs;
+  std::mutex mu;
+  f.api->hub().Subscribe("e1", "", [&](std::shared_ptr<const std::string> text) {
+    if (!text) return;
+    std::lock_guard lock(mu);
+    seqs.push_back(json::parse(*text)["seq"].get<uint64_t>());
+    if (seqs.size() == 1) {
+      REQUIRE(f.store->Put(RecordKind::kParticipant, "e1", {{"id", "x9"}, {"kind", "company"}}).ok());
+    }
+  });
+  const uint64_t before = f.store->last_sequence();
+  REQUIRE(f.Call("DELETE", "/v1/events/e1/participants/c1", "organiser").status == 204);
+  auto changes = f.store->Changes(before, 100);
+  REQUIRE(changes.ok());
+  uint64_t erased = 0;  // the erasure's last feed entry
+  for (const storage::Change& c : *changes) {
+    if (c.id != "x9") erased = std::max(erased, c.seq);
+  }
+  std::lock_guard lock(mu);
+  CHECK(seqs == std::vector<uint64_t>{erased, erased});
+  CHECK(f.store->last_sequence() == erased + 1);  // the write made in between came after
+}
 
 TEST_CASE("api requests: a created request is pending, with its history, read back by id and in the list") {
   RequestsFixture f;
