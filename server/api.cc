@@ -319,6 +319,17 @@ std::optional<int64_t> MeetingLimit(const json& participant, const json& event) 
   return std::nullopt;
 }
 
+json PublicEvent(const json& event) {
+  static const char* const kKnown[] = {"id",    "name",   "timezone",
+                                       "days",  "slot_minutes", "slots",
+                                       "tables", "max_meetings_per_participant"};
+  json out = json::object();
+  for (const char* key : kKnown) {
+    if (auto it = event.find(key); it != event.end()) out[key] = *it;
+  }
+  return out;
+}
+
 json PublicProfile(const json& participant) {
   static const char* const kPublic[] = {"id",  "kind",   "name",      "description", "offers",
                                         "seeks", "cpv", "region", "languages", "tags"};
@@ -696,7 +707,10 @@ HttpResponse Api::Route(const HttpRequest& request, std::string* key_id) const {
   if (seg.size() == 3) {  // /v1/events/{event}
     if (method == "GET") {
       auto e = cache_->Event(store_, event);
-      return e.ok() ? api::Json(200, **e) : ErrorResponse(e.status());
+      if (!e.ok()) return ErrorResponse(e.status());
+      // Fields organisers add are theirs (notes, contacts), as with participants and needs:
+      // the others read the event's known fields.
+      return api::Json(200, caller->Organises() ? **e : api::PublicEvent(**e));
     }
     if (method != "PUT") return not_allowed();
     if (!caller->Organises()) return ErrorResponse(api::Forbidden("only organisers edit events"));

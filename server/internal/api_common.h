@@ -118,6 +118,9 @@ std::vector<std::string> People(const nlohmann::json& meeting);
 std::optional<int64_t> MeetingLimit(const nlohmann::json& participant, const nlohmann::json& event);
 // The profile everyone in the event may see: the matching fields, not quotas or unknown ones.
 nlohmann::json PublicProfile(const nlohmann::json& participant);
+// The event as those who do not organise it see it: its known fields (FORMATS.md, openapi.json
+// Event), not the ones organisers added.
+nlohmann::json PublicEvent(const nlohmann::json& event);
 
 }  // namespace api
 }  // namespace incontra::server

@@ -445,6 +445,21 @@ TEST_CASE("api roles: another participant and a frontend see the public profile 
   }
 }
 
+// Every key of the event read the event whole, fields organisers added included (regression).
+TEST_CASE("api roles: participants and frontends read an event's known fields, not organisers' notes") {
+  ScheduleFixture f;
+  json event = json::parse(f.StoredEvent("e1"));
+  event["secret_note"] = "budget 40k, venue contract pending";
+  REQUIRE(f.Call("PUT", "/v1/events/e1", "organiser", event.dump()).status == 200);
+  CHECK(json::parse(f.Call("GET", "/v1/events/e1", "organiser").body).contains("secret_note"));
+  CHECK(json::parse(f.Call("GET", "/v1/events/e1", "admin").body).contains("secret_note"));
+  json known = event;
+  known.erase("secret_note");
+  for (const char* who : {"token-p1", "frontend"}) {
+    CHECK(json::parse(f.Call("GET", "/v1/events/e1", who).body) == known);
+  }
+}
+
 TEST_CASE("api roles: a participant token edits its profile but not its kind or quota") {
   ScheduleFixture f;
   CHECK(Outcome(f.Call("PUT", "/v1/events/e1/participants/p1", "token-p1",
