@@ -954,6 +954,21 @@ HttpResponse Api::Records(const Caller& caller, const HttpRequest& request,
     auto p = engine::ParticipantFromJson(*record);
     if (!p.ok()) return ErrorResponse(p.status());
     stored = engine::ParticipantToJson(*p);
+    // Needs belong to a pa, as a need's write checks; the participant's side is checked here:
+    // a pa that turns into a company, or an owner the needs named before it was registered.
+    if (p->kind != engine::Kind::kPa && (!before.ok() || before->value("kind", "") == "pa")) {
+      auto needs = store_.List(RecordKind::kNeed, event);
+      if (!needs.ok()) return ErrorResponse(needs.status());
+      std::string owned;
+      for (const json& n : *needs) {
+        if (n.value("owner", "") == id) owned += (owned.empty() ? "" : ", ") + n.value("id", "");
+      }
+      if (!owned.empty()) {
+        return ErrorResponse(Status::InvalidArgument(
+            "participant.owns_needs", "kind: '" + id + "' owns needs (" + owned +
+                                          "), which belong to a pa; withdraw them first"));
+      }
+    }
     if (!caller.Organises()) {
       // A participant edits its public profile; kind and quota are the organisers' call, and
       // what else the organisers keep on the record (a host table, notes) stays as it was.

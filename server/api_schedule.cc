@@ -257,10 +257,22 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
   // with fill, new mutual suggestions.
   std::map<std::string, std::string> source;
   std::set<std::pair<std::string, std::string>> pairs;
+  // Accepted when their kinds could meet, two participants may have changed kind since (two
+  // public administrations never meet): such a meeting is left out, and says why.
+  std::vector<std::pair<std::string, std::string>> refused;  // (id, reason)
   auto add = [&](const std::string& id, std::vector<std::string> who, int priority,
                  const char* from) {
     for (const std::string& p : who) {
       if (!people.count(p)) return;
+    }
+    const std::string kind_a = people[who[0]]->value("kind", ""),
+                      kind_b = people[who[1]]->value("kind", "");
+    const auto a = engine::KindFromName(kind_a), b = engine::KindFromName(kind_b);
+    if (!a || !b || !engine::KindsMayMeet(*a, *b)) {
+      refused.push_back({id, who[0] + " (" + kind_a + ") and " + who[1] + " (" + kind_b +
+                                 ") may not meet: their kinds changed since it was accepted"});
+      source[id] = from;
+      return;
     }
     pairs.insert({std::min(who[0], who[1]), std::max(who[0], who[1])});
     problem.meetings.push_back({id, std::move(who), std::nullopt, std::nullopt, {}, priority});
@@ -369,6 +381,7 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
   for (const auto& m : problem.meetings) meeting_of[m.id] = &m;
   std::map<std::string, std::string> reasons;
   for (const auto& u : result.unscheduled) reasons[u.id] = u.reason;
+  for (const auto& [id, reason] : refused) reasons[id] = reason;
 
   std::vector<json> records;
   json moved = json::array(), added = json::array(), cancelled = json::array();
@@ -422,6 +435,9 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
   json unscheduled = json::array();
   for (const auto& u : result.unscheduled) {
     unscheduled.push_back({{"id", u.id}, {"reason", u.reason}, {"source", source[u.id]}});
+  }
+  for (const auto& [id, reason] : refused) {
+    unscheduled.push_back({{"id", id}, {"reason", reason}, {"source", source[id]}});
   }
   json schedule = {{"event", event},
                    {"published", api::NowUtc()},

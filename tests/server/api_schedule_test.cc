@@ -460,6 +460,39 @@ TEST_CASE("api roles: participants and frontends read an event's known fields, n
   }
 }
 
+// A participant's kind could change under the rules that needs and requests were checked by
+// when written: a need stayed owned by a company, and an accepted request between two public
+// administrations was scheduled (regression).
+TEST_CASE("api kinds: a kind change may not orphan needs, and two pa are never scheduled") {
+  ScheduleFixture f;
+  REQUIRE(f.Call("PUT", "/v1/events/e1/needs/n1", "organiser",
+                 R"({"owner": "p1", "title": "software per i tributi"})")
+              .status == 200);
+  HttpResponse r = f.Call("PUT", "/v1/events/e1/participants/p1", "organiser", R"({"kind": "company"})");
+  CHECK(Outcome(r) == "400 participant.owns_needs");
+  CHECK(ErrorMessage(r.body) == "kind: 'p1' owns needs (n1), which belong to a pa; withdraw them first");
+  CHECK(json::parse(f.Stored(RecordKind::kParticipant, "e1", "p1"))["kind"] == "pa");
+  // An owner named before it registers may not register as a company either.
+  REQUIRE(f.Call("PUT", "/v1/events/e1/needs/n2", "organiser",
+                 R"({"owner": "comune-x", "title": "arredi"})")
+              .status == 200);
+  CHECK(Outcome(f.Call("PUT", "/v1/events/e1/participants/comune-x", "organiser",
+                       R"({"kind": "company"})")) == "400 participant.owns_needs");
+  CHECK(Outcome(f.Call("PUT", "/v1/events/e1/participants/comune-x", "organiser",
+                       R"({"kind": "pa"})")) == "200");
+  // c1 and p1 meet; then c1 becomes a pa: the meeting is left out, and says why.
+  const std::string id = f.Accepted("c1", "p1");
+  REQUIRE(f.Call("PUT", "/v1/events/e1/participants/c1", "organiser", R"({"kind": "pa"})").status ==
+          200);
+  const json published = f.Publish();
+  CHECK(f.Placed().count(id) == 0);
+  std::string reason;
+  for (const json& u : published["unscheduled"]) {
+    if (u["id"] == id) reason = u["reason"];
+  }
+  CHECK(reason == "c1 (pa) and p1 (pa) may not meet: their kinds changed since it was accepted");
+}
+
 TEST_CASE("api roles: a participant token edits its profile but not its kind or quota") {
   ScheduleFixture f;
   CHECK(Outcome(f.Call("PUT", "/v1/events/e1/participants/p1", "token-p1",
