@@ -253,7 +253,7 @@ ScheduleResult Solve(const ScheduleProblem& problem, const SolveOptions& options
   // Annealing moves: a floor that tiny problems do not need in full, plus effort per meeting.
   const int64_t budget = std::min<int64_t>(2'000'000, 20'000LL * c.meetings) +
                          static_cast<int64_t>(options.effort) * c.meetings;
-  const int threads = std::clamp(options.threads, 1, 16);
+  const int threads = std::clamp(options.threads, 1, kMaxSolveThreads);
 
   // One round: `threads` independent searches side by side, from scratch or from `start`; the
   // best agenda wins.

@@ -21,11 +21,14 @@
 
 namespace incontra::engine {
 
+// The most independent searches Solve runs at once; more are clamped to it.
+inline constexpr int kMaxSolveThreads = 16;
+
 struct SolveOptions {
   uint64_t seed = 1;
   // Wall-clock limit; the problem's own time_limit_ms is used when this is 0.
   int64_t time_limit_ms = 0;
-  int threads = 2;  // independent searches with different seeds; the best one wins
+  int threads = 2;  // independent searches with different seeds (1 to kMaxSolveThreads)
   // Search budget: annealing moves per meeting per round (plus a floor), and CaDiCaL conflicts
   // per question in proportion; budgets, not time, keep results reproducible.
   int effort = 400;

@@ -75,6 +75,22 @@ constexpr const char* kUsage =
     "\n"
     "Run 'incontra <command> --help' for a command's options.\n";
 
+// cli.bad_option "--name: lo to hi" when v is out of [lo, hi].
+Status InRange(const char* name, int64_t v, int64_t lo, int64_t hi) {
+  if (v >= lo && v <= hi) return Status::Ok();
+  return Status::InvalidArgument("cli.bad_option", std::string("--") + name + ": " +
+                                                       std::to_string(lo) + " to " +
+                                                       std::to_string(hi));
+}
+
+// The first of `checks` that failed, else Ok.
+Status FirstFailed(std::initializer_list<Status> checks) {
+  for (const Status& s : checks) {
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 int Fail(std::ostream& err, const Status& status) {
   err << "error: " << status.code() << ": " << status.message() << "\n";
   return status.kind() == Status::Kind::kIoError ? kExitFailure : kExitBadInput;
@@ -299,14 +315,11 @@ int Schedule(int argc, const char* const* argv, std::ostream& out, std::ostream&
       "kept, as many meetings as possible (higher priority first), then the fewest breaks.\n"
       "Bad input is refused with exit code 2 and a message naming the place and the rule.\n";
   if (!ParseOptions(argc, argv, options, positional, &vm, out, err, usage, &code)) return code;
-  if (threads < 1 || effort < 0) {
-    return Fail(
-        err, Status::InvalidArgument("cli.bad_option", "--threads and --effort: must be positive"));
-  }
-  if (time_limit_ms < 0 || time_limit_ms > engine::kMaxTimeLimitMs) {
-    return Fail(err, Status::InvalidArgument(
-                         "cli.bad_option",
-                         "--time-limit-ms: 0 to " + std::to_string(engine::kMaxTimeLimitMs)));
+  if (Status s = FirstFailed({InRange("threads", threads, 1, engine::kMaxSolveThreads),
+                               InRange("effort", effort, 0, 1'000'000),
+                               InRange("time-limit-ms", time_limit_ms, 0, engine::kMaxTimeLimitMs)});
+      !s.ok()) {
+    return Fail(err, s);
   }
 
   auto text = ReadInput(input);
@@ -348,6 +361,14 @@ int Demo(int argc, const char* const* argv, std::ostream& out, std::ostream& err
       "16 half-hour slots a day, popular PA hosts, some firms away half a day), schedules it and\n"
       "prints a summary with a sample agenda.\n";
   if (!ParseOptions(argc, argv, options, none, &vm, out, err, usage, &code)) return code;
+  if (Status s = FirstFailed({InRange("threads", threads, 1, engine::kMaxSolveThreads),
+                               InRange("effort", effort, 0, 1'000'000),
+                               InRange("time-limit-ms", time_limit_ms, 0, engine::kMaxTimeLimitMs),
+                               InRange("participants", participants, 0, 1'000'000),
+                               InRange("meetings", meetings, 0, 10'000'000)});
+      !s.ok()) {
+    return Fail(err, s);
+  }
   engine::GeneratorOptions gen = engine::ConnextLike(seed);
   if (participants > 0) gen.participants = participants;
   if (meetings > 0) gen.meetings = meetings;
@@ -458,9 +479,9 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
       "Ranks who should meet whom (FORMATS.md batch match result, one JSON line per need or\n"
       "participant). A bad line in any file refuses the whole run (exit 2).\n";
   if (!ParseOptions(argc, argv, options, none, &vm, out, err, usage, &code)) return code;
-  if (top < 0 || top > 10'000 || threads < 1 || threads > 256) {
-    return Fail(
-        err, Status::InvalidArgument("cli.bad_option", "--top: 0 to 10000; --threads: 1 to 256"));
+  if (Status s = FirstFailed({InRange("top", top, 0, 10'000), InRange("threads", threads, 1, 256)});
+      !s.ok()) {
+    return Fail(err, s);
   }
   if (target != "needs" && target != "participants") {
     return Fail(err,
