@@ -191,6 +191,16 @@ Result<std::vector<engine::Slot>> EventSlots(const json& event) {
   return slots;
 }
 
+// libical takes C strings: a NUL in a name (JSON allows \u0000) cut the text there. Control
+// characters but line ends and tabs become spaces, which iCalendar TEXT does not escape.
+std::string IcalText(std::string text) {
+  for (char& c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n' && c != '\t') || u == 0x7f) c = ' ';
+  }
+  return text;
+}
+
 Result<std::string> WriteICalendar(const std::string& timezone,
                                    const std::vector<CalendarEntry>& entries) {
   std::lock_guard<std::mutex> lock(IcalMutex());
@@ -230,7 +240,7 @@ Result<std::string> WriteICalendar(const std::string& timezone,
       if (!t->ok()) return Status::InvalidArgument("event.invalid_value", t->status().message());
     }
     icalcomponent* vevent = icalcomponent_new_vevent();
-    icalcomponent_add_property(vevent, icalproperty_new_uid(e.uid.c_str()));
+    icalcomponent_add_property(vevent, icalproperty_new_uid(IcalText(e.uid).c_str()));
     icalcomponent_add_property(vevent, icalproperty_new_dtstamp(stamp));
     for (auto [seconds, is_start] : {std::pair{*start, true}, std::pair{*end, false}}) {
       icaltimetype t = icaltime_from_timet_with_zone(static_cast<time_t>(seconds), 0,
@@ -245,12 +255,12 @@ Result<std::string> WriteICalendar(const std::string& timezone,
       }
       icalcomponent_add_property(vevent, p);
     }
-    icalcomponent_add_property(vevent, icalproperty_new_summary(e.summary.c_str()));
+    icalcomponent_add_property(vevent, icalproperty_new_summary(IcalText(e.summary).c_str()));
     if (!e.location.empty()) {
-      icalcomponent_add_property(vevent, icalproperty_new_location(e.location.c_str()));
+      icalcomponent_add_property(vevent, icalproperty_new_location(IcalText(e.location).c_str()));
     }
     if (!e.description.empty()) {
-      icalcomponent_add_property(vevent, icalproperty_new_description(e.description.c_str()));
+      icalcomponent_add_property(vevent, icalproperty_new_description(IcalText(e.description).c_str()));
     }
     icalcomponent_add_property(vevent, icalproperty_new_sequence(e.sequence));
     icalcomponent_add_property(

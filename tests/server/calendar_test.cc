@@ -403,6 +403,19 @@ TEST_CASE("calendar WriteICalendar ends lines with CRLF and folds them at 75 oct
   CHECK(Count(lines, "LOCATION:" + std::string(74, 'L')) == 1);
 }
 
+// A NUL in a name cut the SUMMARY there: libical reads C strings (regression).
+TEST_CASE("calendar WriteICalendar keeps a text whole past a NUL or a control character") {
+  CalendarEntry e = Entry("m1", "2027-02-25T09:00:00+01:00", "2027-02-25T09:30:00+01:00");
+  e.summary = std::string("Meeting: Alfa\0Beta\x01Srl", 22);
+  e.location = std::string("Table\0T3", 8);
+  auto ics = WriteICalendar("Europe/Rome", {e});
+  REQUIRE(ics.ok());
+  const std::vector<std::string> lines = Unfolded(*ics);
+  CHECK(Count(lines, "SUMMARY:Meeting: Alfa Beta Srl") == 1);
+  CHECK(Count(lines, "LOCATION:Table T3") == 1);
+  CHECK(ics->find('\0') == std::string::npos);
+}
+
 TEST_CASE("calendar WriteICalendar in UTC writes no VTIMEZONE and times ending in Z") {
   for (const std::string zone : {"UTC", "Etc/UTC", ""}) {
     CAPTURE(zone);
