@@ -572,10 +572,11 @@ void Api::Tell(const std::string& event, const char* type, json data,
   hub_->Publish({event, type, seq, std::move(data), std::move(participants)});
 }
 
-Result<Subscription> Api::Subscribe(const HttpRequest& request) const {
+Result<Subscription> Api::Subscribe(const HttpRequest& request, std::string* key_id) const {
   const uint64_t checked_at = hub_->drops();  // before the checks, so no erasure slips between
   auto caller = Authenticate(request, store_, options_);
   if (!caller.ok()) return caller.status();
+  if (key_id) *key_id = caller->key_id;
   if (caller->role != Role::kAdmin && limiter_->Take(caller->key_id) > 0) {
     return Status::InvalidArgument("api.rate_limited", "this key is over its request rate; retry later");
   }

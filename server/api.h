@@ -99,7 +99,9 @@ class Api {
   HttpResponse Handle(const HttpRequest& request) const;
   // Authorises `GET /v1/ws?event=E[&participant=P]` (same header as every route): organisers
   // of E may follow all of it or any participant, a participant token only itself.
-  Result<Subscription> Subscribe(const HttpRequest& request) const;
+  // `key_id`, when given, receives the caller's key id once the key is known, refused or not
+  // (for the access log).
+  Result<Subscription> Subscribe(const HttpRequest& request, std::string* key_id = nullptr) const;
   // Where the API publishes what changed, for the WebSocket sessions to subscribe to.
   Hub& hub() const { return *hub_; }
   // What the server records per request and renders at GET /metrics (admin key).

@@ -170,8 +170,9 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 
  private:
   void OnAccept(beast::error_code ec) {
-    if (ec) {  // Beast has answered the bad handshake itself
-      Answered(shared_, {"GET", kWebSocketRoute, subscription_.key_id, 400, start_}, "-", peer_);
+    if (ec) {  // Beast has answered the bad handshake itself: 426 to a version it does not speak
+      const int status = ec == websocket::error::bad_sec_version ? 426 : 400;
+      Answered(shared_, {"GET", kWebSocketRoute, subscription_.key_id, status, start_}, "-", peer_);
       shared_.log.warn("ws refused event={} key={} reason=\"{}\" peer={}", subscription_.event,
                        KeyId(), ec.message(), peer_);
       return;
@@ -399,7 +400,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // to a WebSocket session on the same strand, and this session ends with this handler.
   void Upgrade(const http::request<http::string_body>& req, const HttpRequest& request) {
     access_.route = kWebSocketRoute;
-    auto subscription = shared_.api.Subscribe(request);
+    auto subscription = shared_.api.Subscribe(request, &access_.key_id);
     if (!subscription.ok()) {
       HttpResponse response = ErrorResponse(subscription.status());
       access_.status = response.status;

@@ -54,9 +54,11 @@ class WsClient {
   }
 
   // The upgrade request; the status of the answer (101 when upgraded, 0 when none came).
-  int Handshake(const std::string& target, const std::string& key) {
-    ws_.set_option(websocket::stream_base::decorator([key](websocket::request_type& req) {
+  // `version`: a Sec-WebSocket-Version to send instead of 13.
+  int Handshake(const std::string& target, const std::string& key, const char* version = nullptr) {
+    ws_.set_option(websocket::stream_base::decorator([key, version](websocket::request_type& req) {
       if (!key.empty()) req.set(http::field::authorization, "Bearer " + key);
+      if (version) req.set(http::field::sec_websocket_version, version);
     }));
     websocket::response_type res;
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(2));
@@ -435,6 +437,38 @@ TEST_CASE("log: one line per request with the route pattern and key id, never a 
                                     std::string(kBeta), std::string("nobody-4711")}) {
     CHECK_MESSAGE(log.find(secret) == std::string::npos, secret);
   }
+}
+
+// A refused subscription was logged with key=-, and a version Beast does not speak was
+// answered 426 but logged and counted as 400 (regression).
+TEST_CASE("log: refused WebSocket handshakes are logged with their key id and true status") {
+  Fixture f;
+  const std::string alpha =
+      f.NewKey(std::string("/v1/events/e1/participants/") + kAlpha + "/tokens");
+  {
+    WsClient other(f.server->port);
+    CHECK(other.Handshake("/v1/ws?event=e2", alpha) == 403);
+  }
+  {
+    WsClient old(f.server->port);
+    CHECK(old.Handshake("/v1/ws?event=e1", alpha, "99") == 426);
+  }
+  f.server->child.Signal(SIGTERM);
+  REQUIRE(f.server->child.Wait(milliseconds(2000)) == std::optional<int>(0));
+  const std::string log = f.Log();
+  INFO(log);
+  auto line_with = [&](const std::string& what) {
+    for (size_t at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) {
+      const size_t start = log.rfind('\n', at) + 1;
+      return log.substr(start, log.find('\n', at) - start);
+    }
+    return std::string();
+  };
+  const std::string refused = line_with("http GET /v1/ws 403 ");
+  CHECK(refused.find(" key=k-") != std::string::npos);
+  const std::string upgrade = line_with("http GET /v1/ws 426 ");
+  CHECK(upgrade.find(" key=k-") != std::string::npos);
+  CHECK(line_with("http GET /v1/ws 400 ").empty());
 }
 
 TEST_CASE("log: --quiet keeps requests out of the log, --log-file writes it to a file") {
