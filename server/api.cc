@@ -272,7 +272,7 @@ Result<uint64_t> ParseCount(const std::optional<std::string>& text, uint64_t fal
   if (text->empty() || text->size() > 19 ||
       text->find_first_not_of("0123456789") != std::string::npos) {
     return Status::InvalidArgument("api.invalid_query",
-                                   std::string(name) + ": a non-negative integer");
+                                   std::string(name) + ": a whole number of at most 19 digits");
   }
   return std::stoull(*text);
 }

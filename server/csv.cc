@@ -127,8 +127,11 @@ Result<std::vector<CsvRecord>> ParticipantsFromCsv(std::string_view text) {
         }
         record[name] = list;
       } else if (name == "max_meetings") {
-        if (cell.size() > 6 || cell.find_first_not_of("0123456789") != std::string::npos) {
-          return Status::InvalidArgument("csv.invalid_value", where + ", max_meetings: a non-negative integer");
+        // The codec's rule, said the same way, for a number too long to read as well.
+        if (cell.empty() || cell.size() > 7 ||
+            cell.find_first_not_of("0123456789") != std::string::npos || std::stoi(cell) > 1'000'000) {
+          return Status::InvalidArgument("csv.invalid_value",
+                                         where + ", max_meetings: a whole number from 0 to 1000000");
         }
         record[name] = std::stoi(cell);
       } else {

@@ -154,6 +154,7 @@ TEST_CASE("csv ParticipantsFromCsv refuses a file whole, naming the row and colu
            "id,max_meetings\r\np1,-1\r\n",
            "id,max_meetings\r\np1,1.5\r\n",
            "id,max_meetings\r\np1,9999999\r\n",
+           "id,max_meetings\r\np1,1000001\r\n",
            "id,kind\r\np1,\"pa\r\n",
        }) {
     table += Participants(text) + "\n";
@@ -164,10 +165,11 @@ TEST_CASE("csv ParticipantsFromCsv refuses a file whole, naming the row and colu
         "csv.bad_header: row 1: column names must be non-empty and distinct ('')\n"
         "csv.wrong_width: row 3: 1 fields, the header has 2\n"
         "csv.wrong_width: row 2: 3 fields, the header has 2\n"
-        "csv.invalid_value: row 2, max_meetings: a non-negative integer\n"
-        "csv.invalid_value: row 2, max_meetings: a non-negative integer\n"
-        "csv.invalid_value: row 2, max_meetings: a non-negative integer\n"
-        "csv.invalid_value: row 2, max_meetings: a non-negative integer\n"
+        "csv.invalid_value: row 2, max_meetings: a whole number from 0 to 1000000\n"
+        "csv.invalid_value: row 2, max_meetings: a whole number from 0 to 1000000\n"
+        "csv.invalid_value: row 2, max_meetings: a whole number from 0 to 1000000\n"
+        "csv.invalid_value: row 2, max_meetings: a whole number from 0 to 1000000\n"
+        "csv.invalid_value: row 2, max_meetings: a whole number from 0 to 1000000\n"
         "csv.malformed: row 2: error parsing data while strict checking enabled\n");
 }
 
