@@ -839,7 +839,6 @@ bool Search::FillWhereFits(bool fair) {
   for (bool placed = true; placed;) {
     placed = false;
     for (int m : OutByPriority()) {
-      if (slot_of_[m] >= 0) continue;  // a predecessor placed in this pass brought it along
       int best = -1;
       if (!fair || !p_.source->max_break_spread) {
         best = BestSlot(m);
