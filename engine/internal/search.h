@@ -77,10 +77,10 @@ class Search {
   // that must follow it, all less important than m too). kCapped: only when m fits a slot but
   // for one participant at its max_meetings, whose least important meeting goes. kAny: also in
   // the slot of a meeting of one of m's participants where nothing else is in m's way, or of
-  // a less important meeting of a slot whose tables are all taken; kAnyFairly: the same,
-  // and any meeting of m's participants when m fits a slot but for the fairness rule, only
-  // when the fairness rule (if any) holds after. Returns the
-  // meeting taken out, or -1 (and no change).
+  // a less important meeting of a slot whose tables are all taken. kAnyFairly: the same, and
+  // any meeting of m's participants when m fits a slot but for the fairness rule; only when
+  // the fairness rule (if any) holds after. Returns the meeting taken out, or -1 (and no
+  // change).
   enum class Displacing { kCapped, kAny, kAnyFairly };
   int Displace(int m, Displacing how);
   // The unscheduled meetings that could be scheduled at all, most important first.
