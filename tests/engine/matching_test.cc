@@ -43,8 +43,9 @@ Need N(std::string id, std::string owner, std::string title, std::vector<std::st
   return n;
 }
 
-Matcher Make(std::vector<Participant> participants, std::vector<Need> needs) {
-  auto matcher = Matcher::Create(std::move(participants), std::move(needs), nullptr);
+Matcher Make(std::vector<Participant> participants, std::vector<Need> needs,
+             ScoreWeights weights = {}) {
+  auto matcher = Matcher::Create(std::move(participants), std::move(needs), nullptr, weights);
   REQUIRE_MESSAGE(matcher.ok(), matcher.status().ToString());
   return std::move(*matcher);
 }
@@ -488,16 +489,15 @@ TEST_CASE("matching owner: a named supplier keeps its place when the context fac
   ScoreWeights weights;
   weights.context = 1e6;
   auto [participants, needs] = NamedSupplierEvent();
-  auto m = Matcher::Create(std::move(participants), std::move(needs), nullptr, weights);
-  REQUIRE(m.ok());
-  const std::vector<Match> ranked = m->ForNeed(4, Top(5));
-  const Match* c1 = Find(*m, ranked, "c1");
+  Matcher m = Make(std::move(participants), std::move(needs), weights);
+  const std::vector<Match> ranked = m.ForNeed(4, Top(5));
+  const Match* c1 = Find(m, ranked, "c1");
   REQUIRE(c1 != nullptr);
   CHECK_FALSE(c1->why.context.has_value());  // spared, so not shown
   CHECK(c1->score == static_cast<double>(static_cast<float>(c1->why.text)));
   // The factor it is spared is 0 in float: where the need does not name it, it is not ranked.
-  CHECK(Find(*m, m->ForNeed(5, Top(5)), "c1") == nullptr);
-  CHECK(Ids(*m, m->ForNeed(4, Top(1))) == "c1");
+  CHECK(Find(m, m.ForNeed(5, Top(5)), "c1") == nullptr);
+  CHECK(Ids(m, m.ForNeed(4, Top(1))) == "c1");
 }
 
 TEST_CASE("matching owner: a candidate that reads more like another buyer is held back more") {
@@ -522,10 +522,9 @@ TEST_CASE("matching owner: a candidate that reads more like another buyer is hel
   ScoreWeights without = weights;
   without.other_buyer = 1;
   auto [ps, ns] = NamedSupplierEvent();
-  auto plain = Matcher::Create(std::move(ps), std::move(ns), nullptr, without);
-  REQUIRE(plain.ok());
-  const std::vector<Match> ranked_plain = plain->ForNeed(5, Top(5));
-  const Match* c1_plain = Find(*plain, ranked_plain, "c1");
+  Matcher plain = Make(std::move(ps), std::move(ns), without);
+  const std::vector<Match> ranked_plain = plain.ForNeed(5, Top(5));
+  const Match* c1_plain = Find(plain, ranked_plain, "c1");
   REQUIRE(c1_plain != nullptr);
   CHECK(c1->score == doctest::Approx(c1_plain->score * weights.other_buyer).epsilon(1e-6));
   CHECK(weights.other_buyer < 1);
@@ -567,9 +566,7 @@ Matcher WithFeedback(const std::vector<Participant>& ps, const std::vector<Need>
   ScoreWeights weights;
   weights.feedback = feedback;
   weights.feedback_candidates = 1;
-  auto m = Matcher::Create(ps, ns, nullptr, weights);
-  REQUIRE(m.ok());
-  return std::move(*m);
+  return Make(ps, ns, weights);
 }
 
 TEST_CASE("matching feedback: a candidate that supplies what the best one does rises") {
