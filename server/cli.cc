@@ -572,9 +572,7 @@ int Cpv(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     return Fail(err, Status::InvalidArgument("cli.unknown_command",
                                              "cpv " + action + ": the cpv command is 'suggest'"));
   }
-  if (top < 1 || top > 1000) {
-    return Fail(err, Status::InvalidArgument("cli.bad_option", "--top: 1 to 1000"));
-  }
+  if (Status s = InRange("top", top, 1, 1000); !s.ok()) return Fail(err, s);
   auto labels = LoadLabels(labels_path);
   if (!labels.ok()) return Fail(err, labels.status());
   nlohmann::json list = nlohmann::json::array();
