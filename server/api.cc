@@ -23,6 +23,7 @@
 #include "scoring/text.h"
 #include "server/calendar.h"
 #include "server/internal/api_common.h"
+#include "server/internal/pa_rule.h"
 
 namespace incontra::server {
 namespace {
@@ -955,20 +956,10 @@ HttpResponse Api::Records(const Caller& caller, const HttpRequest& request,
     auto p = engine::ParticipantFromJson(*record);
     if (!p.ok()) return ErrorResponse(p.status());
     stored = engine::ParticipantToJson(*p);
-    // Needs belong to a pa, as a need's write checks; the participant's side is checked here:
-    // a pa that turns into a company, or an owner the needs named before it was registered.
+    // Needs belong to a pa: a pa that turns into a company, or an owner the needs named before
+    // it was registered. (One stored as another kind owns none: the rule held at its write.)
     if (p->kind != engine::Kind::kPa && (!before.ok() || before->value("kind", "") == "pa")) {
-      auto needs = store_.List(RecordKind::kNeed, event);
-      if (!needs.ok()) return ErrorResponse(needs.status());
-      std::string owned;
-      for (const json& n : *needs) {
-        if (n.value("owner", "") == id) owned += (owned.empty() ? "" : ", ") + n.value("id", "");
-      }
-      if (!owned.empty()) {
-        return ErrorResponse(Status::InvalidArgument(
-            "participant.owns_needs", "kind: '" + id + "' owns needs (" + owned +
-                                          "), which belong to a pa; withdraw them first"));
-      }
+      if (Status s = CheckPaRule(store_, event, kind, {stored}); !s.ok()) return ErrorResponse(s);
     }
     if (!caller.Organises()) {
       // A participant edits its public profile; kind and quota are the organisers' call, and
@@ -999,21 +990,13 @@ HttpResponse Api::Records(const Caller& caller, const HttpRequest& request,
          (before.ok() && before->value("owner", "") != caller.participant))) {
       return ErrorResponse(api::Forbidden("a participant writes only needs it owns"));
     }
-    // Needs are a PA's (FORMATS.md). Organisers may name an owner not registered yet (needs
-    // often come before their buyers' profiles); one that is registered must be a PA, and a
-    // participant token's own record must be there.
-    if (!n->owner.empty()) {  // a participant token's is its own (checked above)
+    // A participant token's own record must be there; organisers may name an owner not
+    // registered yet (CheckPaRule).
+    if (!caller.Organises()) {
       auto owner = store_.Get(RecordKind::kParticipant, event, n->owner);
-      if (!owner.ok()) {
-        if (!caller.Organises() || owner.status().kind() != Status::Kind::kNotFound) {
-          return ErrorResponse(owner.status());
-        }
-      } else if (owner->value("kind", "") != "pa") {
-        return ErrorResponse(Status::InvalidArgument(
-            "need.owner_not_pa", "owner: '" + n->owner + "' is a " + owner->value("kind", "") +
-                                     " participant; needs belong to a pa"));
-      }
+      if (!owner.ok()) return ErrorResponse(owner.status());
     }
+    if (Status s = CheckPaRule(store_, event, kind, {stored}); !s.ok()) return ErrorResponse(s);
   }
   if (Status s = store_.Put(kind, event, stored); !s.ok()) return ErrorResponse(s);
   cache_->Invalidate(event);

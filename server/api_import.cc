@@ -1,6 +1,7 @@
 // POST /v1/events/{event}/participants:import: JSON Lines (application/x-ndjson) or CSV with a
 // header row (text/csv), validated whole before anything is written, then one batch.
 #include <cctype>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -10,6 +11,7 @@
 #include "server/api.h"
 #include "server/csv.h"
 #include "server/internal/api_common.h"
+#include "server/internal/pa_rule.h"
 
 namespace incontra::server {
 
@@ -47,6 +49,11 @@ HttpResponse Api::Import(const HttpRequest& request, const std::string& event) c
   }
   if (records.empty()) {
     return ErrorResponse(Status::InvalidArgument("api.empty_body", "no participants to import"));
+  }
+  // Checked and written under the lock the single writes hold, as they check the same rule.
+  std::lock_guard<std::mutex> lock(cache_->requests_mutex);
+  if (Status s = CheckPaRule(store_, event, storage::RecordKind::kParticipant, records); !s.ok()) {
+    return ErrorResponse(s);
   }
   if (Status s = store_.Import(event, storage::RecordKind::kParticipant, records); !s.ok()) {
     return ErrorResponse(s);

@@ -29,6 +29,7 @@
 #include "scoring/text.h"
 #include "server/api.h"
 #include "server/http_server.h"
+#include "server/internal/pa_rule.h"
 #include "storage/store.h"
 
 namespace incontra::server {
@@ -636,9 +637,11 @@ int Import(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   }
   auto store = storage::Store::Open(data);
   if (!store.ok()) return Fail(err, store.status());
-  if (Status s = (*store)->Import(event, *RecordKindFromName(kind_name), records); !s.ok()) {
-    return Fail(err, s);
+  const storage::RecordKind kind = *RecordKindFromName(kind_name);
+  if (Status s = CheckPaRule(**store, event, kind, records); !s.ok()) {
+    return Fail(err, s.kind() == Status::Kind::kInvalidArgument ? InFile(file, s) : s);
   }
+  if (Status s = (*store)->Import(event, kind, records); !s.ok()) return Fail(err, s);
   out << nlohmann::json{{"event", event},
                         {"kind", kind_name},
                         {"imported", records.size()},

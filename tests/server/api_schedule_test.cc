@@ -480,6 +480,25 @@ TEST_CASE("api kinds: a kind change may not orphan needs, and two pa are never s
                        R"({"kind": "company"})")) == "400 participant.owns_needs");
   CHECK(Outcome(f.Call("PUT", "/v1/events/e1/participants/comune-x", "organiser",
                        R"({"kind": "pa"})")) == "200");
+  // participants:import keeps the same rule, in either format, and writes nothing of a file
+  // that breaks it: c9 stays unknown (regression: the import stored p1 as a company).
+  for (const auto& [type, body] : std::vector<std::pair<std::string, std::string>>{
+           {"text/csv", "id,kind\r\nc9,company\r\np1,company\r\n"},
+           {"application/x-ndjson",
+            "{\"id\": \"c9\", \"kind\": \"company\"}\n{\"id\": \"p1\", \"kind\": "
+            "\"research\"}\n"}}) {
+    CAPTURE(type);
+    HttpRequest request{
+        "POST", "/v1/events/e1/participants:import", {{"content-type", type}}, body};
+    request.headers["authorization"] = std::string("Bearer ") + kOrganiserKey;
+    r = f.api->Handle(request);
+    CHECK(Outcome(r) == "400 participant.owns_needs");
+    CHECK(ErrorMessage(r.body) ==
+          "kind: 'p1' owns needs (n1), which belong to a pa; withdraw them first");
+    CHECK(json::parse(f.Stored(RecordKind::kParticipant, "e1", "p1"))["kind"] == "pa");
+    CHECK(Outcome(f.Call("GET", "/v1/events/e1/participants/c9", "organiser")) ==
+          "404 storage.not_found");
+  }
   // c1 and p1 meet; then c1 becomes a pa: the meeting is left out, and says why.
   const std::string id = f.Accepted("c1", "p1");
   REQUIRE(f.Call("PUT", "/v1/events/e1/participants/c1", "organiser", R"({"kind": "pa"})").status ==

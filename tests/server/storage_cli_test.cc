@@ -248,6 +248,41 @@ TEST_CASE("cli import refuses a duplicate id in the file and stores nothing of i
   CHECK_MESSAGE(StartsWith(run.err, "error: storage.unknown_event: "), run.err);
 }
 
+// A need owned by a registered company, or a pa that owns needs imported as a company, broke
+// the rule that needs belong to a pa, which the HTTP routes keep (regression: both imported).
+TEST_CASE("cli import refuses records that break the pa rule of needs and stores nothing of them") {
+  TempDir dir;
+  ImportOk(dir, "p.jsonl", kParticipants, kEvent);
+  ImportOk(dir, "n.jsonl", kNeeds, kEvent, "need");
+  WriteFile(dir / "needs.jsonl",
+            "{\"id\": \"n3\", \"owner\": \"someone-new\", \"title\": \"arredi\"}\n"
+            "{\"id\": \"n4\", \"owner\": \"IT02751560836\", \"title\": \"toner\"}\n");
+  Run run = Import(dir, dir / "needs.jsonl", kEvent, "need");
+  CHECK(run.code == 2);
+  CHECK_MESSAGE(run.err == "error: need.owner_not_pa: " + (dir / "needs.jsonl") +
+                               ": owner: 'IT02751560836' of need 'n4' is a company participant; "
+                               "needs belong to a pa\n",
+                run.err);
+  WriteFile(dir / "turned.jsonl",
+            "{\"id\": \"q9\", \"kind\": \"company\"}\n"
+            "{\"id\": \"comune-cagliari\", \"kind\": \"company\"}\n");
+  run = Import(dir, dir / "turned.jsonl", kEvent);
+  CHECK(run.code == 2);
+  CHECK_MESSAGE(
+      StartsWith(run.err, "error: participant.owns_needs: " + (dir / "turned.jsonl") +
+                              ": kind: 'comune-cagliari' owns needs (00147990923-idm61764)"),
+      run.err);
+  run = Export(dir, kEvent);
+  REQUIRE_MESSAGE(run.code == 0, run.err);
+  CHECK(Canonical(run.out) ==
+        Wrapped("participant", kParticipantsStored) + Wrapped("need", kNeedsStored));
+  // An owner not registered yet may own needs, as over HTTP.
+  WriteFile(dir / "new.jsonl",
+            "{\"id\": \"n3\", \"owner\": \"someone-new\", \"title\": \"arredi\"}\n");
+  run = Import(dir, dir / "new.jsonl", kEvent, "need");
+  CHECK_MESSAGE(run.code == 0, run.err);
+}
+
 TEST_CASE("cli import again replaces the records with the same ids and the seq grows") {
   TempDir dir;
   const uint64_t first = ImportOk(dir, "p.jsonl", kParticipants, kEvent);
