@@ -806,9 +806,10 @@ int Serve(int argc, const char* const* argv, std::ostream& out, std::ostream& er
       "variable (at least 16 characters). SIGTERM or SIGINT stops it after answering the\n"
       "requests in flight.\n";
   if (!ParseOptions(argc, argv, options, none, &vm, out, err, usage, &code)) return code;
-  if (port < 0 || port > 65535 || threads < 1 || threads > 256 || workers < 1 || workers > 256) {
-    return Fail(err, Status::InvalidArgument("cli.bad_option",
-                                             "--port: 0 to 65535; --threads, --workers: 1 to 256"));
+  if (Status s = FirstFailed({InRange("port", port, 0, 65535), InRange("threads", threads, 1, 256),
+                               InRange("workers", workers, 1, 256)});
+      !s.ok()) {
+    return Fail(err, s);
   }
   const char* key = std::getenv("INCONTRA_ADMIN_KEY");
   std::string admin_key = key ? key : "";

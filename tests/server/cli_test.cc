@@ -367,7 +367,8 @@ TEST_CASE("cli match refuses a bad line with its file and line number, exit 2, n
 }
 
 // A range error named every checked option ("--top: 0 to 10000; --threads: 1 to 256" for a bad
-// --top, "--threads and --effort: must be positive" while --effort 0 was taken), and 17
+// --top, "--threads and --effort: must be positive" while --effort 0 was taken, serve's
+// "--port: 0 to 65535; --threads, --workers: 1 to 256" for any of them), and 17
 // threads were cut to 16 without a word (regression).
 TEST_CASE("cli a number out of range is refused naming that option and its range") {
   TempDir dir;
@@ -379,7 +380,8 @@ TEST_CASE("cli a number out of range is refused naming that option and its range
   for (const std::string& args :
        {problem + " --effort -5", problem + " --threads 17", problem + " --threads 0",
         match + " --top -1", match + " --threads 0", std::string("demo --threads 17"),
-        std::string("demo --meetings -1")}) {
+        std::string("demo --meetings -1"), std::string("serve --port 70000"),
+        std::string("serve --workers 0")}) {
     Run run = Incontra(dir, args);
     table += std::to_string(run.code) + " " + run.err.substr(0, run.err.find('\n')) + "\n";
   }
@@ -390,7 +392,9 @@ TEST_CASE("cli a number out of range is refused naming that option and its range
         "2 error: cli.bad_option: --top: 0 to 10000\n"
         "2 error: cli.bad_option: --threads: 1 to 256\n"
         "2 error: cli.bad_option: --threads: 1 to 16\n"
-        "2 error: cli.bad_option: --meetings: 0 to 10000000\n");
+        "2 error: cli.bad_option: --meetings: 0 to 10000000\n"
+        "2 error: cli.bad_option: --port: 0 to 65535\n"
+        "2 error: cli.bad_option: --workers: 1 to 256\n");
   // Effort 0 (the floor of moves only) is a valid effort.
   CHECK(Incontra(dir, problem + " --effort 0 --time-limit-ms 200").code == 0);
 }
