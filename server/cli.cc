@@ -807,7 +807,7 @@ int Serve(int argc, const char* const* argv, std::ostream& out, std::ostream& er
       "requests in flight.\n";
   if (!ParseOptions(argc, argv, options, none, &vm, out, err, usage, &code)) return code;
   if (Status s = FirstFailed({InRange("port", port, 0, 65535), InRange("threads", threads, 1, 256),
-                               InRange("workers", workers, 1, 256)});
+                              InRange("workers", workers, 1, 256)});
       !s.ok()) {
     return Fail(err, s);
   }
