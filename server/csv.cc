@@ -41,6 +41,12 @@ std::string CsvRow(const std::vector<std::string>& fields) {
   for (size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) out += ',';
     std::string f = fields[i];
+    // A NUL or another control character (from a name, say) ends or garbles a cell in
+    // spreadsheets: a space instead. Tabs and line breaks are text a quoted cell keeps.
+    for (char& c : f) {
+      const auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && c != '\t' && c != '\r' && c != '\n') || u == 0x7f) c = ' ';
+    }
     // A text a spreadsheet would run as a formula ("=HYPERLINK(...)") is kept as text.
     // A plain negative number ("-12.5") is left alone; "-2+3+cmd|..." is not one.
     const bool number = f.size() > 1 && f[0] == '-' &&

@@ -39,6 +39,15 @@ TEST_CASE("csv CsvRow quotes every field, doubles quotes and ends with CRLF") {
   CHECK(CsvRow({}) == "\r\n");
 }
 
+// A NUL in a participant's name reached schedule.csv as is, and spreadsheets cut the cell
+// there (regression).
+TEST_CASE("csv CsvRow writes control characters but tab and line breaks as spaces") {
+  CHECK(CsvRow({std::string("Alfa\0Srl", 8),
+                "a\x01\x1f\x7f"
+                "b",
+                "tab\there"}) == "\"Alfa Srl\",\"a   b\",\"tab\there\"\r\n");
+}
+
 TEST_CASE("csv CsvRow keeps a field a spreadsheet would run as a formula as text") {
   std::string table;
   for (const char* field : {"=HYPERLINK(\"http://x\")", "+39 070 123", "@SUM(A1)", "-", "-x", "\tx",
