@@ -258,21 +258,58 @@ bool TellsLanguage(std::string_view token) {
   return token.size() >= 2 && token != "via" && token != "on";
 }
 
+// A word that shows its language by its ending: three letters or more, no digit, not a stop
+// word. Italian words end in a vowel, and in a, i or o (a plural, a masculine, a feminine) far
+// more often than English words do.
+bool IsContentWord(std::string_view plain) {
+  return plain.size() >= 3 && !HasDigit(plain) && !IsStopWord(plain, Language::kItalian) &&
+         !IsStopWord(plain, Language::kEnglish);
+}
+bool HasItalianEnding(std::string_view plain) {
+  const char last = plain.empty() ? '\0' : plain.back();
+  return last == 'a' || last == 'i' || last == 'o';
+}
+
+// What a text's words say about its language.
+struct Evidence {
+  int italian = 0, english = 0;          // stop words of each language (TellsLanguage's)
+  int content = 0, italian_endings = 0;  // content words, and those with an Italian ending
+};
+
+// English needs more English stop words than Italian ones, and when they lead by one only, a
+// text whose words do not read as Italian: in Italian titles a lone "it" (servizi IT, a .it
+// domain), "to" or "or" (the provinces of Turin and Oristano), "for" in a product's name or
+// "up" in "roll up" made the whole text English and its Italian words were stemmed as English,
+// unlike everywhere else. Among the clearly Italian texts of the relevance set (two stop words
+// or more ahead), 95 in 100 have at least 40% of content words ending in a, i or o and 99 in
+// 100 at least 29%; English prose has few ("data", "area", "video"). A quarter splits them.
+Language Decide(const Evidence& e) {
+  if (e.english <= e.italian) return Language::kItalian;  // a tie: the market's seed language
+  if (e.english - e.italian >= 2) return Language::kEnglish;
+  return 4 * e.italian_endings >= e.content && e.content > 0 ? Language::kItalian
+                                                             : Language::kEnglish;
+}
+
 }  // namespace
 
 Language DetectLanguage(const std::vector<std::string>& tokens) {
-  int italian = 0, english = 0;
+  Evidence e;
   for (const std::string& t : tokens) {
+    if (IsContentWord(t)) {
+      ++e.content;
+      e.italian_endings += HasItalianEnding(t);
+    }
     if (!TellsLanguage(t)) continue;
-    italian += IsStopWord(t, Language::kItalian);
-    english += IsStopWord(t, Language::kEnglish);
+    e.italian += IsStopWord(t, Language::kItalian);
+    e.english += IsStopWord(t, Language::kEnglish);
   }
-  return english > italian ? Language::kEnglish : Language::kItalian;
+  return Decide(e);
 }
 
 struct Analyzer::Word {
   bool skip = false;                      // a stop word or a lone letter: no term
   bool italian = false, english = false;  // tells the language (DetectLanguage's rule)
+  bool content = false, italian_ending = false;  // IsContentWord, and HasItalianEnding too
   bool stemmed[2] = {false, false};       // per language (kItalian, kEnglish): stem[] is set
   std::string stem[2];
 };
@@ -312,6 +349,8 @@ Analyzer::Word& Analyzer::Lookup(std::string_view word) {
     w.italian = IsStopWord(plain, Language::kItalian);
     w.english = IsStopWord(plain, Language::kEnglish);
   }
+  w.content = IsContentWord(plain);
+  w.italian_ending = w.content && HasItalianEnding(plain);
   return w;
 }
 
@@ -350,14 +389,15 @@ std::vector<std::string> Analyzer::Terms(std::string_view text, std::optional<La
   std::vector<std::string> words = Tokenize(Fold(text, /*strip_accents=*/false));
   std::vector<Word*> found;
   found.reserve(words.size());
-  int italian = 0, english = 0;  // DetectLanguage's count, from the remembered flags
+  Evidence e;  // DetectLanguage's, from the remembered flags
   for (const std::string& w : words) {
-    found.push_back(&Lookup(w));
-    italian += found.back()->italian;
-    english += found.back()->english;
+    const Word& word = *found.emplace_back(&Lookup(w));
+    e.italian += word.italian;
+    e.english += word.english;
+    e.content += word.content;
+    e.italian_endings += word.italian_ending;
   }
-  const Language lang =
-      language.value_or(english > italian ? Language::kEnglish : Language::kItalian);
+  const Language lang = language.value_or(Decide(e));
   std::vector<std::string> terms;
   terms.reserve(words.size());
   for (size_t i = 0; i < words.size(); ++i) {

@@ -131,6 +131,25 @@ TEST_CASE("language detection: initials and 'via' tell nothing (regression: shor
         a.Terms("Fornitura di videoproiettori")[1]);
 }
 
+// One English stop word made an Italian text English, and its Italian words were stemmed
+// unlike everywhere else: "Servizi IT" missed "servizi informatici" (regression).
+TEST_CASE("language detection: one English stop word among Italian words keeps a text Italian") {
+  for (const char* italian :
+       {"servizi it", "assistenza sistemistica it per gli uffici comunali",
+        "fornitura espositore roll up", "affidamento servizio catering evento upper ready to start",
+        "noleggio fotocopiatrici sede di cagliari or", "rinnovo dominio it dedicato a fellini"}) {
+    CHECK_MESSAGE(DetectLanguage(Tokenize(italian)) == Language::kItalian, italian);
+  }
+  // English words or two English stop words ahead still make a text English.
+  for (const char* english : {"the universal key", "cloud services for schools",
+                              "software licences for the city", "video surveillance of the area"}) {
+    CHECK_MESSAGE(DetectLanguage(Tokenize(english)) == Language::kEnglish, english);
+  }
+  Analyzer a;
+  CHECK(a.Terms("Servizi IT")[0] == a.Terms("Servizi informatici")[0]);
+  CHECK(a.Terms("Cloud services for schools")[1] == a.Terms("The service of the school")[0]);
+}
+
 TEST_CASE("stems: inflections meet, accents do not matter") {
   Analyzer a;
   CHECK(a.Stem("manutenzione", Language::kItalian) == a.Stem("manutenzioni", Language::kItalian));
