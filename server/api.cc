@@ -612,6 +612,15 @@ Result<Subscription> Api::SubscriptionFor(const Caller& caller, std::string_view
 }
 
 HttpResponse Api::Handle(const HttpRequest& request) const {
+  // HEAD is GET without the body (RFC 9110, 9.3.2): the same status and header fields, which
+  // monitors and link checkers ask for.
+  if (request.method == "HEAD") {
+    HttpRequest get = request;
+    get.method = "GET";
+    HttpResponse response = Handle(get);
+    response.head = true;
+    return response;
+  }
   std::string key_id;
   HttpResponse response;
   try {

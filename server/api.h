@@ -67,6 +67,9 @@ struct HttpResponse {
   std::string key_id;
   // For the log only, when the route failed unexpectedly (500 api.internal): what failed.
   std::string failure;
+  // The answer to a HEAD: `body` is what GET would send, for the Content-Length; the server
+  // sends the header alone.
+  bool head = false;
 };
 
 // What a WebSocket connection follows: an event, all of it or one participant's part.
@@ -96,6 +99,7 @@ class Api {
  public:
   // `store` must outlive the Api.
   Api(storage::Store& store, ApiOptions options);
+  // Routes a request (README's table). HEAD is answered as GET, marked `head`.
   HttpResponse Handle(const HttpRequest& request) const;
   // Authorises `GET /v1/ws?event=E[&participant=P]` (same header as every route): organisers
   // of E may follow all of it or any participant, a participant token only itself.

@@ -117,9 +117,11 @@ http::response<http::string_body> ToBeast(HttpResponse response, unsigned versio
     }
     res.set(name, value);
   }
-  res.body() = std::move(response.body);
+  const size_t length = response.body.size();
+  if (!response.head) res.body() = std::move(response.body);
   res.keep_alive(keep_alive);
   res.prepare_payload();
+  if (response.head) res.content_length(length);  // what GET would send; no body follows
   return res;
 }
 

@@ -63,6 +63,26 @@ TEST_CASE("api over HTTP: requests, keep-alive, limits, then SIGTERM drains and 
       CHECK(!r.keep_alive);
       CHECK(once.ClosedByServer(milliseconds(1000)));
     }
+    // HEAD: GET's status and header, Content-Length included, and no body: the GET behind it
+    // on the same connection reads its own answer (HEAD was answered 405 before).
+    {
+      Client heads(server.port);
+      REQUIRE(heads.Send("HEAD", "/v1/events/e1/participants/p1", kAdminKey) == false);
+      Reply head = heads.Read(milliseconds(2000), /*head=*/true);
+      CHECK(Outcome(head) == "200");
+      CHECK(head.body.empty());
+      std::string length, type;
+      for (const auto& [name, value] : head.headers) {
+        if (name == "Content-Length") length = value;
+        if (name == "Content-Type") type = value;
+      }
+      CHECK(length == std::to_string(got.body.size()));
+      CHECK(type == "application/json");
+      CHECK(heads.Request("GET", "/v1/events/e1/participants/p1", kAdminKey).body == got.body);
+      REQUIRE(heads.Send("HEAD", "/v1/events/e1") == false);
+      CHECK(heads.Read(milliseconds(2000), /*head=*/true).status == 401);
+      CHECK(heads.Request("GET", "/healthz").body == R"({"status":"ok"})");
+    }
     // Two requests in one write (pipelining): two answers, in order.
     {
       Client piped(server.port);

@@ -221,13 +221,15 @@ class HttpClient {
     return ec_ ? ec_.message() : "";
   }
 
-  // The next response, or the rest of the one whose header ReadHeader read.
-  Reply Read(milliseconds timeout = milliseconds(2000)) {
+  // The next response, or the rest of the one whose header ReadHeader read. `head`: the
+  // answer to a HEAD, a header whose Content-Length no body follows.
+  Reply Read(milliseconds timeout = milliseconds(2000), bool head = false) {
     namespace http = boost::beast::http;
     if (!parser_) {
       parser_.emplace();
       parser_->body_limit(8 << 20);
     }
+    parser_->skip(head);
     stream_.expires_after(timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [this](boost::beast::error_code ec, size_t) { ec_ = ec; });
