@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/id.h"
@@ -568,9 +569,22 @@ Api::Api(storage::Store& store, ApiOptions options)
   cache_->metrics = metrics_;
 }
 
-void Api::Tell(const std::string& event, const char* type, json data,
-               std::vector<std::string> participants, uint64_t seq) const {
-  hub_->Publish({event, type, seq, std::move(data), std::move(participants)});
+void Api::Tell(const std::string& event, const std::vector<storage::Change>& committed,
+               std::vector<Told> pushes) const {
+  std::unordered_map<std::string, uint64_t> seq_of;  // "kind id" -> its entry's seq
+  for (const storage::Change& c : committed) seq_of[c.kind + ' ' + c.id] = c.seq;
+  const uint64_t last = committed.empty() ? 0 : committed.back().seq;
+  std::vector<std::pair<uint64_t, size_t>> order;
+  for (size_t k = 0; k < pushes.size(); ++k) {
+    auto it =
+        seq_of.find(std::string(storage::RecordKindName(pushes[k].kind)) + ' ' + pushes[k].id);
+    order.emplace_back(it == seq_of.end() ? last : it->second, k);
+  }
+  std::stable_sort(order.begin(), order.end());
+  for (auto [seq, k] : order) {
+    Told& p = pushes[k];
+    hub_->Publish({event, p.type, seq, std::move(p.data), std::move(p.participants)});
+  }
 }
 
 Result<Subscription> Api::Subscribe(const HttpRequest& request, std::string* key_id) const {

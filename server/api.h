@@ -151,10 +151,22 @@ class Api {
   HttpResponse Agenda(const Caller& caller, const HttpRequest& request, const std::string& event,
                       const std::string& participant, bool ics) const;  // api_schedule.cc
   HttpResponse Import(const HttpRequest& request, const std::string& event) const;  // api_import.cc
-  // Tells the event's subscribers; seq is the store's feed position after the change.
-  // `seq`: the change feed's sequence after the change told of (Store's `committed`).
-  void Tell(const std::string& event, const char* type, nlohmann::json data,
-            std::vector<std::string> participants, uint64_t seq) const;
+  // One push of a write: its type, the record it is about (kind and id), its data and whom it
+  // concerns (Push::participants).
+  struct Told {
+    std::string type;
+    storage::RecordKind kind;
+    std::string id;
+    nlohmann::json data;
+    std::vector<std::string> participants;
+  };
+  // Tells the event's subscribers what one write committed (Store's `committed`). Each push
+  // carries the seq of its own record's feed entry and they go out in the feed's order, so a
+  // client resuming from any push's seq (changes?since=seq) misses nothing of the same write
+  // (all of a write's pushes carried its last seq, and a client that dropped after the first
+  // skipped the rest). A push whose record has no entry takes the write's last seq.
+  void Tell(const std::string& event, const std::vector<storage::Change>& committed,
+            std::vector<Told> pushes) const;
 };
 
 // A new API key with `scope` ({"role": "organiser"|"frontend", "event": E} or a participant

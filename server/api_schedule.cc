@@ -446,14 +446,22 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
                    {"moved", moved},
                    {"added", added},
                    {"cancelled", cancelled}};
-  uint64_t seq = 0;
-  auto version = store_.PublishSchedule(event, schedule, records, &seq);
+  std::vector<storage::Change> committed;
+  auto version = store_.PublishSchedule(event, schedule, records, &committed);
   cache_->Invalidate(event);
   if (!version.ok()) return ErrorResponse(version.status());
   schedule["version"] = *version;
-  for (auto& [type, record] : tell) Tell(event, type, record, api::People(record), seq);
-  Tell(event, "schedule.published",
-       {{"version", *version}, {"stats", schedule["stats"]}, {"moved", moved.size()}}, {}, seq);
+  std::vector<Told> told;
+  for (auto& [type, record] : tell) {
+    told.push_back(
+        {type, RecordKind::kMeeting, record.value("id", ""), record, api::People(record)});
+  }
+  told.push_back({"schedule.published",
+                  RecordKind::kSchedule,
+                  std::to_string(*version),
+                  {{"version", *version}, {"stats", schedule["stats"]}, {"moved", moved.size()}},
+                  {}});
+  Tell(event, committed, std::move(told));
   schedule["meetings"] = records;
   return api::Json(201, schedule);
 }

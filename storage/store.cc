@@ -188,7 +188,7 @@ struct Store::Impl {
     c->feed.push_back({0, std::string(RecordKindName(kind)), std::string(event), id, "delete"});
   }
   // Call with write_mutex held. `committed`: the sequence after the change, when given.
-  Status Commit(Change* c, uint64_t* committed = nullptr) {
+  Status Commit(Change* c, std::vector<storage::Change>* committed = nullptr) {
     if (options.read_only) {
       return Status::InvalidArgument("storage.read_only", dir + ": opened to read only");
     }
@@ -201,7 +201,7 @@ struct Store::Impl {
     write.sync = options.sync;
     if (Status s = FromRocks(db->Write(write, &c->batch), "write"); !s.ok()) return s;
     last_seq = seq;
-    if (committed) *committed = seq;
+    if (committed) *committed = std::move(c->feed);
     return Status::Ok();
   }
 
@@ -446,15 +446,22 @@ Result<std::vector<std::string>> Store::ListEvents() const {
 }
 
 Status Store::Put(RecordKind kind, std::string_view event, const json& record,
-                  uint64_t* committed) {
+                  std::vector<Change>* committed) {
+  return Put(event, {{kind, record}}, committed);
+}
+
+Status Store::Put(std::string_view event, const std::vector<std::pair<RecordKind, json>>& records,
+                  std::vector<Change>* committed) {
   std::lock_guard<std::mutex> lock(impl_->write_mutex);
-  std::string id;
-  if (Status s = RecordId(record, &id); !s.ok()) return s;
   if (!impl_->EventExists(event)) {
     return Status::NotFound("storage.unknown_event", "no event '" + std::string(event) + "'");
   }
   Impl::Change c;
-  impl_->PutRecord(&c, kind, event, id, record);
+  for (const auto& [kind, record] : records) {
+    std::string id;
+    if (Status s = RecordId(record, &id); !s.ok()) return s;
+    impl_->PutRecord(&c, kind, event, id, record);
+  }
   return impl_->Commit(&c, committed);
 }
 
@@ -472,7 +479,7 @@ Result<std::vector<json>> Store::List(RecordKind kind, std::string_view event) c
 }
 
 Status Store::Delete(RecordKind kind, std::string_view event, std::string_view id,
-                     const std::vector<json>& kept_meetings, uint64_t* committed) {
+                     const std::vector<json>& kept_meetings, std::vector<Change>* committed) {
   std::lock_guard<std::mutex> lock(impl_->write_mutex);
   auto existing = Get(kind, event, id);
   if (!existing.ok()) return existing.status();
@@ -564,7 +571,8 @@ Status Store::Import(std::string_view event, RecordKind kind, const std::vector<
 }
 
 Result<uint64_t> Store::PublishSchedule(std::string_view event, json schedule,
-                                        const std::vector<json>& meetings, uint64_t* committed) {
+                                        const std::vector<json>& meetings,
+                                        std::vector<Change>* committed) {
   std::lock_guard<std::mutex> lock(impl_->write_mutex);
   if (!impl_->EventExists(event)) {
     return Status::NotFound("storage.unknown_event", "no event '" + std::string(event) + "'");

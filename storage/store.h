@@ -72,10 +72,15 @@ class Store {
 
   // Records of an event (participant, need, request, meeting): JSON objects with a string "id".
   // The event must exist (storage.unknown_event).
-  // `committed`, when given, receives the change feed's sequence after this change (its last
-  // entry's), taken under the write lock: last_sequence() may already be a later change's.
+  // `committed`, when given, receives the change's feed entries in order, each with its seq
+  // (the last one's is the feed's position after the change), taken under the write lock:
+  // last_sequence() may already be a later change's.
   Status Put(RecordKind kind, std::string_view event, const nlohmann::json& record,
-             uint64_t* committed = nullptr);
+             std::vector<Change>* committed = nullptr);
+  // Several records of the event in one batch, all or nothing: a request and its meeting.
+  Status Put(std::string_view event,
+             const std::vector<std::pair<RecordKind, nlohmann::json>>& records,
+             std::vector<Change>* committed = nullptr);
   Result<nlohmann::json> Get(RecordKind kind, std::string_view event, std::string_view id) const;
   // In id order.
   Result<std::vector<nlohmann::json>> List(RecordKind kind, std::string_view event) const;
@@ -87,7 +92,7 @@ class Store {
   // the participant; each needs a string "id".
   Status Delete(RecordKind kind, std::string_view event, std::string_view id,
                 const std::vector<nlohmann::json>& kept_meetings = {},
-                uint64_t* committed = nullptr);
+                std::vector<Change>* committed = nullptr);
 
   // The bulk path: creates the event ({"id": event}) when missing and writes every record in
   // one batch: all or nothing. Records must have distinct string ids.
@@ -97,7 +102,7 @@ class Store {
   // `meetings`, the schedule (with "version" set) is stored, in one batch. Returns the version.
   Result<uint64_t> PublishSchedule(std::string_view event, nlohmann::json schedule,
                                    const std::vector<nlohmann::json>& meetings,
-                                   uint64_t* committed = nullptr);
+                                   std::vector<Change>* committed = nullptr);
   // The latest published schedule; storage.not_found when none.
   Result<nlohmann::json> GetSchedule(std::string_view event) const;
 

@@ -82,13 +82,14 @@ TEST_CASE("api requests: every push carries its own change's sequence, whatever 
   f.Participant("c2", {{"kind", "company"}});
   f.Created("c1", "p1");
   f.Created("c2", "c1");
-  std::vector<uint64_t> seqs;
+  std::vector<std::pair<uint64_t, std::string>> pushed;  // seq, request id
   std::mutex mu;
   f.api->hub().Subscribe("e1", "", [&](std::shared_ptr<const std::string> text) {
     if (!text) return;
     std::lock_guard lock(mu);
-    seqs.push_back(json::parse(*text)["seq"].get<uint64_t>());
-    if (seqs.size() == 1) {
+    const json push = json::parse(*text);
+    pushed.emplace_back(push["seq"].get<uint64_t>(), push["data"]["id"].get<std::string>());
+    if (pushed.size() == 1) {
       REQUIRE(f.store->Put(RecordKind::kParticipant, "e1", {{"id", "x9"}, {"kind", "company"}}).ok());
     }
   });
@@ -96,12 +97,16 @@ TEST_CASE("api requests: every push carries its own change's sequence, whatever 
   REQUIRE(f.Call("DELETE", "/v1/events/e1/participants/c1", "organiser").status == 204);
   auto changes = f.store->Changes(before, 100);
   REQUIRE(changes.ok());
+  // Each push carries its own request's entry in the erasure's batch, in the feed's order.
+  std::vector<std::pair<uint64_t, std::string>> entries;
   uint64_t erased = 0;  // the erasure's last feed entry
   for (const storage::Change& c : *changes) {
     if (c.id != "x9") erased = std::max(erased, c.seq);
+    if (c.kind == "request") entries.emplace_back(c.seq, c.id);
   }
   std::lock_guard lock(mu);
-  CHECK(seqs == std::vector<uint64_t>{erased, erased});
+  CHECK(entries.size() == 2);
+  CHECK(pushed == entries);
   CHECK(f.store->last_sequence() == erased + 1);  // the write made in between came after
 }
 

@@ -630,6 +630,56 @@ TEST_CASE("api pushes: the hub tells organisers everything and participants thei
   f.api->hub().Unsubscribe(one);
 }
 
+// Every push of one publication carried the batch's last seq: a client that dropped after the
+// first and resumed with changes?since=seq never saw the other meetings (regression). Each
+// now carries its own feed entry's, in the feed's order; so does a cancel, whose request and
+// meeting are one batch (a crash between two writes left the meeting on and the retried
+// cancel refused).
+TEST_CASE("api pushes: each push of a write carries its own feed entry, in the feed's order") {
+  ScheduleFixture f;
+  std::vector<json> pushes;
+  f.api->hub().Subscribe("e1", "", [&](auto text) { pushes.push_back(json::parse(*text)); });
+  f.Accepted("p1", "c1");
+  const std::string b = f.Accepted("c2", "c3");
+  f.Accepted("p1", "c3");
+  const uint64_t before = f.store->last_sequence();
+  pushes.clear();
+  f.Publish();
+  auto changes = f.store->Changes(before, 100);
+  REQUIRE(changes.ok());
+  std::string fed, told;
+  for (const storage::Change& ch : *changes)
+    fed += std::to_string(ch.seq) + " " + ch.kind + " " + ch.id + "\n";
+  for (const json& p : pushes) {
+    const bool meeting = p["type"] == "meeting.scheduled";
+    told += std::to_string(p["seq"].get<uint64_t>()) + " " + (meeting ? "meeting " : "schedule ") +
+            (meeting ? p["data"]["id"].get<std::string>()
+                     : std::to_string(p["data"]["version"].get<int>())) +
+            "\n";
+  }
+  CHECK(told == fed);
+  CHECK(pushes.size() == 4);
+  // Resuming from the first push's seq gives the rest of the publication.
+  auto rest = f.store->Changes(pushes.front()["seq"].get<uint64_t>(), 100);
+  REQUIRE(rest.ok());
+  CHECK(rest->size() == 3);
+
+  pushes.clear();
+  const uint64_t placed = f.store->last_sequence();
+  REQUIRE(f.Call("POST", "/v1/events/e1/requests/" + b + "/cancel", "organiser").status == 200);
+  changes = f.store->Changes(placed, 100);
+  REQUIRE(changes.ok());
+  REQUIRE(changes->size() == 2);
+  REQUIRE(pushes.size() == 2);
+  CHECK(pushes[0]["type"] == "request.cancelled");
+  CHECK(pushes[0]["seq"] == (*changes)[0].seq);
+  CHECK((*changes)[0].kind == "request");
+  CHECK(pushes[1]["type"] == "meeting.cancelled");
+  CHECK(pushes[1]["seq"] == (*changes)[1].seq);
+  CHECK((*changes)[1].kind == "meeting");
+  CHECK(f.Placed()[b].find(" cancelled ") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace incontra::server
 

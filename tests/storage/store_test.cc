@@ -203,6 +203,38 @@ TEST_CASE("store: invalid records are refused with storage.invalid_record and no
   CHECK(store->last_sequence() == before + 1);
 }
 
+// A request cancelled and its meeting called off were two writes: a crash between them left
+// the meeting on (regression). Several records now go in one batch, all or nothing, and what
+// it committed names each entry with its seq.
+TEST_CASE("store: Put of several records is one batch: all or nothing, each entry reported") {
+  TempDir dir;
+  auto store = OpenOrDie(dir / "db");
+  CreateEvent(*store, "ev");
+  const uint64_t before = store->last_sequence();
+  std::vector<Change> committed;
+  CHECK(store
+            ->Put("ev",
+                  {{RecordKind::kRequest, {{"id", "r1"}, {"state", "pending"}}},
+                   {RecordKind::kMeeting, {{"id", "r1"}}},
+                   {RecordKind::kRequest, {{"id", 7}}}},
+                  &committed)
+            .code() == "storage.invalid_record");
+  CHECK(store->last_sequence() == before);
+  CHECK(RenderEvent(*store, "ev").empty());
+  CHECK(committed.empty());
+  REQUIRE(store
+              ->Put("ev",
+                    {{RecordKind::kRequest, {{"id", "r1"}, {"state", "cancelled"}}},
+                     {RecordKind::kMeeting, {{"id", "r1"}, {"status", "cancelled"}}}},
+                    &committed)
+              .ok());
+  CHECK(RenderChanges(committed) == FeedSince(*store, before));
+  CHECK(committed.back().seq == store->last_sequence());
+  CHECK(RenderEvent(*store, "ev") ==
+        "request r1 {\"id\":\"r1\",\"state\":\"cancelled\"}\n"
+        "meeting r1 {\"id\":\"r1\",\"status\":\"cancelled\"}\n");
+}
+
 TEST_CASE("store: List is in id order and scoped to its event") {
   TempDir dir;
   auto store = OpenOrDie(dir / "db");
