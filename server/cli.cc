@@ -190,6 +190,8 @@ Status WriteOutput(const std::string& path, const std::vector<std::string>& piec
   };
   if (path.empty() || path == "-") {
     write(out);
+    out.flush();
+    if (!out) return Status::IoError("output.unwritable", "standard output: cannot be written");
     return Status::Ok();
   }
   // A device or a FIFO is written in place.
@@ -841,9 +843,7 @@ int Serve(int argc, const char* const* argv, std::ostream& out, std::ostream& er
   return kExitOk;
 }
 
-}  // namespace
-
-int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+int Dispatch(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   if (argc < 2) {
     err << kUsage;
     return kExitBadInput;
@@ -866,6 +866,19 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (command == "restore") return BackupOrRestore(false, argc - 1, argv + 1, out, err);
   err << "error: cli.unknown_command: '" << command << "' is not a command\n\n" << kUsage;
   return kExitBadInput;
+}
+
+}  // namespace
+
+int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  const int code = Dispatch(argc, argv, out, err);
+  // Standard output is buffered: a full disk or a closed descriptor shows only now, and a
+  // ranking cut short must not pass for a whole one (`match > ranking.jsonl` exited 0).
+  out.flush();
+  if (code == kExitOk && !out) {
+    return Fail(err, Status::IoError("output.unwritable", "standard output: cannot be written"));
+  }
+  return code;
 }
 
 }  // namespace incontra::server

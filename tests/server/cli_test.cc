@@ -2,6 +2,7 @@
 // codes (0 done, 2 bad input, 1 anything else), stdout, stderr and the output file, and --help.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <chrono>
@@ -364,6 +365,28 @@ TEST_CASE("cli match refuses a bad line with its file and line number, exit 2, n
   run = Incontra(dir, "match --for participants --participants " + Quote(dir / "bad.jsonl"));
   CHECK(run.code == 2);
   CHECK(StartsWith(run.err, "error: participant.wrong_type: " + (dir / "bad.jsonl") + ": line 2: kind"));
+}
+
+// Standard output that cannot take the result (a full disk, a closed descriptor) passed for
+// success: `match > ranking.jsonl` exited 0 with the ranking cut short (regression).
+TEST_CASE("cli a result standard output cannot take fails with exit 1 and says so") {
+  TempDir dir;
+  WriteFile(dir / "p.jsonl", kParticipants);
+  WriteFile(dir / "n.jsonl", kNeeds);
+  const std::string match = Quote(INCONTRA_BIN) + " match --participants " +
+                            Quote(dir / "p.jsonl") + " --needs " + Quote(dir / "n.jsonl");
+  const std::string err = dir / "err.txt";
+  for (const std::string& to : {std::string(" >/dev/full"), std::string(" >&-")}) {
+    CAPTURE(to);
+    const int status = std::system((match + to + " 2>" + Quote(err)).c_str());
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 1);
+    CHECK(ReadFile(err) == "error: output.unwritable: standard output: cannot be written\n");
+  }
+  // The same run to a file that can take it succeeds.
+  CHECK(Incontra(dir, "match --participants " + Quote(dir / "p.jsonl") + " --needs " +
+                          Quote(dir / "n.jsonl"))
+            .code == 0);
 }
 
 // A range error named every checked option ("--top: 0 to 10000; --threads: 1 to 256" for a bad
