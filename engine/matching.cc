@@ -98,6 +98,30 @@ class BestK {
   double floor_ = 0;  // no offer below it can be among the k best any more
 };
 
+// The candidates a need's feedback model is made of, as (index, score), best first, from the
+// first pass's `kept` (its `capacity` best; m + 1 or more): the m best, and every candidate
+// tied with the m-th when the tie is known to end within `kept` (a worse score follows, or
+// every candidate with a score was kept), else only those better than the m-th. The model's
+// candidates get no feedback of their own, so taking the m first of a tie by index made equal
+// candidates score apart by their order in the input (regression).
+std::vector<std::pair<int, float>> FeedbackModel(std::vector<std::pair<double, size_t>> kept,
+                                                 size_t capacity, size_t m) {
+  std::sort(kept.begin(), kept.end(), Better{});
+  size_t end = std::min(m, kept.size());
+  if (end > 0 && end < kept.size()) {
+    const double kth = kept[end - 1].first;
+    while (end < kept.size() && kept[end].first == kth) ++end;
+    if (end == kept.size() && kept.size() >= capacity) {  // the tie may go on past `kept`
+      while (end > 0 && kept[end - 1].first == kth) --end;
+    }
+  }
+  std::vector<std::pair<int, float>> from;
+  for (size_t k = 0; k < end; ++k) {
+    from.emplace_back(static_cast<int>(kept[k].second), static_cast<float>(kept[k].first));
+  }
+  return from;
+}
+
 }  // namespace
 
 struct Matcher::Impl {
@@ -168,6 +192,7 @@ struct Matcher::Impl {
     std::vector<int> named;  // the candidates the need names (Scorer::Named)
     scoring::Scorer::Reached reached;
     BestK best;
+    BestK model;  // need ranking with a kind filter: the feedback model's candidates
     // Need ranking's feedback per candidate, apart from the cells (most get none, and a fifth
     // float would make cells straddle cache lines): all zeros but for `raised`, the
     // candidates it raised (and the best, cleared).
@@ -332,11 +357,11 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   const bool any_codes = !q.cpv.empty();
   const double words = 1.0 - weights.name_grams - weights.phrases;
   const bool with_context = contexts.askers() > 0 && asker_of_owner.count(need.owner);
-  // Whether this need may rank candidate i at all.
-  auto ranked = [&](size_t i) {
-    const Kind kind = kinds[i];
-    return kind != Kind::kPa && i != owner && (!options.kind || kind == *options.kind);
-  };
+  // Whether this need may rank candidate i at all, and whether it is shown: `options.kind`
+  // only filters what is shown, so the scores (the feedback model among them) are those of
+  // the unfiltered ranking.
+  auto ranked = [&](size_t i) { return kinds[i] != Kind::kPa && i != owner; };
+  auto shown = [&](size_t i) { return !options.kind || kinds[i] == *options.kind; };
   // Per candidate, what this owner's needs multiply its score by: 0 when they may not rank it
   // (a PA, the owner itself, another kind than asked), else the owner's context as a factor (1
   // without one), times other_buyer for a candidate that reads more like another buyer. The
@@ -437,12 +462,20 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   // for feedback and `why` afterwards.
   const bool feedback =
       weights.feedback > 0 && weights.feedback_candidates > 0 && weights.feedback_words > 0;
-  s.best.Reset(feedback ? std::max(options.top, weights.feedback_candidates) : options.top);
+  // With feedback, the first pass also keeps the model's candidates (and one more, to see
+  // where a tie ends): in `best` with what is shown when nothing is filtered, else apart.
+  const bool filtered = options.kind.has_value();
+  const int pool = weights.feedback_candidates + 1;
+  s.best.Reset(feedback && !filtered ? std::max(options.top, pool) : options.top);
+  s.model.Reset(feedback && filtered ? pool : 0);
   for (int t : touched) {
     const size_t i = static_cast<size_t>(t);
     Cell& c = s.cells[i];
     c.words = own_of(c);
-    if (double score = score_of(i, text_of(c.words, 0.0f)); score > 0) s.best.Offer(score, i);
+    if (double score = score_of(i, text_of(c.words, 0.0f)); score > 0) {
+      if (shown(i)) s.best.Offer(score, i);
+      if (filtered) s.model.Offer(score, i);
+    }
   }
   if (feedback) {
     // What the best candidates supply, weighted by their scores, adds to the others reached.
@@ -450,14 +483,10 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     // by resembling its best matches (letting it in measured the same, at more cost). Feedback
     // only raises a score, so the k best are among the k best before it and those it raised.
     s.kept = s.best.Kept();
-    const auto m = std::min(s.kept.size(), static_cast<size_t>(weights.feedback_candidates));
-    // In order, so the model sums alike whatever k the first pass kept.
-    std::partial_sort(s.kept.begin(), s.kept.begin() + static_cast<long>(m), s.kept.end(),
-                      Better{});
-    std::vector<std::pair<int, float>> from;
-    for (size_t k = 0; k < m; ++k) {
-      from.emplace_back(static_cast<int>(s.kept[k].second), static_cast<float>(s.kept[k].first));
-    }
+    std::vector<std::pair<int, float>> from =
+        FeedbackModel(filtered ? s.model.Kept() : s.kept,
+                      static_cast<size_t>(filtered ? pool : std::max(options.top, pool)),
+                      static_cast<size_t>(weights.feedback_candidates));
     s.feedback.resize(size, 0.0f);
     const auto wanted = static_cast<size_t>(weights.feedback_words);
     // Branch-free, as the common words above: a candidate not reached adds 0 and is not
@@ -482,7 +511,7 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
     for (int t : s.raised) {
       const size_t i = static_cast<size_t>(t);
       const float f = s.feedback[i];
-      if (f == 0.0f) continue;  // one of the best
+      if (f == 0.0f || !shown(i)) continue;  // one of the best, or filtered out
       if (double score = score_of(i, text_of(s.cells[i].words, f)); score > 0) {
         s.best.Offer(score, i);
       }
