@@ -54,7 +54,6 @@ HttpResponse Api::Erase(const std::string& event, const std::string& participant
   if (!requests.ok()) return ErrorResponse(requests.status());
   std::vector<storage::Change> committed;
   Status deleted = store_.Delete(RecordKind::kParticipant, event, participant, kept, &committed);
-  ++cache_->requests_version[event];
   if (!deleted.ok()) return ErrorResponse(deleted);
   cache_->Invalidate(event);
   // Its tokens are gone with it; so are the WebSockets they opened.
@@ -165,7 +164,6 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
     }
     std::vector<storage::Change> committed;
     Status written = store_.Put(event, writes, &committed);
-    ++cache_->requests_version[event];
     cache_->Invalidate(event);
     if (!written.ok()) return ErrorResponse(written);
     Tell(event, committed, std::move(told));
@@ -220,7 +218,6 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
                  {"created", now},          {"history", json::array({{{"state", "pending"}, {"at", now}}})}};
   std::vector<storage::Change> committed;
   Status written = store_.Put(RecordKind::kRequest, event, record, &committed);
-  ++cache_->requests_version[event];
   if (!written.ok()) return ErrorResponse(written);
   Tell(event, committed,
        {{"request.created", RecordKind::kRequest, record["id"], record, {from, to}}});

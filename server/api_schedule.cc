@@ -72,6 +72,26 @@ std::optional<int> Limit(const json& participant, const json& event) {
   return static_cast<int>(std::min<int64_t>(*limit, 100000));
 }
 
+// What a schedule run reads that decides what it publishes: the event record; who takes part
+// (their number may set the tables) with each one's kind, quota, host table and unavailable
+// slots; the accepted requests; the published meetings. A run is refused only when this
+// changed while it ran: a profile's words or a pending request do not touch it (any write to
+// the event refused every run under way, so a live event could not be republished).
+std::string ScheduleInputs(const json& event, const std::vector<json>& participants,
+                           const std::vector<json>& requests, const std::vector<json>& meetings) {
+  json who = json::array(), accepted = json::array();
+  for (const json& p : participants) {
+    who.push_back({p.value("id", ""), p.value("kind", ""), p.value("max_meetings", json()),
+                   p.value("table", json()), p.value("unavailable", json())});
+  }
+  for (const json& r : requests) {
+    if (r.value("state", "") == "accepted") {
+      accepted.push_back({r.value("id", ""), r.value("from", ""), r.value("to", "")});
+    }
+  }
+  return json::array({event, who, accepted, meetings}).dump();
+}
+
 // Keeps each non-host meeting at its previous table when that table is free in its slot.
 void KeepTables(engine::ScheduleResult& result, const engine::ScheduleProblem& problem,
                 const std::map<std::string, json>& previous) {
@@ -191,8 +211,9 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
   }
 
   // What the run reads is read under the requests lock, and what it publishes is checked and
-  // written under it; the solver runs between, unlocked, so requests and other routes go on
-  // meanwhile. A run whose inputs changed in between is refused, not published stale.
+  // written under it; the solver (and, with fill, the suggestions) run between, unlocked, so
+  // requests and other routes go on meanwhile. A run whose inputs (ScheduleInputs) changed in
+  // between is refused, not published stale.
   std::unique_lock<std::mutex> lock(cache_->requests_mutex);
   if (cache_->scheduling.count(event)) {
     return ErrorResponse(Status::InvalidArgument(
@@ -214,8 +235,6 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
       cache.scheduling.erase(event);
     }
   } done{lock, *cache_, event};
-  const uint64_t seen_event = cache_->Generation(event);
-  const uint64_t seen_requests = cache_->requests_version[event];
   auto ev = store_.GetEvent(event);
   if (!ev.ok()) return ErrorResponse(ev.status());
   auto slots = EventSlots(*ev);
@@ -230,6 +249,7 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
   if (!requests.ok()) return ErrorResponse(requests.status());
   auto published = store_.List(RecordKind::kMeeting, event);
   if (!published.ok()) return ErrorResponse(published.status());
+  const std::string inputs = ScheduleInputs(*ev, *participants, *requests, *published);
 
   engine::ScheduleProblem problem;
   problem.slots = *slots;
@@ -291,6 +311,10 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
     }
   }
   if (fill_value.get<bool>()) {
+    // Suggestions take a while on a big event (the matcher, every participant's top 10):
+    // made unlocked, so other events' writes go on; they are suggestions, and what decides
+    // the run is checked again before it publishes.
+    lock.unlock();
     auto matcher = cache_->Matcher(store_, event);
     if (!matcher.ok()) return ErrorResponse(matcher.status());
     const engine::Matcher& m = **matcher;
@@ -329,6 +353,7 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
       ++load[a], ++load[b];
       add(SuggestionId(a, b), {a, b}, 0, "suggestion");
     }
+    lock.lock();
   }
 
   // Pass 1 pins every published meeting to its slot; pins that cannot hold are let go.
@@ -369,9 +394,21 @@ HttpResponse Api::Schedule(const Caller&, const HttpRequest& request, const std:
     result.stats.solve_ms += spent;
   }
   lock.lock();
-  if (cache_->Generation(event) != seen_event || cache_->requests_version[event] != seen_requests) {
-    return ErrorResponse(Status::InvalidArgument(
-        "schedule.conflict", "the event changed while it was being scheduled; run it again"));
+  {
+    auto ev_now = store_.GetEvent(event);
+    auto participants_now = store_.List(RecordKind::kParticipant, event);
+    auto requests_now = store_.List(RecordKind::kRequest, event);
+    auto published_now = store_.List(RecordKind::kMeeting, event);
+    for (const Status& s : {ev_now.status(), participants_now.status(), requests_now.status(),
+                            published_now.status()}) {
+      if (!s.ok()) return ErrorResponse(s);
+    }
+    if (ScheduleInputs(*ev_now, *participants_now, *requests_now, *published_now) != inputs) {
+      return ErrorResponse(Status::InvalidArgument(
+          "schedule.conflict",
+          "the event, its participants' kinds, quotas, tables or availability, its accepted "
+          "requests or its meetings changed while it was being scheduled; run it again"));
+    }
   }
   KeepTables(result, problem, previous);
 

@@ -52,10 +52,6 @@ struct Api::Cache {
   // Meeting requests, schedules and deletions are checked and written one at a time, so two
   // racing requests cannot both pass a duplicate or quota check.
   std::mutex requests_mutex;
-  // Per event, bumped (under requests_mutex) by every change to its requests, so a schedule
-  // run can tell whether what it read still holds when it publishes. Per event: a request in
-  // one event must not refuse another event's run.
-  std::map<std::string, uint64_t> requests_version;
   // Events with a schedule run under way (under requests_mutex): one at a time per event, as
   // a second could only be refused at its end, after holding a thread all its time limit.
   std::set<std::string> scheduling;
