@@ -144,7 +144,11 @@ class Api {
   // max_meetings_per_participant). Sending (`skip` empty) counts its pending and accepted
   // requests; accepting request `skip` counts its accepted ones and those it sent.
   Status CheckQuota(const std::string& event, const std::string& participant,
-                    const std::vector<nlohmann::json>& requests, const std::string& skip) const;
+                    const std::map<std::string, nlohmann::json>& requests,
+                    const std::string& skip) const;
+  // The event's requests by id (under requests_mutex): Cache::requests, read from the store
+  // the first time. Valid until the lock is released.
+  Result<std::map<std::string, nlohmann::json>*> EventRequests(const std::string& event) const;
   HttpResponse Schedule(const Caller& caller, const HttpRequest& request,
                         const std::string& event, const std::vector<std::string>& seg,
                         std::string_view query) const;  // api_schedule.cc

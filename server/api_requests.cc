@@ -54,6 +54,7 @@ HttpResponse Api::Erase(const std::string& event, const std::string& participant
   if (!requests.ok()) return ErrorResponse(requests.status());
   std::vector<storage::Change> committed;
   Status deleted = store_.Delete(RecordKind::kParticipant, event, participant, kept, &committed);
+  cache_->requests.erase(event);  // the store's cascade removed some
   if (!deleted.ok()) return ErrorResponse(deleted);
   cache_->Invalidate(event);
   // Its tokens are gone with it; so are the WebSockets they opened.
@@ -138,9 +139,9 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
     }
     if (action == "accept") {
       // The receiver's quota counts too: accepting must not take it past its limit.
-      auto existing = store_.List(RecordKind::kRequest, event);
+      auto existing = EventRequests(event);
       if (!existing.ok()) return ErrorResponse(existing.status());
-      if (Status s = CheckQuota(event, to, *existing, r->value("id", "")); !s.ok()) {
+      if (Status s = CheckQuota(event, to, **existing, r->value("id", "")); !s.ok()) {
         return ErrorResponse(s);
       }
     }
@@ -165,7 +166,13 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
     std::vector<storage::Change> committed;
     Status written = store_.Put(event, writes, &committed);
     cache_->Invalidate(event);
-    if (!written.ok()) return ErrorResponse(written);
+    if (!written.ok()) {
+      cache_->requests.erase(event);
+      return ErrorResponse(written);
+    }
+    if (auto known = cache_->requests.find(event); known != cache_->requests.end()) {
+      known->second[seg[4]] = *r;
+    }
     Tell(event, committed, std::move(told));
     return api::Json(200, *r);
   }
@@ -199,9 +206,9 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
   if (!ka || !kb || !engine::KindsMayMeet(*ka, *kb)) {
     return ErrorResponse(RequestError("kinds", "two public administrations do not meet here"));
   }
-  auto existing = store_.List(RecordKind::kRequest, event);
+  auto existing = EventRequests(event);
   if (!existing.ok()) return ErrorResponse(existing.status());
-  for (const json& r : *existing) {
+  for (const auto& [rid, r] : **existing) {
     const std::string rf = r.value("from", ""), rt = r.value("to", "");
     const std::string state = r.value("state", "");
     if ((state == "pending" || state == "accepted") &&
@@ -211,21 +218,37 @@ HttpResponse Api::Requests(const Caller& caller, const HttpRequest& request,
                                                          r.value("id", "")));
     }
   }
-  if (Status s = CheckQuota(event, from, *existing, ""); !s.ok()) return ErrorResponse(s);
+  if (Status s = CheckQuota(event, from, **existing, ""); !s.ok()) return ErrorResponse(s);
   const std::string now = api::NowUtc();
   json record = {{"id", api::NewId("r-")}, {"from", from},      {"to", to},
                  {"message", message},      {"state", "pending"},
                  {"created", now},          {"history", json::array({{{"state", "pending"}, {"at", now}}})}};
   std::vector<storage::Change> committed;
   Status written = store_.Put(RecordKind::kRequest, event, record, &committed);
-  if (!written.ok()) return ErrorResponse(written);
+  if (!written.ok()) {
+    cache_->requests.erase(event);
+    return ErrorResponse(written);
+  }
+  (**existing)[record["id"].get<std::string>()] = record;
   Tell(event, committed,
        {{"request.created", RecordKind::kRequest, record["id"], record, {from, to}}});
   return api::Json(201, record);
 }
 
+Result<std::map<std::string, json>*> Api::EventRequests(const std::string& event) const {
+  if (auto it = cache_->requests.find(event); it != cache_->requests.end()) return &it->second;
+  auto list = store_.List(RecordKind::kRequest, event);
+  if (!list.ok()) return list.status();
+  std::map<std::string, json>& requests = cache_->requests[event];
+  for (json& r : *list) {
+    std::string id = r.value("id", "");
+    requests.emplace(std::move(id), std::move(r));
+  }
+  return &requests;
+}
+
 Status Api::CheckQuota(const std::string& event, const std::string& participant,
-                       const std::vector<json>& requests, const std::string& skip) const {
+                       const std::map<std::string, json>& requests, const std::string& skip) const {
   auto p = store_.Get(RecordKind::kParticipant, event, participant);
   if (!p.ok()) return RequestError("unknown_participant", "no participant '" + participant + "'");
   auto e = cache_->Event(store_, event);
@@ -234,9 +257,9 @@ Status Api::CheckQuota(const std::string& event, const std::string& participant,
   if (!limit) return Status::Ok();
   const int64_t quota = *limit;
   int64_t open = 0;
-  for (const json& r : requests) {
+  for (const auto& [id, r] : requests) {
     const std::string state = r.value("state", "");
-    if (r.value("id", "") == skip || !InRequest(r, participant)) continue;
+    if (id == skip || !InRequest(r, participant)) continue;
     // Accepting counts the receiver's commitments: its meetings and the requests it sent, not
     // the invitations still waiting for its answer.
     const bool counts = state == "accepted" ||

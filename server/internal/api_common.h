@@ -52,6 +52,11 @@ struct Api::Cache {
   // Meeting requests, schedules and deletions are checked and written one at a time, so two
   // racing requests cannot both pass a duplicate or quota check.
   std::mutex requests_mutex;
+  // Per event, its requests by id (under requests_mutex): read once, then kept by the routes
+  // that write requests, so a create or an accept checks duplicates and quotas without
+  // decoding all of the event's requests again (67 ms each at 5,000 requests, serialised
+  // across events). Dropped when a write fails or a participant is erased.
+  std::map<std::string, std::map<std::string, nlohmann::json>> requests;
   // Events with a schedule run under way (under requests_mutex): one at a time per event, as
   // a second could only be refused at its end, after holding a thread all its time limit.
   std::set<std::string> scheduling;
