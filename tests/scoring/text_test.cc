@@ -150,6 +150,17 @@ TEST_CASE("language detection: one English stop word among Italian words keeps a
   CHECK(a.Terms("Cloud services for schools")[1] == a.Terms("The service of the school")[0]);
 }
 
+// "IT" (information technology, in Italian tenders as in English ones) was dropped as the
+// English pronoun: "IT services" matched cemetery services on "services" alone (regression).
+TEST_CASE("stop words: 'it' is a term, the rest of the pronouns are not") {
+  CHECK_FALSE(IsStopWord("it", Language::kEnglish));
+  CHECK(IsStopWord("its", Language::kEnglish));
+  Analyzer a;
+  CHECK(Join(a.Terms("Servizi IT")) == "serviz it");
+  CHECK(a.Terms("IT services for the city")[0] == "it");
+  CHECK(a.Terms("IT services for the city")[1] == "servic");
+}
+
 TEST_CASE("stems: inflections meet, accents do not matter") {
   Analyzer a;
   CHECK(a.Stem("manutenzione", Language::kItalian) == a.Stem("manutenzioni", Language::kItalian));
