@@ -845,7 +845,7 @@ void CpvInto(const CodeSide& cs, const std::vector<CpvCode>& query, float* out,
       if (best <= 0.0f) continue;
       float& o = out[candidate];
       if (touched && o == 0.0f) touched->push_back(candidate);
-      o += best * share;
+      o = std::min(o + best * share, 1.0f);  // an average: float sums of many shares pass 1
     }
   }
 }

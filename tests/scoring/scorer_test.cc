@@ -334,6 +334,21 @@ TEST_CASE("scorer feedback: the telling words of the candidates given reach the 
   CHECK(scorer.FeedbackLists(scorer.Analyze({"toner"}, {}), {}, 10).empty());
 }
 
+// The average summed in float passed 1 (1.0001 for 10,000 codes alike on both sides), which
+// the contract's [0, 1] does not allow (regression).
+TEST_CASE("scorer cpv: the average of many equal codes is at most 1") {
+  std::vector<Profile> candidates(1);
+  candidates[0].supply_cpv = {"72000000"};
+  Scorer scorer(candidates, nullptr);
+  for (size_t n : {3u, 7u, 10u, 1000u, 10000u}) {
+    CAPTURE(n);
+    const std::vector<std::string> codes(n, "72000000");
+    const float score = CpvScores(scorer, Side::kSupply, scorer.Analyze({}, codes))[0];
+    CHECK(score <= 1.0f);
+    CHECK(score == doctest::Approx(1.0));
+  }
+}
+
 TEST_CASE("scorer cpv: a code scores by the hierarchy, averaged over the query's codes") {
   auto code = [](const char* c) { return *ParseCpv(c); };
   std::vector<Profile> candidates(5);
