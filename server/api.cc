@@ -837,8 +837,11 @@ HttpResponse Api::Suggestions(const Caller& caller, const std::string& event,
                               std::string_view query) const {
   auto top = api::ParseCount(api::QueryParam(query, "top"), 20, "top");
   if (!top.ok()) return ErrorResponse(top.status());
+  if (*top > 1000) {  // the documented maximum, refused as the lists' limit is, not cut silently
+    return ErrorResponse(Status::InvalidArgument("api.invalid_query", "top: 0 to 1000"));
+  }
   engine::MatchOptions options;
-  options.top = static_cast<int>(std::min<uint64_t>(*top, 1000));
+  options.top = static_cast<int>(*top);
   if (auto kind = api::QueryParam(query, "kind")) {
     options.kind = engine::KindFromName(*kind);
     if (!options.kind) {

@@ -899,9 +899,13 @@ TEST_CASE("api suggestions follow the writes before them") {
   seen += suggested("participants/pa1/suggestions?kind=research") + " | ";
   seen += suggested("participants/p1/suggestions") + " | ";
   seen += suggested("needs/n1/suggestions?top=x") + " | ";
-  seen += suggested("participants/pa1/suggestions?kind=alien");
+  seen += suggested("participants/pa1/suggestions?kind=alien") + " | ";
+  // Past the documented maximum: refused, not cut to 1000 without a word (regression).
+  seen += suggested("needs/n1/suggestions?top=1001") + " | ";
+  seen += suggested("needs/n1/suggestions?top=1000");
   CHECK(seen ==
-        "p1 | p3 | p3 | 404 storage.not_found | 400 api.invalid_query | 400 api.invalid_query");
+        "p1 | p3 | p3 | 404 storage.not_found | 400 api.invalid_query | 400 api.invalid_query | "
+        "400 api.invalid_query | p3");
   CHECK(Outcome(f.Call("POST", "/v1/events/e1/needs/n1/suggestions", "organiser")) ==
         "405 api.method_not_allowed");
 }
