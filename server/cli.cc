@@ -274,7 +274,20 @@ bool ParseOptions(int argc, const char* const* argv, const po::options_descripti
     }
     po::notify(*vm);
   } catch (const po::error& e) {
-    err << "error: cli.bad_option: " << e.what() << "\n" << usage;
+    std::string message = e.what();
+    // A missing positional argument is named as the usage line names it (TEXT, FILE), not as
+    // an option the user never typed ("--text").
+    if (const auto* missing = dynamic_cast<const po::required_option*>(&e)) {
+      std::string name = missing->get_option_name();
+      name.erase(0, name.find_first_not_of('-'));
+      for (unsigned k = 0; k < std::min(positional.max_total_count(), 8u); ++k) {
+        if (positional.name_for_position(k) != name) continue;
+        for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        message = name + " is required but missing";
+        break;
+      }
+    }
+    err << "error: cli.bad_option: " << message << "\n" << usage;
     *code = kExitBadInput;
     return false;
   }

@@ -389,6 +389,21 @@ TEST_CASE("cli a result standard output cannot take fails with exit 1 and says s
             .code == 0);
 }
 
+// A missing positional argument was reported as a missing option the user never typed
+// ("the option '--text' is required but missing"; regression).
+TEST_CASE("cli a missing argument is named as the usage line names it") {
+  TempDir dir;
+  std::string table;
+  for (const char* args : {"backup", "import --event e1", "schedule"}) {
+    Run run = Incontra(dir, args);
+    table += std::to_string(run.code) + " " + run.err.substr(0, run.err.find('\n')) + "\n";
+  }
+  CHECK(table ==
+        "2 error: cli.bad_option: DIR is required but missing\n"
+        "2 error: cli.bad_option: FILE is required but missing\n"
+        "2 error: cli.bad_option: PROBLEM is required but missing\n");
+}
+
 // A range error named every checked option ("--top: 0 to 10000; --threads: 1 to 256" for a bad
 // --top, "--threads and --effort: must be positive" while --effort 0 was taken, serve's
 // "--port: 0 to 65535; --threads, --workers: 1 to 256" for any of them), and 17
