@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -179,57 +180,94 @@ bool WriteAll(int fd, std::string_view data) {
   return true;
 }
 
-// Writes the pieces, in order, through a temporary file and a rename, so a reader never sees
-// half a result.
+// A command's result, written as it is made: to standard output, in place to a device or a
+// FIFO, or to a regular file through a temporary file renamed over it by Commit, so a reader
+// never sees half a result (without Commit, nothing replaces the file). The temporary file is
+// written through the descriptor that made it (not reopened: truncating it again would also
+// make ext4 flush it on close, 50 ms here); it has no name until it is whole where the file
+// system allows, and then a temporary one. Not thread-safe.
+class Output {
+ public:
+  Output(std::string path, std::ostream& out) : path_(std::move(path)), out_(out) {}
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+  ~Output() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!tmp_.empty()) std::remove(tmp_.c_str());
+  }
+
+  Status Open() {
+    if (path_.empty() || path_ == "-") return Status::Ok();
+    if (IsSpecialFile(path_)) {
+      special_.open(path_, std::ios::binary | std::ios::trunc);
+      return special_ ? Status::Ok() : Failed("cannot be written");
+    }
+    fd_ = NewUnnamedFileBeside(path_);
+    unnamed_ = fd_ >= 0;
+    if (!unnamed_) {
+      auto made = NewFileBeside(path_);
+      if (!made.ok()) return made.status();
+      std::tie(tmp_, fd_) = *made;
+    }
+    return Status::Ok();
+  }
+
+  // False once a write has failed; Commit then says so.
+  bool Write(std::string_view piece) {
+    if (fd_ >= 0) {
+      ok_ = ok_ && WriteAll(fd_, piece);
+    } else {
+      std::ostream& to = special_.is_open() ? special_ : out_;
+      to.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      ok_ = ok_ && static_cast<bool>(to);
+    }
+    return ok_;
+  }
+
+  Status Commit() {
+    if (fd_ < 0) {
+      std::ostream& to = special_.is_open() ? special_ : out_;
+      to.flush();
+      if (ok_ && to) return Status::Ok();
+      return special_.is_open()
+                 ? Failed("cannot be written")
+                 : Status::IoError("output.unwritable", "standard output: cannot be written");
+    }
+    if (ok_ && unnamed_) {
+      auto named = NameBeside(fd_, path_);
+      ok_ = named.ok();
+      if (ok_) tmp_ = *named;
+    }
+    ok_ = (::close(fd_) == 0) && ok_;
+    fd_ = -1;
+    std::error_code ec;
+    if (ok_) std::filesystem::rename(tmp_, path_, ec);
+    if (!ok_ || ec) return Failed(ec ? ec.message() : "cannot be written");
+    tmp_.clear();  // renamed: nothing left to remove
+    return Status::Ok();
+  }
+
+ private:
+  Status Failed(const std::string& why) const {
+    return Status::IoError("output.unwritable", path_ + ": " + why);
+  }
+
+  const std::string path_;
+  std::ostream& out_;
+  std::ofstream special_;
+  int fd_ = -1;
+  bool unnamed_ = false;
+  std::string tmp_;
+  bool ok_ = true;
+};
+
+// Writes the pieces, in order, through Output.
 Status WriteOutput(const std::string& path, const std::vector<std::string>& pieces,
                    std::ostream& out) {
-  auto write = [&](std::ostream& to) {
-    for (const std::string& piece : pieces) {
-      to.write(piece.data(), static_cast<std::streamsize>(piece.size()));
-    }
-  };
-  if (path.empty() || path == "-") {
-    write(out);
-    out.flush();
-    if (!out) return Status::IoError("output.unwritable", "standard output: cannot be written");
-    return Status::Ok();
-  }
-  // A device or a FIFO is written in place.
-  if (IsSpecialFile(path)) {
-    std::ofstream file(path, std::ios::binary | std::ios::trunc);
-    write(file);
-    file.flush();
-    if (!file) return Status::IoError("output.unwritable", path + ": cannot be written");
-    return Status::Ok();
-  }
-  // A regular file through a temporary file, written through the descriptor that made it
-  // (not reopened: truncating it again would also make ext4 flush it on close, 50 ms here).
-  // The file has no name until it is whole, where the file system allows, and then a
-  // temporary one, renamed over `path`.
-  std::string tmp;
-  int fd = NewUnnamedFileBeside(path);
-  const bool unnamed = fd >= 0;
-  if (!unnamed) {
-    auto made = NewFileBeside(path);
-    if (!made.ok()) return made.status();
-    std::tie(tmp, fd) = *made;
-  }
-  bool written = true;
-  for (const std::string& piece : pieces) written = written && WriteAll(fd, piece);
-  if (written && unnamed) {
-    auto named = NameBeside(fd, path);
-    written = named.ok();
-    if (written) tmp = *named;
-  }
-  written = (::close(fd) == 0) && written;
-  std::error_code ec;
-  if (written) std::filesystem::rename(tmp, path, ec);
-  if (!written || ec) {
-    if (!tmp.empty()) std::remove(tmp.c_str());
-    return Status::IoError("output.unwritable",
-                           path + ": " + (ec ? ec.message() : std::string("cannot be written")));
-  }
-  return Status::Ok();
+  Output output(path, out);
+  if (Status s = output.Open(); !s.ok()) return s;
+  for (const std::string& piece : pieces) output.Write(piece);
+  return output.Commit();
 }
 
 Status WriteOutput(const std::string& path, std::string text, std::ostream& out) {
@@ -539,27 +577,37 @@ int Match(int argc, const char* const* argv, std::ostream& out, std::ostream& er
                                          labels ? &*labels : nullptr, {}, threads);
   if (!matcher.ok()) return Fail(err, matcher.status());
   const bool for_needs = target == "needs";
-  // Each line is made as soon as its matches are, on the thread that ranked them; the
-  // lines are written in input order at the end.
-  std::vector<std::string> lines(for_needs ? matcher->needs().size()
-                                           : matcher->participants().size());
+  Output result(output, out);
+  if (Status s = result.Open(); !s.ok()) return Fail(err, s);
+  // Each line is made as soon as its matches are, on the thread that ranked them, and written
+  // as soon as the lines before it are: only the lines that came early wait, not the whole
+  // ranking (--top 10,000 on the dev set held 1.6 GB of lines until the end).
+  std::mutex writing;
+  std::map<size_t, std::string> early;
+  size_t next = 0;
   const engine::Matcher::Sink make_line = [&](size_t i, std::vector<engine::Match> matches) {
     const std::string& id = for_needs ? matcher->needs()[i].id : matcher->participants()[i].id;
-    lines[i] = engine::MatchesJsonLine(for_needs ? "need" : "participant", id, matches,
-                                       matcher->participants(), /*newline=*/true);
+    std::string line = engine::MatchesJsonLine(for_needs ? "need" : "participant", id, matches,
+                                               matcher->participants(), /*newline=*/true);
+    std::lock_guard<std::mutex> lock(writing);
+    early.emplace(i, std::move(line));
+    for (auto it = early.begin(); it != early.end() && it->first == next; ++next) {
+      result.Write(it->second);
+      it = early.erase(it);
+    }
   };
   if (for_needs) {
     matcher->ForAllNeeds(match_options, make_line);
   } else {
     matcher->ForAllParticipants(match_options, make_line);
   }
-  // The matcher's indexes are freed on another thread while the output is written.
+  // The matcher's indexes are freed on another thread while the output is committed.
   // A jthread joins on every way out, an exception included.
   Status written;
   {
     std::jthread release(
         [m = std::move(*matcher)]() mutable { engine::Matcher gone = std::move(m); });
-    written = WriteOutput(output, lines, out);
+    written = result.Commit();
   }
   if (!written.ok()) return Fail(err, written);
   return kExitOk;

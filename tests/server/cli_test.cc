@@ -367,6 +367,44 @@ TEST_CASE("cli match refuses a bad line with its file and line number, exit 2, n
   CHECK(StartsWith(run.err, "error: participant.wrong_type: " + (dir / "bad.jsonl") + ": line 2: kind"));
 }
 
+// Lines are written as soon as the lines before them are, from the ranking threads: whatever
+// order the threads finish in, the output is the input's order, the same on one thread or
+// four, to a file or to standard output.
+TEST_CASE("cli match writes its lines in input order on any number of threads") {
+  TempDir dir;
+  std::string people, needs;
+  for (int i = 0; i < 300; ++i) {
+    const std::string id = "c" + std::to_string(i);
+    people += json{{"id", id},
+                   {"kind", i % 10 == 0 ? "pa" : "company"},
+                   {"offers", {"pulizia uffici " + std::to_string(i % 7), "verde pubblico"}},
+                   {"seeks", {"manutenzione e pulizia"}}}
+                  .dump() +
+              "\n";
+    if (i % 10 == 0) {
+      needs += json{{"id", "n" + std::to_string(i)}, {"owner", id}, {"title", "pulizia e verde"}}
+                   .dump() +
+               "\n";
+    }
+  }
+  WriteFile(dir / "p.jsonl", people);
+  WriteFile(dir / "n.jsonl", needs);
+  for (const std::string target : {"needs", "participants"}) {
+    CAPTURE(target);
+    const std::string base = "match --participants " + Quote(dir / "p.jsonl") + " --needs " +
+                             Quote(dir / "n.jsonl") + " --for " + target + " --top 50";
+    Run one = Incontra(dir, base + " --threads 1");
+    REQUIRE(one.code == 0);
+    Run four = Incontra(dir, base + " --threads 4 -o " + Quote(dir / "out.jsonl"));
+    REQUIRE(four.code == 0);
+    CHECK(ReadFile(dir / "out.jsonl") == one.out);
+    const std::vector<json> lines = Lines(one.out);
+    CHECK(lines.size() == (target == "needs" ? 30u : 300u));
+    CHECK(lines.back()[target == "needs" ? "need" : "participant"] ==
+          (target == "needs" ? "n290" : "c299"));
+  }
+}
+
 // Standard output that cannot take the result (a full disk, a closed descriptor) passed for
 // success: `match > ranking.jsonl` exited 0 with the ranking cut short (regression).
 TEST_CASE("cli a result standard output cannot take fails with exit 1 and says so") {
