@@ -228,8 +228,8 @@ class HttpClient {
     if (!parser_) {
       parser_.emplace();
       parser_->body_limit(8 << 20);
+      parser_->skip(head);  // before anything is read, as Beast requires
     }
-    parser_->skip(head);
     stream_.expires_after(timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [this](boost::beast::error_code ec, size_t) { ec_ = ec; });
