@@ -363,10 +363,10 @@ std::vector<Match> Matcher::Impl::RankNeed(size_t n, const MatchOptions& options
   auto ranked = [&](size_t i) { return kinds[i] != Kind::kPa && i != owner; };
   auto shown = [&](size_t i) { return !options.kind || kinds[i] == *options.kind; };
   // Per candidate, what this owner's needs multiply its score by: 0 when they may not rank it
-  // (a PA, the owner itself, another kind than asked), else the owner's context as a factor (1
-  // without one), times other_buyer for a candidate that reads more like another buyer. The
-  // context is a per-word log-likelihood ratio, so exp() maps it to (0, 1]: the score stays a
-  // share. Needs come grouped by owner: made once per owner.
+  // (a PA, the owner itself), else the owner's context as a factor (1 without one), times
+  // other_buyer for a candidate that reads more like another buyer. The context is a per-word
+  // log-likelihood ratio, so exp() maps it to (0, 1]: the score stays a share. Needs come
+  // grouped by owner: made once per owner.
   if (s.gate_owner != need.owner) {
     if (with_context) {
       s.context.resize(size);
