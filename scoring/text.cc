@@ -273,19 +273,39 @@ bool HasItalianEnding(std::string_view plain) {
   return last == 'a' || last == 'i' || last == 'o';
 }
 
-// What a text's words say about its language.
+// What a text's words say about its language, summed word by word.
 struct Evidence {
   int italian = 0, english = 0;          // stop words of each language (TellsLanguage's)
   int content = 0, italian_endings = 0;  // content words, and those with an Italian ending
+
+  Evidence& operator+=(const Evidence& o) {
+    italian += o.italian;
+    english += o.english;
+    content += o.content;
+    italian_endings += o.italian_endings;
+    return *this;
+  }
 };
+
+// What one folded token (accents stripped) says.
+Evidence EvidenceOf(std::string_view plain) {
+  Evidence e;
+  if (TellsLanguage(plain)) {
+    e.italian = IsStopWord(plain, Language::kItalian);
+    e.english = IsStopWord(plain, Language::kEnglish);
+  }
+  e.content = IsContentWord(plain);
+  e.italian_endings = e.content && HasItalianEnding(plain);
+  return e;
+}
 
 // English needs more English stop words than Italian ones, and when they lead by one only, a
 // text whose words do not read as Italian: in Italian titles a lone "to" or "or" (the
 // provinces of Turin and Oristano), "for" in a product's name or "up" in "roll up" made the
-// whole text English and its Italian words were stemmed as English, unlike everywhere else. Among
-// the clearly Italian texts of the relevance set (two stop words or more ahead), 95 in 100 have at
-// least 40% of content words ending in a, i or o and 99 in 100 at least 29%; English prose has few
-// ("data", "area", "video"). A quarter splits them.
+// whole text English and its Italian words were stemmed as English, unlike everywhere else.
+// Among the clearly Italian texts of the relevance set (two stop words or more ahead), 95 in 100
+// have at least 40% of content words ending in a, i or o and 99 in 100 at least 29%; English
+// prose has few ("data", "area", "video"). A quarter splits them.
 Language Decide(const Evidence& e) {
   if (e.english <= e.italian) return Language::kItalian;  // a tie: the market's seed language
   if (e.english - e.italian >= 2) return Language::kEnglish;
@@ -297,22 +317,13 @@ Language Decide(const Evidence& e) {
 
 Language DetectLanguage(const std::vector<std::string>& tokens) {
   Evidence e;
-  for (const std::string& t : tokens) {
-    if (IsContentWord(t)) {
-      ++e.content;
-      e.italian_endings += HasItalianEnding(t);
-    }
-    if (!TellsLanguage(t)) continue;
-    e.italian += IsStopWord(t, Language::kItalian);
-    e.english += IsStopWord(t, Language::kEnglish);
-  }
+  for (const std::string& t : tokens) e += EvidenceOf(t);
   return Decide(e);
 }
 
 struct Analyzer::Word {
   bool skip = false;                      // a stop word or a lone letter: no term
-  bool italian = false, english = false;  // tells the language (DetectLanguage's rule)
-  bool content = false, italian_ending = false;  // IsContentWord, and HasItalianEnding too
+  Evidence evidence;                      // of its language (DetectLanguage's rule)
   bool stemmed[2] = {false, false};       // per language (kItalian, kEnglish): stem[] is set
   std::string stem[2];
 };
@@ -348,12 +359,7 @@ Analyzer::Word& Analyzer::Lookup(std::string_view word) {
   // language carries nothing. One-letter tokens are initials or elided articles.
   w.skip = (plain.size() < 2 && !HasDigit(plain)) || IsStopWord(plain, Language::kItalian) ||
            IsStopWord(plain, Language::kEnglish);
-  if (TellsLanguage(plain)) {
-    w.italian = IsStopWord(plain, Language::kItalian);
-    w.english = IsStopWord(plain, Language::kEnglish);
-  }
-  w.content = IsContentWord(plain);
-  w.italian_ending = w.content && HasItalianEnding(plain);
+  w.evidence = EvidenceOf(plain);
   return w;
 }
 
@@ -392,14 +398,8 @@ std::vector<std::string> Analyzer::Terms(std::string_view text, std::optional<La
   std::vector<std::string> words = Tokenize(Fold(text, /*strip_accents=*/false));
   std::vector<Word*> found;
   found.reserve(words.size());
-  Evidence e;  // DetectLanguage's, from the remembered flags
-  for (const std::string& w : words) {
-    const Word& word = *found.emplace_back(&Lookup(w));
-    e.italian += word.italian;
-    e.english += word.english;
-    e.content += word.content;
-    e.italian_endings += word.italian_ending;
-  }
+  Evidence e;  // DetectLanguage's, from what each word is remembered to say
+  for (const std::string& w : words) e += found.emplace_back(&Lookup(w))->evidence;
   const Language lang = language.value_or(Decide(e));
   std::vector<std::string> terms;
   terms.reserve(words.size());
